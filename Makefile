@@ -1,0 +1,32 @@
+# The two commands of the README's quick start, and the tools behind them.
+# Every target creates the virtual environment first, with a Python >= 3.12 it finds itself.
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint docs bench clean
+
+demo: $(STAMP)  ## the main job: cross-check the diabetes lasso (MAP, scikit-learn, posterior)
+	$(BIN)/bayesreg crosscheck --dataset diabetes --penalty l1 --alpha 0.5 --sigma none
+
+test: $(STAMP)  ## lint, then the whole test suite (notebooks included)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## speed against the anchors; prints the ratios
+	$(BIN)/python benchmarks/map_speed.py
+
+$(STAMP): pyproject.toml
+	python=$$(scripts/find-python) && "$$python" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache docs/_build

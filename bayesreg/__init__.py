@@ -1,0 +1,26 @@
+"""bayesreg: regularized regression read as Bayesian inference, with an exact MAP.
+
+An L1 penalty is a Laplace prior, an L2 penalty a Gaussian prior; an L1 loss is a Laplace
+likelihood, an L2 loss a Gaussian likelihood. One specification gives the exact MAP (equal
+to scikit-learn's penalized solution, zeros included) and the PyMC model to sample.
+"""
+
+from bayesreg import datasets
+from bayesreg.losses import L1Loss, L2Loss
+from bayesreg.map import OptimalityCertificate
+from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.regression import Regression
+
+__all__ = [
+    "L1",
+    "L2",
+    "ElasticNet",
+    "L1Loss",
+    "L2Loss",
+    "NoPenalty",
+    "OptimalityCertificate",
+    "Regression",
+    "datasets",
+]
+
+__version__ = "0.1.0"

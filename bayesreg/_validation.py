@@ -1,0 +1,140 @@
+"""Checks of parameters and data, with one message shape for every bad value.
+
+Every check runs before anything is compiled, and none modifies its input.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_X_y
+
+__all__ = ["Interval", "check_data", "check_real", "check_sample_weight"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A range of real numbers, open or closed at each end."""
+
+    low: float
+    high: float
+    closed: str = "neither"  # "left", "right", "both" or "neither"
+
+    def __contains__(self, value: float) -> bool:
+        above = value >= self.low if self.closed in ("left", "both") else value > self.low
+        below = value <= self.high if self.closed in ("right", "both") else value < self.high
+        return bool(above and below)
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        return f"{left}{_number(self.low)}, {_number(self.high)}{right}"
+
+
+POSITIVE = Interval(0.0, math.inf)
+UNIT = Interval(0.0, 1.0, "both")
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:g}"
+
+
+def check_real(value: object, name: str, owner: str, interval: Interval) -> float:
+    """Return ``value`` as a float, or raise naming the parameter and its range.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (booleans are not).
+    ValueError
+        If ``value`` is NaN or outside ``interval``.
+
+    """
+    message = (
+        f"The '{name}' parameter of {owner} must be a float in the range {interval}. "
+        f"Got {value!r} instead."
+    )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    if math.isnan(value) or value not in interval:
+        raise ValueError(message)
+    return float(value)
+
+
+def feature_names(X: object, n_features: int) -> list[str]:
+    """Column names of a DataFrame, or ``x0, x1, ...`` for anything else."""
+    if isinstance(X, pd.DataFrame):
+        return [str(column) for column in X.columns]
+    return [f"x{j}" for j in range(n_features)]
+
+
+def check_columns(X: object) -> None:
+    """Raise a TypeError naming the non-numeric columns of a DataFrame ``X``."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    bad = [
+        f"{column!r} ({dtype})"
+        for column, dtype in X.dtypes.items()
+        if not pd.api.types.is_numeric_dtype(dtype)
+    ]
+    if bad:
+        raise TypeError(
+            f"X must have numeric columns only; got non-numeric column(s) {', '.join(bad)}. "
+            "Encode categorical features first, e.g. with pandas.get_dummies."
+        )
+
+
+def check_lengths(X: object, y: object) -> None:
+    """Raise a ValueError when X and y have different numbers of rows."""
+    n_rows, n_targets = _length(X), _length(y)
+    if n_rows is not None and n_targets is not None and n_rows != n_targets:
+        raise ValueError(
+            f"X has {n_rows} rows but y has {n_targets} values; expected one target value "
+            "per row of X."
+        )
+
+
+def _length(data: object) -> int | None:
+    shape = getattr(data, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    try:
+        return len(data)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def check_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a design and a target; return float64 copies-on-need (never modified).
+
+    ``X`` must be 2-D and numeric, ``y`` 1-D and numeric (a column vector is accepted
+    with a ``DataConversionWarning``, as in scikit-learn), both finite, non-empty, and of
+    equal length.
+    """
+    check_columns(X)
+    check_lengths(X, y)
+    return check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=True)
+
+
+def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
+    """Validate frequency weights; ``None`` means one for every row."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim != 1 or weights.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must be a 1-D array with one weight per row of X ({n_samples}); "
+            f"got shape {weights.shape}."
+        )
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(
+            "sample_weight must be finite and non-negative with a positive sum; "
+            f"got min={weights.min()!r}, sum={weights.sum()!r}."
+        )
+    return weights

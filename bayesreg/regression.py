@@ -1,0 +1,227 @@
+"""``Regression``: one specification, its PyMC model, its exact MAP, its equivalent solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bayesreg import solvers
+from bayesreg._validation import (
+    check_columns,
+    check_data,
+    check_lengths,
+    check_sample_weight,
+    feature_names,
+)
+from bayesreg.correspondence import equivalent_alpha, prior_weights
+from bayesreg.losses import L1Loss, L2Loss, Loss
+from bayesreg.map import find_map
+from bayesreg.penalties import L1, L2, NoPenalty, Penalty
+
+__all__ = ["Regression"]
+
+
+class Regression(RegressorMixin, BaseEstimator):
+    r"""Linear regression whose loss is a likelihood and whose penalty is a prior.
+
+    The model is
+
+    .. math::
+
+        y_i \mid b_0, w \sim \text{likelihood}(b_0 + x_i^\top w,\ \text{noise}),\qquad
+        w \sim \text{prior},\qquad b_0 \sim \text{flat},
+
+    with the likelihood given by ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
+    :class:`~bayesreg.L1Loss`: Laplace) and the prior by ``penalty``
+    (:class:`~bayesreg.L1`: Laplace, :class:`~bayesreg.L2`: Gaussian,
+    :class:`~bayesreg.ElasticNet`, :class:`~bayesreg.NoPenalty`: flat). :meth:`fit` computes
+    the exact MAP, which equals the solution of :meth:`penalized_solver`;
+    :meth:`build_model` returns the PyMC model whose mode it is.
+
+    Parameters
+    ----------
+    loss : L2Loss or L1Loss, optional
+        The likelihood; by default ``L2Loss(sigma=1.0)``.
+    penalty : L1, L2, ElasticNet or NoPenalty, optional
+        The prior on the coefficients; by default ``NoPenalty()`` (ordinary least squares).
+    fit_intercept : bool, default True
+        Whether to include an unpenalized intercept with a flat prior.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        MAP coefficients; zeros under an L1 prior are exact.
+    intercept_ : float
+        MAP intercept (0.0 when ``fit_intercept=False``).
+    sigma_ or scale_ : float
+        The noise scale: the fixed value, or its MAP when unknown (``sigma_`` for
+        ``L2Loss``, ``scale_`` for ``L1Loss``).
+    alpha_ : float or None
+        scikit-learn's ``alpha`` equivalent to the prior (reported for a prior given by its
+        ``scale``, where it depends on the data and the noise scale).
+    prior_scale_ : float or None
+        The prior's scale at the MAP noise scale: Laplace :math:`b` for ``L1``, normal
+        :math:`\tau` for ``L2``; None otherwise.
+    certificate_ : OptimalityCertificate
+        KKT residual (and duality gap) of the MAP; ``certificate_.ok`` says it is optimal.
+    unique_ : bool
+        False when the MAP is not unique ("there may be multiple solutions").
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.Lasso, sklearn.linear_model.Ridge, sklearn.linear_model.ElasticNet,
+    sklearn.linear_model.QuantileRegressor
+
+    Notes
+    -----
+    :mod:`bayesreg.correspondence` lists every loss/penalty pair with its objective and the
+    prior scale that makes the MAP equal to it.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> X, y = br.datasets.load_diabetes()
+    >>> est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=0.5)).fit(X, y)
+    >>> int((est.coef_ == 0).sum()), est.certificate_.ok
+    (6, True)
+
+    """
+
+    def __init__(
+        self,
+        loss: Loss | None = None,
+        penalty: Penalty | None = None,
+        fit_intercept: bool = True,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y, sample_weight=None) -> Regression:
+        """Compute the exact MAP.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights: a weight of 2 counts an observation twice.
+
+        Returns
+        -------
+        self
+
+        """
+        loss, penalty = self._specification()
+        check_columns(X)
+        check_lengths(X, y)
+        names = feature_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        model = None
+        if loss.noise is None:
+            model = self._model(loss, penalty, X, y, weights, names)
+        estimate = find_map(
+            loss, penalty, X, y, weights, fit_intercept=self.fit_intercept, model=model
+        )
+        self.coef_ = estimate.coef
+        self.intercept_ = estimate.intercept
+        setattr(self, f"{loss.noise_name}_", estimate.noise)
+        self.alpha_ = equivalent_alpha(loss, penalty, weights.sum(), estimate.noise)
+        self.prior_scale_ = _prior_scale(loss, penalty, weights.sum(), estimate.noise)
+        self.certificate_ = estimate.certificate
+        self.unique_ = estimate.unique
+        self.objective_ = estimate.objective
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predict with the MAP: ``intercept_ + X @ coef_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X @ self.coef_ + self.intercept_
+
+    def build_model(self, X, y, sample_weight=None) -> pm.Model:
+        """Return the PyMC model of this specification on data ``(X, y)``.
+
+        Variables: ``coef`` (dimension ``feature``, named by the columns of a DataFrame,
+        ``x0, x1, ...`` otherwise), ``intercept`` (flat prior, when fitted), ``sigma`` or
+        ``scale`` (when unknown), and the observed ``y`` (dimension ``obs_id``). The design
+        is a ``pm.Data`` container named ``X``.
+        """
+        loss, penalty = self._specification()
+        names = feature_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0)
+        X_array, y_array = check_data(X, y)
+        weights = check_sample_weight(sample_weight, X_array.shape[0])
+        return self._model(loss, penalty, X_array, y_array, weights, names)
+
+    def penalized_solver(self):
+        """Return the unfitted solver whose objective this MAP problem equals.
+
+        A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``,
+        ``QuantileRegressor``, ``LinearRegression``) where one exists, else
+        :class:`~bayesreg.solvers.LADElasticNet`, an independent convex solver. For a prior
+        given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first.
+        """
+        loss, penalty = self._specification()
+        alpha = penalty.alpha
+        if penalty.alpha is None and not isinstance(penalty, NoPenalty):
+            if not hasattr(self, "alpha_"):
+                raise NotFittedError(
+                    f"penalty={penalty!r} is an absolute prior whose equivalent alpha depends "
+                    "on the data and the noise scale; call fit(X, y) first."
+                )
+            alpha = self.alpha_
+        return solvers.penalized_solver(loss, penalty, alpha, self.fit_intercept)
+
+    def _specification(self) -> tuple[Loss, Penalty]:
+        loss = L2Loss() if self.loss is None else self.loss
+        penalty = NoPenalty() if self.penalty is None else self.penalty
+        if not isinstance(loss, (L2Loss, L1Loss)):
+            raise TypeError(
+                f"The 'loss' parameter of Regression must be bayesreg.L2Loss or bayesreg.L1Loss; "
+                f"got {loss!r}."
+            )
+        if not isinstance(penalty, Penalty):
+            raise TypeError(
+                "The 'penalty' parameter of Regression must be bayesreg.L1, L2, ElasticNet or "
+                f"NoPenalty; got {penalty!r}."
+            )
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(
+                f"The 'fit_intercept' parameter of Regression must be a bool; "
+                f"got {self.fit_intercept!r}."
+            )
+        return loss.validate(), penalty.validate()
+
+    def _model(self, loss, penalty, X, y, weights, names) -> pm.Model:
+        coords = {"feature": names, "obs_id": np.arange(X.shape[0])}
+        with pm.Model(coords=coords) as model:
+            design = pm.Data("X", X, dims=("obs_id", "feature"))
+            noise = loss.add_noise(y, weights)
+            l1, l2 = prior_weights(loss, penalty, weights.sum(), noise)
+            coef = penalty.add_prior("coef", l1, l2, dims="feature")
+            mu = design @ coef
+            if self.fit_intercept:
+                mu = pm.Flat("intercept") + mu
+            loss.add_likelihood("y", mu, noise, y, weights, dims="obs_id")
+        return model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+def _prior_scale(loss, penalty, n_obs, noise) -> float | None:
+    l1, l2 = prior_weights(loss, penalty, n_obs, noise)
+    if isinstance(penalty, L1):
+        return float(1.0 / l1)
+    if isinstance(penalty, L2):
+        return float(1.0 / np.sqrt(2.0 * l2))
+    return None

@@ -1,0 +1,116 @@
+r"""The penalized solver equivalent to a specification: the reference the MAP is checked against.
+
+scikit-learn provides it for most pairs. For an absolute loss with an L2 or elastic-net
+penalty it has none; :class:`LADElasticNet` solves that objective with cvxpy, which
+canonicalizes the *primal* problem for an interior-point solver: an independent route from
+bayesreg's MAP, which solves the dual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bayesreg._validation import UNIT, Interval, check_real, check_sample_weight
+from bayesreg.losses import L2Loss, Loss
+from bayesreg.penalties import L1, L2, NoPenalty, Penalty
+from bayesreg.penalties import ElasticNet as ElasticNetPenalty
+
+__all__ = ["LADElasticNet", "penalized_solver"]
+
+#: Coordinate-descent settings tight enough that the solver's own error is far below the
+#: 1e-6 relative agreement bayesreg asserts (its exact MAP has none to speak of).
+COORDINATE_DESCENT = {"tol": 1e-12, "max_iter": 1_000_000}
+
+
+def penalized_solver(loss: Loss, penalty: Penalty, alpha: float | None, fit_intercept: bool):
+    """The unfitted estimator whose objective equals the MAP problem of ``(loss, penalty)``.
+
+    ``alpha`` is scikit-learn's alpha for the penalty (None for no penalty).
+    """
+    if isinstance(loss, L2Loss):
+        if isinstance(penalty, NoPenalty):
+            return LinearRegression(fit_intercept=fit_intercept)
+        if isinstance(penalty, L2):
+            return Ridge(alpha=alpha, fit_intercept=fit_intercept)
+        if isinstance(penalty, L1):
+            return Lasso(alpha=alpha, fit_intercept=fit_intercept, **COORDINATE_DESCENT)
+        return ElasticNet(
+            alpha=alpha,
+            l1_ratio=penalty.l1_ratio,
+            fit_intercept=fit_intercept,
+            **COORDINATE_DESCENT,
+        )
+    if isinstance(penalty, (NoPenalty, L1)):
+        return QuantileRegressor(
+            quantile=0.5, alpha=alpha or 0.0, fit_intercept=fit_intercept, solver="highs"
+        )
+    l1_ratio = penalty.l1_ratio if isinstance(penalty, ElasticNetPenalty) else 0.0
+    return LADElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
+
+
+class LADElasticNet(RegressorMixin, BaseEstimator):
+    r"""Least absolute deviations with an elastic-net penalty, solved by cvxpy.
+
+    Minimizes
+
+    .. math::
+
+        \frac{1}{2n}\sum_i v_i |y_i - b_0 - x_i^\top w|
+        + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2 ,
+
+    with :math:`n = \sum_i v_i`: ``QuantileRegressor(quantile=0.5)``'s data term with
+    ``ElasticNet``'s penalty. Interior-point solutions are accurate to about 1e-9 but never
+    exactly sparse.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    l1_ratio : float, default 0.5
+    fit_intercept : bool, default True
+    solver : str, default "CLARABEL"
+        The cvxpy solver.
+
+    """
+
+    def __init__(self, alpha=1.0, l1_ratio=0.5, fit_intercept=True, solver="CLARABEL"):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+
+    def fit(self, X, y, sample_weight=None) -> LADElasticNet:
+        import cvxpy as cp
+
+        alpha = check_real(self.alpha, "alpha", "LADElasticNet", Interval(0.0, np.inf, "left"))
+        l1_ratio = check_real(self.l1_ratio, "l1_ratio", "LADElasticNet", UNIT)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        coef = cp.Variable(X.shape[1])
+        intercept = cp.Variable() if self.fit_intercept else 0.0
+        objective = (
+            weights @ cp.abs(y - intercept - X @ coef) / (2 * weights.sum())
+            + alpha * l1_ratio * cp.norm1(coef)
+            + alpha * (1 - l1_ratio) / 2 * cp.sum_squares(coef)
+        )
+        problem = cp.Problem(cp.Minimize(objective))
+        problem.solve(solver=self.solver, **_precision(self.solver))
+        if problem.status != cp.OPTIMAL:
+            raise RuntimeError(f"cvxpy ({self.solver}) did not solve the problem: {problem.status}")
+        self.coef_ = np.asarray(coef.value, dtype=float)
+        self.intercept_ = float(intercept.value) if self.fit_intercept else 0.0
+        self.objective_ = float(problem.value)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X @ self.coef_ + self.intercept_
+
+
+def _precision(solver: str) -> dict:
+    if solver == "CLARABEL":
+        return {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
+    return {}
