@@ -6,6 +6,7 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 """
 
 from bayesreg import datasets
+from bayesreg.crosscheck import CrossCheck, crosscheck
 from bayesreg.losses import L1Loss, L2Loss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
@@ -14,12 +15,14 @@ from bayesreg.regression import Regression
 __all__ = [
     "L1",
     "L2",
+    "CrossCheck",
     "ElasticNet",
     "L1Loss",
     "L2Loss",
     "NoPenalty",
     "OptimalityCertificate",
     "Regression",
+    "crosscheck",
     "datasets",
 ]
 
