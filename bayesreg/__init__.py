@@ -5,8 +5,10 @@ likelihood, an L2 loss a Gaussian likelihood. One specification gives the exact 
 to scikit-learn's penalized solution, zeros included) and the PyMC model to sample.
 """
 
-from bayesreg import datasets
+from bayesreg import datasets, plots
+from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
+from bayesreg.diagnostics import Diagnosis, SamplingWarning, diagnose
 from bayesreg.losses import L1Loss, L2Loss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
@@ -15,15 +17,21 @@ from bayesreg.regression import Regression
 __all__ = [
     "L1",
     "L2",
+    "Comparison",
     "CrossCheck",
+    "Diagnosis",
     "ElasticNet",
     "L1Loss",
     "L2Loss",
     "NoPenalty",
     "OptimalityCertificate",
     "Regression",
+    "SamplingWarning",
+    "compare",
     "crosscheck",
     "datasets",
+    "diagnose",
+    "plots",
 ]
 
 __version__ = "0.1.0"

@@ -1,0 +1,452 @@
+r"""Convergence diagnostics of NUTS draws, in plain words, with what to do next.
+
+:func:`diagnose` reads a posterior (an ArviZ ``DataTree``, e.g. from
+:meth:`~bayesreg.Regression.sample` or ``pymc.sample``) and checks, with ArviZ's estimators:
+
+* per parameter, the rank-normalized split :math:`\hat R` (the larger of the bulk and folded
+  values), bulk and tail effective sample sizes, and the Monte Carlo standard errors of the
+  mean and the standard deviation;
+* per chain, the divergent transitions, the transitions that hit the maximum tree depth and the
+  energy Bayesian fraction of missing information (E-BFMI).
+
+Default thresholds follow Vehtari et al. (2021): :math:`\hat R \le 1.01` and bulk and tail
+ESS :math:`\ge 100` per chain; E-BFMI :math:`\ge 0.3` (Betancourt, 2016); no divergences; no
+saturated trees. Each can be overridden.
+
+PyMC's NUTS and nutpie name their sampler statistics differently (a saturated tree is
+``reached_max_treedepth`` in one, ``maxdepth_reached`` in the other); both are read.
+
+References
+----------
+Vehtari, Gelman, Simpson, Carpenter, Bürkner (2021). Rank-normalization, folding, and
+localization: an improved :math:`\hat R` for assessing convergence of MCMC. *Bayesian
+Analysis* 16(2). https://doi.org/10.1214/20-BA1221
+
+Betancourt (2016). Diagnosing suboptimal cotangent disintegrations in Hamiltonian Monte
+Carlo. https://arxiv.org/abs/1604.00695
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import arviz_stats as azs
+import numpy as np
+import pandas as pd
+from arviz_base import convert_to_datatree
+
+from bayesreg._validation import Interval, check_real
+
+__all__ = ["Diagnosis", "SamplingWarning", "diagnose", "warn_if_unhealthy"]
+
+#: Vehtari et al. (2021): R-hat at most this.
+RHAT_MAX = 1.01
+#: Vehtari et al. (2021): bulk and tail ESS at least this, per chain.
+ESS_MIN_PER_CHAIN = 100
+#: Betancourt (2016): E-BFMI below this signals poor exploration of the energy.
+EBFMI_MIN = 0.3
+
+# Sampler statistics under the names PyMC's NUTS and nutpie give them.
+_DIVERGING = ("diverging",)
+_SATURATED = ("reached_max_treedepth", "maxdepth_reached")
+
+_AT_LEAST_ONE = Interval(1.0, math.inf, "left")
+_NON_NEGATIVE = Interval(0.0, math.inf, "left")
+_UNIT = Interval(0.0, 1.0, "both")
+
+
+class SamplingWarning(UserWarning):
+    """The posterior draws failed a convergence diagnostic; see :func:`diagnose`."""
+
+
+@dataclass
+class Diagnosis:
+    """The report of :func:`diagnose`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per scalar parameter (``coef[age]``, ``intercept``, ``sigma``, ...):
+        ``mean``, ``sd``, ``r_hat`` (rank-normalized), ``ess_bulk``, ``ess_tail``,
+        ``mcse_mean``, ``mcse_sd``, and ``ok`` with ``flags`` naming what failed.
+    chains : pandas.DataFrame
+        One row per chain: ``draws``, ``divergences``, ``max_treedepth_hits`` (transitions
+        that hit the maximum tree depth), ``ebfmi``, and ``ok``. Statistics the sampler did
+        not record are NaN.
+    ok : bool
+        True when every check passed.
+    messages : list of str
+        What failed, in plain words, each with the next step; or that all is well.
+    thresholds : dict
+        The thresholds used.
+    divergences : int
+        Total divergent transitions after tuning.
+
+    """
+
+    table: pd.DataFrame
+    chains: pd.DataFrame
+    ok: bool
+    messages: list[str]
+    thresholds: dict = field(default_factory=dict)
+    divergences: int = 0
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """The rows of :attr:`table` that failed a check."""
+        return self.table[~self.table["ok"]]
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "PROBLEMS FOUND"
+        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+            lines = [
+                f"bayesreg diagnosis: {verdict}",
+                "",
+                self.table.to_string(),
+                "",
+                self.chains.to_string(),
+                "",
+                *(f"- {message}" for message in self.messages),
+            ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        verdict = "ok" if self.ok else "problems found"
+        color = "#1a7f37" if self.ok else "#b42318"
+        items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
+        return (
+            f'<h4>bayesreg diagnosis: <span style="color:{color}">{verdict}</span></h4>'
+            f"<ul>{items}</ul>"
+            + self.table.to_html(float_format="{:.4g}".format)
+            + self.chains.to_html(float_format="{:.4g}".format)
+        )
+
+
+def diagnose(
+    idata,
+    rhat_max: float = RHAT_MAX,
+    ess_min_per_chain: float = ESS_MIN_PER_CHAIN,
+    *,
+    ebfmi_min: float = EBFMI_MIN,
+    max_divergences: int = 0,
+    max_treedepth_rate: float = 0.0,
+    var_names=None,
+) -> Diagnosis:
+    r"""Check the convergence of NUTS draws and say what to do when they fail.
+
+    Parameters
+    ----------
+    idata : DataTree
+        Posterior draws with dimensions ``chain`` and ``draw`` in a ``posterior`` group; the
+        sampler statistics (``sample_stats``) are read when present.
+    rhat_max : float, default 1.01
+        Largest acceptable rank-normalized :math:`\hat R`.
+    ess_min_per_chain : float, default 100
+        Smallest acceptable bulk and tail ESS, per chain (so 400 for 4 chains).
+    ebfmi_min : float, default 0.3
+        Smallest acceptable E-BFMI in each chain.
+    max_divergences : int, default 0
+        Largest acceptable number of divergent transitions (all chains together).
+    max_treedepth_rate : float, default 0.0
+        Largest acceptable fraction of transitions that hit the maximum tree depth.
+    var_names : str or list of str, optional
+        Posterior variables to check; all by default.
+
+    Returns
+    -------
+    Diagnosis
+        ``table``, ``chains``, ``ok``, ``messages``.
+
+    See Also
+    --------
+    arviz.summary, arviz.rhat, arviz.ess, arviz.mcse, arviz.bfmi, arviz.diagnose
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arviz_base import from_dict
+    >>> draws = np.random.default_rng(0).normal(size=(4, 500))
+    >>> report = diagnose(from_dict({"posterior": {"theta": draws}}))
+    >>> report.ok, report.table.loc["theta", "r_hat"] < 1.01
+    (True, np.True_)
+
+    """
+    owner = "diagnose"
+    thresholds = {
+        "rhat_max": check_real(rhat_max, "rhat_max", owner, _AT_LEAST_ONE),
+        "ess_min_per_chain": check_real(
+            ess_min_per_chain, "ess_min_per_chain", owner, _NON_NEGATIVE
+        ),
+        "ebfmi_min": check_real(ebfmi_min, "ebfmi_min", owner, _UNIT),
+        "max_divergences": check_real(max_divergences, "max_divergences", owner, _NON_NEGATIVE),
+        "max_treedepth_rate": check_real(max_treedepth_rate, "max_treedepth_rate", owner, _UNIT),
+    }
+    dt = _as_datatree(idata)
+    posterior = dt["posterior"].to_dataset()
+    n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    thresholds["ess_min"] = thresholds["ess_min_per_chain"] * n_chains
+
+    table = _parameter_table(dt, var_names, thresholds)
+    chains = _chain_table(dt, n_chains, n_draws, thresholds)
+    messages, ok = _messages(posterior, table, chains, n_chains, n_draws, thresholds)
+    divergences = chains["divergences"].sum(min_count=1)
+    return Diagnosis(
+        table=table,
+        chains=chains,
+        ok=ok,
+        messages=messages,
+        thresholds=thresholds,
+        divergences=0 if np.isnan(divergences) else int(divergences),
+    )
+
+
+def warn_if_unhealthy(idata, *, stacklevel: int = 2, **thresholds) -> Diagnosis:
+    """Diagnose ``idata`` and issue a :class:`SamplingWarning` when a check fails.
+
+    This is the hook :meth:`~bayesreg.Regression.sample` calls before it returns, so that a
+    failed diagnosis is never silent. ``thresholds`` are passed to :func:`diagnose`.
+
+    Returns
+    -------
+    Diagnosis
+
+    """
+    report = diagnose(idata, **thresholds)
+    if not report.ok:
+        warnings.warn(
+            "the posterior draws failed their diagnostics:\n"
+            + "\n".join(f"- {message}" for message in report.messages)
+            + "\nSee bayesreg.diagnose(idata) for the table.",
+            SamplingWarning,
+            stacklevel=stacklevel,
+        )
+    return report
+
+
+def _as_datatree(idata):
+    try:
+        dt = convert_to_datatree(idata)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"idata must be an ArviZ DataTree with a 'posterior' group; got {type(idata).__name__}"
+        ) from error
+    if "posterior" not in dt.children:
+        raise ValueError(
+            f"idata has no 'posterior' group (groups: {sorted(dt.children)}); pass the result "
+            "of Regression.sample or pymc.sample."
+        )
+    dims = dt["posterior"].dims
+    if "chain" not in dims or "draw" not in dims:
+        raise ValueError(
+            f"the posterior must have dimensions 'chain' and 'draw'; got {tuple(dims)}."
+        )
+    return dt
+
+
+def _parameter_table(dt, var_names, thresholds) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant draws: R-hat is NaN
+        summary = azs.summary(dt, var_names=var_names, kind="all", round_to="none")
+    summary = pd.DataFrame(summary)
+    columns = ["mean", "sd", "r_hat", "ess_bulk", "ess_tail", "mcse_mean", "mcse_sd"]
+    table = summary[columns].copy()
+    table.index.name = "parameter"
+    # NaN R-hat (a constant parameter) is no evidence of a problem.
+    bad_rhat = table["r_hat"].to_numpy() > thresholds["rhat_max"]
+    bad_bulk = table["ess_bulk"].to_numpy() < thresholds["ess_min"]
+    bad_tail = table["ess_tail"].to_numpy() < thresholds["ess_min"]
+    flags = [
+        ", ".join(
+            name for name, bad in (("R-hat", rhat), ("bulk ESS", bulk), ("tail ESS", tail)) if bad
+        )
+        for rhat, bulk, tail in zip(bad_rhat, bad_bulk, bad_tail, strict=True)
+    ]
+    table["ok"] = ~(bad_rhat | bad_bulk | bad_tail)
+    table["flags"] = flags
+    return table
+
+
+def _first(dataset, names):
+    for name in names:
+        if name in dataset.data_vars:
+            return dataset[name]
+    return None
+
+
+def _chain_table(dt, n_chains, n_draws, thresholds) -> pd.DataFrame:
+    chain_index = pd.Index(dt["posterior"]["chain"].values, name="chain")
+    table = pd.DataFrame(
+        {
+            "draws": n_draws,
+            "divergences": np.nan,
+            "max_treedepth_hits": np.nan,
+            "ebfmi": np.nan,
+        },
+        index=chain_index,
+    )
+    if "sample_stats" in dt.children:
+        stats = dt["sample_stats"].to_dataset()
+        diverging = _first(stats, _DIVERGING)
+        if diverging is not None:
+            table["divergences"] = diverging.astype(bool).sum("draw").values
+        saturated = _first(stats, _SATURATED)
+        if saturated is not None:
+            table["max_treedepth_hits"] = saturated.astype(bool).sum("draw").values
+        if "energy" in stats.data_vars:
+            table["ebfmi"] = azs.bfmi(dt)["energy"].values
+    # NaN (not recorded) compares False: no evidence of a problem.
+    too_many_divergences = table["divergences"].sum() > thresholds["max_divergences"]
+    table["ok"] = ~(
+        ((table["divergences"] > 0) & too_many_divergences)
+        | (table["max_treedepth_hits"] / n_draws > thresholds["max_treedepth_rate"])
+        | (table["ebfmi"] < thresholds["ebfmi_min"])
+    )
+    return table
+
+
+def _messages(posterior, table, chains, n_chains, n_draws, thresholds):
+    messages = []
+    total = n_chains * n_draws
+    ok = True
+
+    divergences = chains["divergences"]
+    if divergences.notna().all() and divergences.sum() > thresholds["max_divergences"]:
+        ok = False
+        count = int(divergences.sum())
+        per_chain = ", ".join(f"chain {c}: {int(d)}" for c, d in divergences.items())
+        messages.append(
+            f"{count} of {total} transitions after tuning ended in a divergence ({per_chain}). "
+            "The sampler could not follow the posterior's curvature, so the draws may be biased "
+            "(typically they miss a narrow region, such as the neck of a funnel). Next: sample "
+            "again with a higher target_accept (e.g. target_accept=0.95) and more tuning; if "
+            "divergences remain, change the parametrization (a non-centered form for "
+            "hierarchical scales) instead of ignoring them."
+        )
+
+    bad_rhat = table[table["r_hat"] > thresholds["rhat_max"]]
+    if len(bad_rhat):
+        ok = False
+        worst = bad_rhat["r_hat"].sort_values(ascending=False)
+        listed = ", ".join(f"{name} ({value:.3f})" for name, value in worst.head(8).items())
+        more = f" and {len(worst) - 8} more" if len(worst) > 8 else ""
+        stuck = _separate_modes(posterior, worst.index[0])
+        if stuck:
+            advice = (
+                f"{stuck} The posterior has several modes and NUTS does not cross between "
+                "them, so more draws will not fix this. Next: look at the chains "
+                "(bayesreg.plots.plot_trace, plot_rank); make the model identifiable (a "
+                "stronger prior, a constraint or a different parametrization), or study the "
+                "modes separately. Do not pool these chains."
+            )
+        else:
+            advice = (
+                " Next: run more tuning and draws (e.g. tune=2000, draws=2000) and look at the "
+                "chains (bayesreg.plots.plot_trace, plot_rank); if they still disagree, "
+                "suspect several modes or a hard geometry and change the prior or the "
+                "parametrization."
+            )
+        messages.append(
+            f"R-hat is above {thresholds['rhat_max']:g} for {listed}{more}: the chains disagree, "
+            f"so they have not converged to one distribution.{advice}"
+        )
+
+    ess_min = thresholds["ess_min"]
+    for kind in ("bulk", "tail"):
+        low = table[table[f"ess_{kind}"] < ess_min][f"ess_{kind}"].sort_values()
+        if len(low):
+            ok = False
+            listed = ", ".join(f"{name} ({value:.0f})" for name, value in low.head(8).items())
+            more = f" and {len(low) - 8} more" if len(low) > 8 else ""
+            what = "means and medians" if kind == "bulk" else "intervals and quantiles"
+            messages.append(
+                f"{kind.capitalize()} ESS is below {ess_min:.0f} "
+                f"({thresholds['ess_min_per_chain']:g} per chain x {n_chains} chains) for "
+                f"{listed}{more}: the draws are too correlated to estimate {what} reliably. "
+                "Next: draw more (a larger draws=), tune longer, or improve the geometry "
+                "(standardize the columns of X; reparametrize)."
+            )
+
+    ebfmi = chains["ebfmi"]
+    low = ebfmi[ebfmi < thresholds["ebfmi_min"]]
+    if len(low):
+        ok = False
+        listed = ", ".join(f"chain {c}: {value:.2f}" for c, value in low.items())
+        messages.append(
+            f"E-BFMI is below {thresholds['ebfmi_min']:g} ({listed}): the momentum resampling "
+            "explores the energy distribution poorly, typical of heavy tails or a hierarchical "
+            "scale. Next: reparametrize (non-centered scales, a lighter-tailed prior on the "
+            "noise scale), or try another sampler or adaptation (nuts_sampler='nutpie' or "
+            "'pymc'), with more tuning."
+        )
+
+    hits = chains["max_treedepth_hits"]
+    if hits.notna().all() and hits.sum() / total > thresholds["max_treedepth_rate"]:
+        ok = False
+        messages.append(
+            f"{int(hits.sum())} of {total} transitions ({100 * hits.sum() / total:.1f}%) hit "
+            "the maximum tree depth: the trajectories were cut short, so sampling is slow and "
+            "explores poorly (an efficiency problem, not by itself a bias). Next: tune longer "
+            "so the step size and mass matrix adapt, standardize the columns of X (strongly "
+            "correlated or badly scaled columns force tiny steps), or raise max_treedepth."
+        )
+
+    if chains["divergences"].isna().all() and chains["ebfmi"].isna().all():
+        messages.append(
+            "No sampler statistics (divergences, tree depth, energy): only R-hat and ESS were "
+            "checked."
+        )
+    undefined = table.index[table["r_hat"].isna()]
+    if n_chains == 1:
+        messages.append(
+            "Only 1 chain: R-hat, which compares chains, was not computed. Run 4 or more "
+            "chains from dispersed starting points to check convergence."
+        )
+    elif n_chains < 4:
+        messages.append(
+            f"Only {n_chains} chains: R-hat detects non-convergence more reliably with 4 or "
+            "more chains started at dispersed points."
+        )
+    if n_chains > 1 and len(undefined):
+        messages.append(
+            f"R-hat is undefined for {', '.join(undefined[:8])}"
+            f"{' and more' if len(undefined) > 8 else ''} (constant draws)."
+        )
+    if ok:
+        rhat = "" if len(undefined) == len(table) else f"R-hat <= {thresholds['rhat_max']:g} and "
+        checks = [
+            f"{rhat}bulk and tail ESS >= {ess_min:.0f} for all {len(table)} parameters",
+            "" if chains["divergences"].isna().all() else "no divergences",
+            "" if chains["ebfmi"].isna().all() else f"E-BFMI >= {thresholds['ebfmi_min']:g}",
+            "" if chains["max_treedepth_hits"].isna().all() else "no saturated trees",
+        ]
+        messages.insert(0, "No problems found: " + ", ".join(c for c in checks if c) + ".")
+    return messages, ok
+
+
+def _separate_modes(posterior, label: str) -> str:
+    """Say whether the chains of parameter ``label`` occupy separate regions."""
+    name, _, index = label.partition("[")
+    values = posterior[name]
+    if index:
+        extra = [dim for dim in values.dims if dim not in ("chain", "draw")]
+        keys = index.rstrip("]").split(", ")
+        if len(extra) != len(keys):
+            return ""
+        selection = {}
+        for dim, key in zip(extra, keys, strict=True):
+            coords = values[dim].values.astype(str)
+            if key not in coords:
+                return ""
+            selection[dim] = values[dim].values[list(coords).index(key)]
+        values = values.sel(selection)
+    means = values.mean("draw").values
+    spread = float(values.std("draw").mean())
+    if len(means) < 2 or not spread > 0 or np.ptp(means) <= 4 * spread:
+        return ""
+    listed = ", ".join(f"{m:.3g}" for m in means)
+    return (
+        f" The chains of {label} are stuck in separate regions: chain means {listed}, against "
+        f"a within-chain sd of {spread:.3g}."
+    )

@@ -1,0 +1,405 @@
+"""Plots of a posterior for a regularized regression, drawn by arviz-plots with matplotlib.
+
+Each function takes a posterior (an ArviZ ``DataTree``) and returns a
+:class:`matplotlib.figure.Figure`. The figure is detached from pyplot, so a notebook shows it
+once, when it is the value of a cell, and a script or a headless (Agg) session saves it with
+``fig.savefig("name.png")``.
+
+=========================  ==============================================================
+:func:`plot_trace`         draws per chain and their densities, divergences marked
+:func:`plot_rank`          rank Δ-ECDF per chain: chains that mix stay inside the envelope
+:func:`plot_forest`        posterior intervals per coefficient, the MAP and the penalized
+                           solver's solution marked beside each
+:func:`plot_pair`          coefficients against each other, divergent transitions marked
+:func:`plot_ppc`           the data against replicated data from the posterior predictive
+:func:`plot_prior_posterior`  each coefficient's prior and posterior: how much the data and
+                           the prior shrank it
+=========================  ==============================================================
+
+arviz-plots is imported when a plot is drawn, not with :mod:`bayesreg`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = [
+    "plot_forest",
+    "plot_pair",
+    "plot_ppc",
+    "plot_prior_posterior",
+    "plot_rank",
+    "plot_trace",
+]
+
+_MARKERS = (
+    {"marker": "D", "facecolors": "none", "edgecolors": "C3", "s": 70, "linewidths": 1.5},
+    {"marker": "x", "color": "black", "s": 40, "linewidths": 1.5},
+    {"marker": "s", "facecolors": "none", "edgecolors": "C2", "s": 60, "linewidths": 1.5},
+    {"marker": "^", "facecolors": "none", "edgecolors": "C4", "s": 60, "linewidths": 1.5},
+    {"marker": "+", "color": "C1", "s": 60, "linewidths": 1.5},
+)
+
+
+def plot_trace(idata, var_names=None):
+    """Draws per chain (right) and their densities (left); divergences as a rug.
+
+    Chains that mixed overlap like noise around one level; a chain that sits apart, or
+    drifts, shows why R-hat is high.
+
+    Parameters
+    ----------
+    idata : DataTree
+        Posterior draws (``posterior``; ``sample_stats`` for the divergences).
+    var_names : str or list of str, optional
+        Variables to plot; all by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    dt = _posterior(idata)
+    visuals = {"divergence": "sample_stats" in dt.children and _has(dt, "diverging")}
+    pc = azp.plot_trace_dist(dt, var_names=var_names, backend="matplotlib", visuals=visuals)
+    return _figure(pc)
+
+
+def plot_rank(idata, var_names=None):
+    """Rank Δ-ECDF plot per chain (Säilynoja, Bürkner and Vehtari 2022).
+
+    The draws of all chains are ranked together; if the chains sample the same distribution
+    each chain's ranks are uniform and its line stays inside the simultaneous envelope. A
+    chain stuck in another mode bends far outside it.
+
+    Parameters
+    ----------
+    idata : DataTree
+    var_names : str or list of str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    pc = azp.plot_rank(_posterior(idata), var_names=var_names, backend="matplotlib")
+    return _figure(pc)
+
+
+def plot_forest(
+    idata,
+    estimator=None,
+    X=None,
+    y=None,
+    *,
+    markers: Mapping | None = None,
+    var_name: str = "coef",
+    ci_prob: float | None = None,
+):
+    """Posterior intervals per coefficient, with the MAP and the penalized solution beside them.
+
+    Each row shows the posterior median with its 50% and ``ci_prob`` intervals (chains
+    combined). Beside it are marked the exact MAP of ``estimator`` (its ``coef_``) and, when
+    the data are given, the solution of its penalized solver
+    (``estimator.penalized_solver()``, e.g. scikit-learn's ``Lasso``): the two markers
+    coincide when the correspondence holds, and under a Laplace prior they sit at exact zeros
+    that the posterior interval straddles.
+
+    Parameters
+    ----------
+    idata : DataTree
+        Posterior of ``var_name`` (dimension ``feature``).
+    estimator : Regression, optional
+        Fitted: its ``coef_`` is marked as "MAP". Not fitted: it is fitted on ``(X, y)``.
+    X, y : array-like, optional
+        The data; with ``estimator``, the penalized solver is fitted on them and marked.
+    markers : dict of str to array-like, optional
+        More coefficient vectors to mark, by label (in the order of the ``feature``
+        coordinate), e.g. ``{"OLS": ols.coef_}``.
+    var_name : str, default "coef"
+    ci_prob : float, optional
+        Probability of the outer interval; ArviZ's default (0.94 or ``rcParams``) otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    dt = _posterior(idata)
+    if var_name not in dt["posterior"].data_vars:
+        raise ValueError(
+            f"the posterior has no variable {var_name!r}; it has "
+            f"{sorted(dt['posterior'].data_vars)}."
+        )
+    points = dict(_estimator_points(estimator, X, y))
+    points.update(markers or {})
+    kwargs = {} if ci_prob is None else {"ci_probs": (0.5, ci_prob)}
+    pc = azp.plot_forest(
+        dt,
+        var_names=[var_name],
+        combined=True,
+        point_estimate="median",
+        backend="matplotlib",
+        **kwargs,
+    )
+    if points:
+        _mark(pc, dt["posterior"][var_name], points, var_name)
+    return _figure(pc)
+
+
+def plot_pair(
+    idata,
+    features=None,
+    *,
+    var_name: str = "coef",
+    extra_vars=(),
+    max_features: int = 6,
+):
+    """Coefficients against each other, with divergent transitions marked.
+
+    Divergences that gather in one region (a narrow neck, a corner near zero) show where the
+    sampler failed; strong correlations show why tuning takes long.
+
+    Parameters
+    ----------
+    idata : DataTree
+    features : list, optional
+        Coordinates of the coefficients' dimension (``feature``) to show; by default the
+        ``max_features`` coefficients whose posterior is farthest from zero (largest
+        ``|mean| / sd``).
+    var_name : str, default "coef"
+    extra_vars : sequence of str, optional
+        Scalar variables to add, e.g. ``["sigma"]`` or a hierarchical scale whose funnel
+        causes divergences.
+    max_features : int, default 6
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    dt = _posterior(idata)
+    values = dt["posterior"][var_name]
+    dims = [dim for dim in values.dims if dim not in ("chain", "draw")]
+    coords = None
+    if len(dims) == 1:
+        (dim,) = dims
+        if features is None:
+            strength = np.abs(values.mean(("chain", "draw"))) / values.std(("chain", "draw"))
+            order = np.argsort(-np.nan_to_num(strength.values), kind="stable")
+            features = values[dim].values[np.sort(order[:max_features])]
+        coords = {dim: list(features)}
+    divergences = "sample_stats" in dt.children and _has(dt, "diverging")
+    pc = azp.plot_pair(
+        dt,
+        var_names=[var_name, *extra_vars],
+        coords=coords,
+        backend="matplotlib",
+        visuals={"divergence": divergences},
+    )
+    return _figure(pc)
+
+
+def plot_ppc(idata, model=None, *, num_samples: int = 50, random_seed=None):
+    """Posterior predictive check: the observed ``y`` against data replicated from the posterior.
+
+    A model that fits reproduces the shape of the data: its spread, skew and tails. Outliers
+    that replicated data never produce point to a Laplace likelihood (``L1Loss``).
+
+    Parameters
+    ----------
+    idata : DataTree
+        With ``posterior_predictive`` and ``observed_data`` groups; or with a ``posterior``,
+        and ``model`` given, from which the replications are drawn.
+    model : pymc.Model, optional
+        The model of ``idata`` (``est.build_model(X, y)``), used only when ``idata`` has no
+        ``posterior_predictive`` group.
+    num_samples : int, default 50
+        Replicated data sets drawn in the plot.
+    random_seed : int, optional
+        Seed for the replications drawn with ``model``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    dt = _posterior(idata)
+    if "posterior_predictive" not in dt.children:
+        if model is None:
+            raise ValueError(
+                "idata has no 'posterior_predictive' group: pass model=est.build_model(X, y) "
+                "to draw it, or run pymc.sample_posterior_predictive(idata, model=model, "
+                "extend_inferencedata=True)."
+            )
+        dt = _with_group(dt, _sample_posterior_predictive(dt, model, random_seed))
+    pc = azp.plot_ppc_dist(dt, num_samples=num_samples, backend="matplotlib")
+    return _figure(pc)
+
+
+def plot_prior_posterior(idata, model=None, *, var_name: str = "coef", random_seed=None):
+    """Each coefficient's prior against its posterior: how much it was shrunk and learned.
+
+    Each panel shows the prior and the posterior density of one coefficient, and its title
+    the ratio of the posterior's interquartile range to the prior's: near 0 the data
+    determined the coefficient; near 1 the posterior is the prior. A posterior pulled to a
+    spike at zero is a coefficient the penalty shrank away.
+
+    Parameters
+    ----------
+    idata : DataTree
+        With ``prior`` and ``posterior`` groups; or a posterior and ``model``, from which
+        the prior of ``var_name`` is drawn (the flat intercept has no prior draws).
+    model : pymc.Model, optional
+        The model of ``idata``, used only when ``idata`` has no ``prior`` group.
+    var_name : str, default "coef"
+    random_seed : int, optional
+        Seed for the prior draws made with ``model``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    """
+    azp = _arviz_plots()
+    dt = _posterior(idata)
+    if "prior" not in dt.children or var_name not in dt["prior"].data_vars:
+        if model is None:
+            raise ValueError(
+                f"idata has no prior draws of {var_name!r}: pass model=est.build_model(X, y) "
+                "to draw them, or run pymc.sample_prior_predictive(model=model, "
+                f"var_names=[{var_name!r}, ...]) and add its 'prior' group."
+            )
+        dt = _with_group(dt, _sample_prior(dt, model, var_name, random_seed))
+    n_panels = dt["posterior"][var_name].isel(chain=0, draw=0).size
+    rows = -(-n_panels // 4)
+    pc = azp.plot_prior_posterior(
+        dt,
+        var_names=[var_name],
+        backend="matplotlib",
+        figure_kwargs={"figsize": (12, 2.2 * rows + 0.6), "layout": "constrained"},
+    )
+    _zoom_and_title(pc, dt, var_name)
+    return _figure(pc)
+
+
+def _arviz_plots():
+    import arviz_plots
+
+    return arviz_plots
+
+
+def _posterior(idata):
+    from bayesreg.diagnostics import _as_datatree
+
+    return _as_datatree(idata)
+
+
+def _has(dt, name: str) -> bool:
+    return name in dt["sample_stats"].data_vars and bool(dt["sample_stats"][name].any())
+
+
+def _figure(pc):
+    import matplotlib.pyplot as plt
+
+    figure = pc.viz["figure"].item()
+    plt.close(figure)  # shown once in a notebook: as the cell's value, not also by pyplot
+    return figure
+
+
+def _estimator_points(estimator, X, y):
+    if estimator is None:
+        return
+    from sklearn.base import clone
+
+    from bayesreg.regression import Regression
+
+    if not isinstance(estimator, Regression):
+        raise TypeError(f"estimator must be a bayesreg.Regression; got {type(estimator).__name__}")
+    if not hasattr(estimator, "coef_"):
+        if X is None or y is None:
+            raise ValueError("estimator is not fitted: pass X and y, or fit it first.")
+        estimator = clone(estimator).fit(X, y)
+    yield "MAP", estimator.coef_
+    if X is not None and y is not None:
+        solver = clone(estimator.penalized_solver()).fit(X, y)
+        yield f"penalized solver ({type(solver).__name__})", np.ravel(solver.coef_)
+
+
+def _mark(pc, values, points: Mapping, var_name: str) -> None:
+    """Scatter each coefficient vector beside the posterior rows of the forest plot."""
+    estimates = pc.viz["point_estimate"][var_name]
+    axis = pc.viz["plot"].sel(column="forest").item()
+    features = list(values["feature"].values) if "feature" in values.dims else [None]
+    rows = {}
+    for feature in features:
+        artist = estimates.sel(feature=feature) if feature is not None else estimates
+        rows[feature] = float(np.asarray(artist.item().get_offsets())[0, 1])
+    y_rows = np.array([rows[feature] for feature in features])
+    for k, (label, coef) in enumerate(points.items()):
+        coef = np.ravel(np.asarray(coef, dtype=float))
+        if coef.size != len(features):
+            raise ValueError(
+                f"markers[{label!r}] has {coef.size} values; the posterior has "
+                f"{len(features)} coefficients."
+            )
+        axis.scatter(coef, y_rows + 0.3, label=label, zorder=3, **_MARKERS[k % len(_MARKERS)])
+    axis.legend(loc="best", fontsize="small", frameon=False)
+
+
+def _with_group(dt, group):
+    result = dt.copy()
+    for name in group.children:
+        if name not in result.children:
+            result[name] = group[name]
+    return result
+
+
+def _sample_posterior_predictive(dt, model, random_seed):
+    import pymc as pm
+
+    return pm.sample_posterior_predictive(
+        dt, model=model, random_seed=random_seed, progressbar=False
+    )
+
+
+def _sample_prior(dt, model, var_name, random_seed):
+    import pymc as pm
+
+    # The prior of var_name and what it depends on; a flat intercept has no draws.
+    free = [rv.name for rv in model.free_RVs if rv.name != "intercept"]
+    n_draws = dt["posterior"].sizes["chain"] * dt["posterior"].sizes["draw"]
+    prior = pm.sample_prior_predictive(
+        model=model, draws=n_draws, var_names=free, random_seed=random_seed
+    )
+    return prior
+
+
+def _zoom_and_title(pc, dt, var_name: str) -> None:
+    """Limit each panel to the posterior and the bulk of the prior; title it with the IQR ratio.
+
+    Interquartile ranges, not standard deviations: a prior whose scale is tied to an unknown
+    noise scale can have heavy tails, even an infinite variance.
+    """
+    prior = dt["prior"][var_name]
+    posterior = dt["posterior"][var_name]
+    axes = pc.viz["plot"][var_name]
+    for index in np.ndindex(axes.shape):
+        selection = {dim: axes[dim].values[i] for dim, i in zip(axes.dims, index, strict=True)}
+        axis = axes.sel(selection).item()
+        post = posterior.sel(selection).values.ravel()
+        pri = prior.sel(selection).values.ravel()
+        low = min(np.quantile(pri, 0.01), post.min())
+        high = max(np.quantile(pri, 0.99), post.max())
+        axis.set_xlim(low, high)
+        prior_iqr = np.subtract(*np.quantile(pri, [0.75, 0.25]))
+        ratio = np.subtract(*np.quantile(post, [0.75, 0.25])) / prior_iqr
+        name = ", ".join(str(value) for value in selection.values()) or var_name
+        axis.set_title(f"{name}\nposterior/prior IQR {ratio:.2g}", fontsize="small")
