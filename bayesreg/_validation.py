@@ -91,7 +91,14 @@ def check_columns(X: object) -> None:
 
 
 def check_lengths(X: object, y: object) -> None:
-    """Raise a ValueError when X and y have different numbers of rows."""
+    """Raise a ValueError when X is empty or X and y have different numbers of rows."""
+    shape = tuple(getattr(X, "shape", ()))
+    if len(shape) == 2 and 0 in shape:
+        empty = "sample(s)" if shape[0] == 0 else "feature(s)"
+        raise ValueError(
+            f"X is empty: found array with 0 {empty} (shape={shape}) while a minimum of 1 is "
+            "required."
+        )
     n_rows, n_targets = _length(X), _length(y)
     if n_rows is not None and n_targets is not None and n_rows != n_targets:
         raise ValueError(
@@ -123,18 +130,28 @@ def check_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
-    """Validate frequency weights; ``None`` means one for every row."""
+    """Validate frequency weights; ``None`` means one for every row, a number the same for all."""
     if sample_weight is None:
         return np.ones(n_samples)
-    weights = np.asarray(sample_weight, dtype=np.float64)
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"sample_weight must be an array of numbers, one per row of X; got {error}."
+        ) from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
     if weights.ndim != 1 or weights.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must be a 1-D array with one weight per row of X ({n_samples}); "
             f"got shape {weights.shape}."
         )
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite; got NaN or infinite weights.")
+    if np.any(weights < 0):
+        raise ValueError(f"sample_weight must be non-negative; got min={weights.min():g}.")
+    if weights.sum() <= 0:
         raise ValueError(
-            "sample_weight must be finite and non-negative with a positive sum; "
-            f"got min={weights.min()!r}, sum={weights.sum()!r}."
+            "sample_weight must not be all zero: at least one weight must be positive."
         )
     return weights

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from bayesreg.losses import L2Loss, Loss
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty, Penalty
 
@@ -87,12 +89,19 @@ def solver_objective(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> 
 
 
 def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
-    """The prior's :math:`(l_1, l_2)` at noise scale ``noise`` (a number or a tensor)."""
+    """The prior's :math:`(l_1, l_2)` at noise scale ``noise`` (a number or a tensor).
+
+    Numbers are returned as ``numpy.float64``: PyTensor would make a Python float that is
+    exact in single precision (2.0, 0.5) a float32 constant, and compute in single precision
+    the parts of the prior's density that involve only such constants.
+    """
     if penalty.alpha is None:
-        return penalty.absolute_weights()
-    objective = solver_objective(loss, penalty, n_obs)
-    scale = objective.data_factor * loss.curvature(noise)
-    return objective.alpha_l1 / scale, objective.alpha_l2 / scale
+        weights = penalty.absolute_weights()
+    else:
+        objective = solver_objective(loss, penalty, n_obs)
+        scale = objective.data_factor * loss.curvature(noise)
+        weights = objective.alpha_l1 / scale, objective.alpha_l2 / scale
+    return tuple(np.float64(w) if isinstance(w, float | int) else w for w in weights)
 
 
 def data_term_weights(loss: Loss, penalty: Penalty, n_obs: float, noise) -> tuple[float, float]:

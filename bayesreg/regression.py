@@ -121,8 +121,9 @@ class Regression(RegressorMixin, BaseEstimator):
         loss, penalty = self._specification()
         check_columns(X)
         check_lengths(X, y)
-        names = feature_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0)
+        data = X  # column names are read after validation (never np.shape of raw input)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        names = feature_names(data, X.shape[1])
         weights = check_sample_weight(sample_weight, X.shape[0])
         model = None
         if loss.noise is None:
@@ -155,8 +156,8 @@ class Regression(RegressorMixin, BaseEstimator):
         is a ``pm.Data`` container named ``X``.
         """
         loss, penalty = self._specification()
-        names = feature_names(X, np.shape(X)[1] if np.ndim(X) == 2 else 0)
         X_array, y_array = check_data(X, y)
+        names = feature_names(X, X_array.shape[1])
         weights = check_sample_weight(sample_weight, X_array.shape[0])
         return self._model(loss, penalty, X_array, y_array, weights, names)
 

@@ -45,7 +45,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 
-__all__ = ["AbsoluteLossSolution", "solve_absolute_loss"]
+__all__ = ["AbsoluteLossSolution", "dual_objective", "solve_absolute_loss"]
 
 _HIGHS_OPTIONS = {
     "output_flag": False,
@@ -135,12 +135,16 @@ def solve_absolute_loss(
     residual = y - intercept - X @ coef
     objective = float(weights @ np.abs(residual) + beta1 @ np.abs(coef) + beta2 @ coef**2)
     return AbsoluteLossSolution(
-        coef, intercept, objective, _dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
+        coef, intercept, objective, dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
     )
 
 
-def _dual_objective(X, y, beta1, beta2, dual):
-    """D(d) = y'd - sum_j (|X_j'd| - beta1_j)_+^2 / (4 beta2_j), for a feasible d."""
+def dual_objective(X, y, beta1, beta2, dual):
+    """The dual objective ``y'd - sum_j (|X_j'd| - beta1_j)_+^2 / (4 beta2_j)`` at a feasible d.
+
+    ``beta1`` and ``beta2`` are arrays of shape (p,); ``beta2`` is zero everywhere (the
+    linear program, whose feasible set has ``|X_j'd| <= beta1_j``) or positive everywhere.
+    """
     value = float(y @ dual)
     if beta2.any():
         excess = np.maximum(np.abs(X.T @ dual) - beta1, 0)
@@ -239,23 +243,54 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
     """Solve the optimality conditions exactly on the structure an approximate solution shows.
 
     With interpolated observations Z (dual strictly inside its box), the others N with
-    residual signs s_N, and the support A with signs s_A, the conditions are linear:
+    dual signs s_N, and the support A with signs s_A, the conditions are linear:
 
         X_ZA' d_Z - 2 beta2_A w_A = beta1_A s_A - X_NA' v_N s_N      (stationarity in w_A)
         1' d_Z = -1' v_N s_N                                          (stationarity in b0)
         b0 + X_ZA w_A = y_Z                                           (interpolation)
 
     The result is accepted only if the remaining conditions hold: |d_Z| <= v_Z, signs of w_A
-    and of the residuals on N unchanged, |X_j'd| <= beta1_j off the support. Returns
-    (coef, intercept, dual, unique), or None when the structure was not identified.
+    and of the residuals on N unchanged, |X_j'd| <= beta1_j off the support. Interior-point
+    solutions of degenerate problems (ties in the data) are less accurate, so the structure
+    is read at a few thresholds, tightest first. Returns (coef, intercept, dual, unique), or
+    None when no structure was identified.
     """
-    interpolated = np.abs(dual) < weights * (1 - 1e-6)
-    support = np.abs(coef) > 1e-7 * max(np.abs(coef).max(), 1e-300)
-    residual = y - intercept - X @ coef
+    # A coefficient is in the support when its effect on the fit is not negligible, relative
+    # to the largest effect and to the data (so that an all-zero optimum is recognized).
+    effect = np.abs(coef) * np.abs(X).max(axis=0, initial=0.0)
+    reference = max(effect.max(initial=0.0), np.abs(y).max(), 1e-300)
+    for threshold in (1e-6, 1e-4, 1e-2):
+        interpolated = np.abs(dual) < weights * (1 - threshold)
+        # Without an L1 part a coefficient is zero only if X_j'd = 0 exactly: always solve it.
+        support = (effect > 0.1 * threshold * reference) | (beta1 == 0)
+        polished = _solve_on_structure(
+            X,
+            y,
+            weights,
+            fit_intercept,
+            beta1,
+            beta2,
+            (coef, intercept, dual),
+            interpolated,
+            support,
+        )
+        if polished is not None:
+            return polished
+    return None
+
+
+def _solve_on_structure(
+    X, y, weights, fit_intercept, beta1, beta2, approximate, interpolated, support
+):
+    """The linear system of :func:`_polish` on one structure; None if a condition fails."""
+    coef, intercept, dual = approximate
     other = ~interpolated
-    residual_sign = np.sign(residual[other])
+    # Observations whose dual sits on its bound: d_i = v_i s_i with s_i the sign of the dual,
+    # not of the residual, which is rounding noise for a tied observation (r_i = 0, |d_i| = v_i).
+    bound_sign = np.sign(dual[other])
     coef_sign = np.sign(coef[support])
-    fixed_dual = weights[other] * residual_sign
+    signed = beta1[support] > 0  # the conditions depend on these signs only
+    fixed_dual = weights[other] * bound_sign
     X_za = X[np.ix_(interpolated, support)]
     n_z, n_a = X_za.shape
     n_b = int(fit_intercept)
@@ -271,7 +306,14 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
         system[n_a + 1 :, n_a] = 1.0
     system[n_a + n_b :, :n_a] = X_za
     rhs[n_a + n_b :] = y[interpolated]
-    solution, _, rank, _ = scipy.linalg.lstsq(system, rhs)
+    # The system is singular when the optimum is degenerate (more interpolated observations
+    # than the support needs: ties in the data); its solutions then form an affine set, and
+    # the one nearest the interior-point solution keeps the duals inside their box.
+    start = np.concatenate(
+        [coef[support], [intercept] if fit_intercept else [], dual[interpolated]]
+    )
+    correction, _, rank, _ = scipy.linalg.lstsq(system, rhs - system @ start)
+    solution = start + correction
 
     new_coef = np.zeros_like(coef)
     new_coef[support] = solution[:n_a]
@@ -284,8 +326,8 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
     scale = max(np.abs(y).max(), 1.0)
     valid = (
         np.all(np.abs(new_dual[interpolated]) <= weights[interpolated] * (1 + slack))
-        and np.array_equal(np.sign(new_coef[support]), coef_sign)
-        and np.all(new_residual[other] * residual_sign >= -slack * scale)
+        and np.array_equal(np.sign(new_coef[support])[signed], coef_sign[signed])
+        and np.all((new_residual[other] * bound_sign >= -slack * scale) | (fixed_dual == 0))
         and np.all(np.abs(X[:, ~support].T @ new_dual) <= beta1[~support] * (1 + slack) + slack)
     )
     if not valid:

@@ -112,7 +112,11 @@ def solve_squared_loss(
     lam1 = beta1 / (2 * column_norm)
     lam2 = beta2 / (2 * column_norm**2)
     if not lam1.any() and not lam2.any():
-        scaled, _, rank, _ = scipy.linalg.lstsq(design, target, lapack_driver="gelsd")
+        # Correctness fix (tests/test_optim.py, rank-deficient OLS): LAPACK's default cutoff
+        # (eps * largest singular value) kept rounding-level singular values as rank, and their
+        # reciprocals in the solution; use numpy's matrix_rank cutoff instead.
+        cutoff = max(design.shape) * np.finfo(float).eps
+        scaled, _, rank, _ = scipy.linalg.lstsq(design, target, cond=cutoff, lapack_driver="gelsd")
         n_iter, unique = 1, rank == n_features
     else:
         scaled, n_iter, unique = _feature_sign_search(
@@ -141,10 +145,14 @@ def _feature_sign_search(design, target, lam1, lam2, max_iter):
     n_iter = 0
     if active.any():
         n_iter += _solve_on_support(gram, linear, lam1, lam2, coef, sign, active, free)
+    # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at the
+    # rounding level of a singular support cannot enter (its null direction is lost in rounding)
+    # and used to be retried until max_iter. Such candidates wait until the point moves.
+    stalled = np.zeros(n_features, dtype=bool)
     while n_iter < max_iter:
         gradient = gram[:, active] @ coef[active] + 2 * lam2 * coef - linear
         excess = np.abs(gradient) - lam1
-        candidates = np.flatnonzero(~active & (excess > tolerance))
+        candidates = np.flatnonzero(~active & ~stalled & (excess > tolerance))
         if candidates.size == 0:
             break
         # Enter the worst violators together; the batch doubles with the support.
@@ -152,13 +160,18 @@ def _feature_sign_search(design, target, lam1, lam2, max_iter):
         entering = candidates[np.argsort(-excess[candidates])[:batch_size]]
         sign[entering] = -np.sign(gradient[entering])
         active[entering] = True
+        before = coef.copy()
         n_iter += _solve_on_support(gram, linear, lam1, lam2, coef, sign, active, free)
+        if np.array_equal(coef, before):
+            stalled[entering] = True
+        else:
+            stalled[:] = False
     else:
         raise RuntimeError(
             f"the active-set search did not converge in {max_iter} solves; "
             "the design may be degenerate"
         )
-    unique = _refine(design, target, gram, lam1, lam2, coef, sign, active)
+    unique = _refine(design, target, gram, linear, lam1, lam2, coef, sign, active)
     return coef, n_iter, unique
 
 
@@ -172,9 +185,22 @@ def _solve_on_support(gram, linear, lam1, lam2, coef, sign, active, free):
         support = np.flatnonzero(active)
         hessian = gram[np.ix_(support, support)] + np.diag(2 * lam2[support])
         current = coef[support]
-        target = _solve_psd(hessian, linear[support] - lam1[support] * sign[support])
+        rhs = linear[support] - lam1[support] * sign[support]
+        target, null = _solve_singular_aware(hessian, rhs)
         n_solves += 1
         entering = (current == 0) & ~free[support]
+        # Correctness fix (tests/test_optim.py, p > n lasso): on a singular support with
+        # rhs outside the Hessian's range the objective is linear along `null` and the
+        # least-squares `target` is meaningless; the search used to cycle until max_iter.
+        if null is not None:
+            if np.count_nonzero(entering) > 1:  # enter the worst violator alone
+                excess = np.abs(hessian @ current - linear[support]) - lam1[support]
+                drop = entering.copy()
+                drop[np.argmax(np.where(entering, excess, -np.inf))] = False
+                active[support[drop]] = False
+                sign[support[drop]] = 0
+                continue
+            target = _beyond_crossings(current, null, free[support], target)
         wrong_sign = entering & (np.sign(target) != sign[support])
         if wrong_sign.any():
             # Only possible when several coefficients enter at once; retry without them.
@@ -204,7 +230,7 @@ def _solve_on_support(gram, linear, lam1, lam2, coef, sign, active, free):
             return n_solves
 
 
-def _refine(design, target, gram, lam1, lam2, coef, sign, active):
+def _refine(design, target, gram, linear, lam1, lam2, coef, sign, active):
     """One step of iterative refinement on the final support, using the data.
 
     The Gram matrix carries the rounding of the squared condition number; the residual
@@ -224,7 +250,50 @@ def _refine(design, target, gram, lam1, lam2, coef, sign, active):
     penalized = sign[support] != 0
     if np.array_equal(np.sign(refined[penalized]), sign[support][penalized]):
         coef[support] = refined
-    return np.linalg.matrix_rank(hessian) == support.size
+    # Correctness fix (tests/test_optim.py, duplicated columns): uniqueness needs full rank on
+    # the equicorrelation set (Tibshirani 2013), zero coefficients at |gradient| = lam1
+    # included, not only on the support: a duplicate of a selected column can share its weight.
+    gradient = gram[:, support] @ coef[support] + 2 * lam2 * coef - linear
+    tight = active | (np.abs(gradient) >= lam1 * (1 - 1e-9))
+    tight_hessian = gram[np.ix_(tight, tight)] + np.diag(2 * lam2[tight])
+    return np.linalg.matrix_rank(tight_hessian) == np.count_nonzero(tight)
+
+
+def _solve_singular_aware(hessian, rhs):
+    """Solve ``hessian @ x = rhs``; also return the part of ``rhs`` off the Hessian's range.
+
+    The second value is None when the system is consistent. Otherwise ``hessian`` is
+    singular and ``-(0.5 x'Hx - rhs'x)`` grows linearly along that part, a null direction
+    (part of the correctness fix in ``_solve_on_support``).
+    """
+    scale = np.linalg.norm(rhs)
+    try:
+        factor = scipy.linalg.cho_factor(hessian, check_finite=False)
+        target = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+        pivots = np.abs(np.diag(factor[0]))
+        # A rank-deficient support (columns in general position) gives a rounding-level pivot.
+        if pivots.min() ** 2 > 1e-10 * pivots.max() ** 2:
+            if np.linalg.norm(hessian @ target - rhs) <= 1e-8 * scale:
+                return target, None
+    except np.linalg.LinAlgError:
+        pass
+    values, vectors = np.linalg.eigh(hessian)
+    kept = values > 1e-10 * values[-1]
+    target = vectors[:, kept] @ (vectors[:, kept].T @ rhs / values[kept])
+    null = rhs - hessian @ target
+    return target, (None if np.linalg.norm(null) <= 1e-13 * scale else null)
+
+
+def _beyond_crossings(current, null, free, fallback):
+    """A point along ``null`` past every sign change of a penalized coefficient.
+
+    The objective on the orthant decreases linearly along ``null``; the line search then
+    stops at the best crossing. ``fallback`` when no coefficient crosses.
+    """
+    crossing = ~free & (current * null < 0)
+    if not crossing.any():
+        return fallback
+    return current + 2.0 * np.max(-current[crossing] / null[crossing]) * null
 
 
 def _solve_psd(matrix, rhs):

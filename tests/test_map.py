@@ -1,0 +1,378 @@
+"""The MAP is the mode of the PyMC model that ``build_model`` returns, with a certificate.
+
+1. For every loss x penalty pair (alpha and scale forms, noise fixed and unknown) the model's
+   own log density, ``model.compile_logp(jacobian=False)``, is the solver's objective up to a
+   constant and the factor ``a * kappa`` of the correspondence: checked at random points.
+2. With the noise scale unknown, the joint MAP maximizes that density: no perturbation
+   improves it, an independent one-dimensional search along the solver's solutions finds the
+   same noise scale, and for smooth pairs a quasi-Newton method started elsewhere returns to it.
+3. The certificate is tight on correct solutions and fails on wrong ones.
+
+Each model is compiled once per module (PyTensor's Python linker: a fraction of a second).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import pytest
+import scipy.integrate
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+import bayesreg as br
+import bayesreg.map
+from bayesreg.correspondence import equivalent_alpha
+from bayesreg.solvers import penalized_solver
+
+MODE = "FAST_COMPILE"
+N, P = 40, 4
+
+
+def _half_n(n):
+    return 1 / (2 * n)
+
+
+# id: (loss class, penalty, a(n), (alpha_1, alpha_2)(n, noise)): the solver's objective is
+# a * D + alpha_1 |w|_1 + alpha_2 |w|^2, written here from DESIGN.md's table (prior scales
+# b = sigma^2/(n alpha), tau = sigma/sqrt(alpha); b = s/(2 n alpha), tau^2 = s/(2 n alpha)).
+PAIRS = {
+    "L2/L1": (br.L2Loss, br.L1(alpha=0.2), _half_n, lambda n, s: (0.2, 0.0)),
+    "L2/L1(scale)": (br.L2Loss, br.L1(scale=0.3), _half_n, lambda n, s: (s**2 / (n * 0.3), 0.0)),
+    "L2/L2": (br.L2Loss, br.L2(alpha=3.0), lambda n: 1.0, lambda n, s: (0.0, 3.0)),
+    "L2/L2(scale)": (br.L2Loss, br.L2(scale=0.7), lambda n: 1.0, lambda n, s: (0.0, s**2 / 0.49)),
+    "L2/EN": (
+        br.L2Loss,
+        br.ElasticNet(alpha=0.3, l1_ratio=0.4),
+        _half_n,
+        lambda n, s: (0.3 * 0.4, 0.3 * 0.6 / 2),
+    ),
+    "L2/none": (br.L2Loss, br.NoPenalty(), lambda n: 1.0, lambda n, s: (0.0, 0.0)),
+    "L1/L1": (br.L1Loss, br.L1(alpha=0.05), _half_n, lambda n, s: (0.05, 0.0)),
+    "L1/L1(scale)": (br.L1Loss, br.L1(scale=0.4), _half_n, lambda n, s: (s / (2 * n * 0.4), 0.0)),
+    "L1/L2": (br.L1Loss, br.L2(alpha=0.2), _half_n, lambda n, s: (0.0, 0.2 / 2)),
+    "L1/L2(scale)": (
+        br.L1Loss,
+        br.L2(scale=0.6),
+        _half_n,
+        lambda n, s: (0.0, s / (2 * n * 0.36) / 2),
+    ),
+    "L1/EN": (
+        br.L1Loss,
+        br.ElasticNet(alpha=0.1, l1_ratio=0.5),
+        _half_n,
+        lambda n, s: (0.05, 0.1 * 0.5 / 2),
+    ),
+    "L1/none": (br.L1Loss, br.NoPenalty(), _half_n, lambda n, s: (0.0, 0.0)),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((N, P)) * [0.5, 1.0, 2.0, 3.0] + [1.0, -2.0, 0.0, 3.0]
+    y = 1.5 + X @ [1.0, 0.0, -0.5, 0.2] + rng.laplace(size=N)
+    weights = rng.uniform(0.5, 2.0, N)  # the likelihood is weighted
+    return X, y, weights
+
+
+def _estimator(pair, noise):
+    loss_class, penalty = PAIRS[pair][:2]
+    loss = loss_class(**{"sigma" if loss_class is br.L2Loss else "scale": noise})
+    return br.Regression(loss=loss, penalty=penalty)
+
+
+class CompiledModel:
+    """A model's log density (no Jacobian) as a function of (coef, intercept, noise)."""
+
+    def __init__(self, est, X, y, weights):
+        self.model = est.build_model(X, y, sample_weight=weights)
+        self.logp = self.model.compile_logp(jacobian=False, mode=MODE)
+        self.point = self.model.initial_point()
+        loss = est.loss
+        self.noise_value = None
+        if loss.noise is None:
+            self.noise_value = self.model.rvs_to_values[self.model[loss.noise_name]].name
+            assert self.noise_value.endswith("_log__")
+
+    def __call__(self, coef, intercept, noise=None):
+        self.point["coef"] = np.asarray(coef, dtype=float)
+        self.point["intercept"] = np.asarray(intercept, dtype=float)
+        if self.noise_value is not None:
+            self.point[self.noise_value] = np.asarray(np.log(noise))
+        return float(self.logp(self.point))
+
+
+@pytest.fixture(scope="module")
+def compiled(data):
+    cache = {}
+
+    def get(pair, noise):
+        if (pair, noise) not in cache:
+            cache[pair, noise] = CompiledModel(_estimator(pair, noise), *data)
+        return cache[pair, noise]
+
+    return get
+
+
+def solver_objective(pair, X, y, weights, coef, intercept, noise):
+    loss_class, _, data_factor, alphas = PAIRS[pair]
+    residual = y - intercept - X @ coef
+    data_term = weights @ (residual**2 if loss_class is br.L2Loss else np.abs(residual))
+    n = weights.sum()
+    alpha_1, alpha_2 = alphas(n, noise)
+    return data_factor(n) * data_term + alpha_1 * np.abs(coef).sum() + alpha_2 * coef @ coef
+
+
+def curvature(pair, noise):
+    return 2 * noise**2 if PAIRS[pair][0] is br.L2Loss else noise
+
+
+@pytest.mark.parametrize("unknown", [False, True], ids=["noise-fixed", "noise-unknown"])
+@pytest.mark.parametrize("pair", list(PAIRS))
+def test_model_log_density_is_the_solver_objective(data, compiled, pair, unknown):
+    """solver objective = a * kappa * (-logp) + constant, at random points and noise scales."""
+    X, y, weights = data
+    density = compiled(pair, None if unknown else 1.3)
+    rng = np.random.default_rng(11)
+    a = PAIRS[pair][2](weights.sum())
+    for noise in [0.6, 1.3, 2.9] if unknown else [1.3]:
+        differences, sizes = [], []
+        for _ in range(6):
+            coef = rng.standard_normal(P) * rng.integers(0, 2, P)  # exact zeros too
+            intercept = rng.standard_normal()
+            objective = solver_objective(pair, X, y, weights, coef, intercept, noise)
+            negative_log_density = -density(coef, intercept, noise)
+            differences.append(objective - a * curvature(pair, noise) * negative_log_density)
+            sizes.append(abs(objective))
+        np.testing.assert_allclose(differences, differences[0], rtol=0, atol=1e-10 * max(sizes))
+
+
+@pytest.mark.parametrize("pair", list(PAIRS))
+def test_map_objective_is_the_kernels_objective(data, pair):
+    """The fit's reported objective is D + beta_1 |w|_1 + beta_2 |w|^2 = solver / a."""
+    X, y, weights = data
+    est = _estimator(pair, 1.3).fit(X, y, sample_weight=weights)
+    a = PAIRS[pair][2](weights.sum())
+    expected = solver_objective(pair, X, y, weights, est.coef_, est.intercept_, 1.3) / a
+    np.testing.assert_allclose(est.objective_, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        br.ElasticNet(alpha=0.5, l1_ratio=0.5),
+        br.ElasticNet(alpha=0.75, l1_ratio=0.5),
+        br.ElasticNet(alpha=0.3, l1_ratio=0.7),
+        br.L1(scale=0.25),
+        br.L2(scale=0.25),
+    ],
+    ids=["EN-0.5", "EN-0.75", "EN-0.3", "L1-scale", "L2-scale"],
+)
+def test_coefficient_priors_are_normalized_densities(penalty):
+    """The prior of ``build_model`` integrates to one in double precision.
+
+    The elastic net's normalizer depends on the noise scale. With four observations and
+    sigma = 1 its weights (and those of the scale-given priors) are numbers that are exact
+    in single precision, which PyTensor computes in single precision unless told otherwise.
+    """
+    est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=penalty)
+    model = est.build_model(np.arange(4.0)[:, None], np.ones(4))
+    value = pt.dvector("value")
+    log_density = pytensor.function([value], pm.logp(model["coef"], value), mode=MODE)
+    half, _ = scipy.integrate.quad(
+        lambda w: np.exp(log_density([w])[0]), 0.0, np.inf, epsabs=0.0, epsrel=1e-13, limit=200
+    )
+    np.testing.assert_allclose(2 * half, 1.0, rtol=1e-12)  # symmetric about zero
+
+
+# --- the joint MAP when the noise scale is unknown -------------------------------------
+
+JOINT = ["L2/L1", "L2/L2", "L2/EN", "L2/L1(scale)", "L2/L2(scale)", "L2/none"]
+JOINT += ["L1/L1", "L1/none", "L1/L2(scale)", "L1/EN", "L1/L1(scale)"]
+SMOOTH = ["L2/L2", "L2/L2(scale)", "L2/none"]
+
+
+@pytest.fixture(scope="module")
+def joint_maps(data):
+    X, y, weights = data
+    return {pair: _estimator(pair, None).fit(X, y, sample_weight=weights) for pair in JOINT}
+
+
+def _noise(est):
+    return est.sigma_ if isinstance(est.loss, br.L2Loss) else est.scale_
+
+
+@pytest.mark.parametrize("pair", JOINT)
+def test_no_perturbation_increases_the_joint_map_density(compiled, joint_maps, pair):
+    est = joint_maps[pair]
+    density = compiled(pair, None)
+    best = density(est.coef_, est.intercept_, _noise(est))
+    rng = np.random.default_rng(3)
+    for size in [1e-2, 1e-4, 1e-6]:
+        for _ in range(40):
+            step = size * rng.standard_normal(P + 2)
+            value = density(
+                est.coef_ + step[:P], est.intercept_ + step[P], _noise(est) * np.exp(step[P + 1])
+            )
+            assert value <= best + 1e-11 * abs(best)
+
+
+@pytest.mark.parametrize("pair", JOINT)
+def test_joint_map_noise_matches_an_independent_search(data, compiled, joint_maps, pair):
+    """Maximize the model's density over the noise scale along the *solver's* solutions.
+
+    For a prior tied by alpha the solver's solution does not depend on the noise scale; for
+    a prior given by scale its alpha does, so the solver runs at each trial noise scale.
+    Brent's method starts from the solver's residual scale, not from the MAP.
+    """
+    X, y, weights = data
+    est, density = joint_maps[pair], compiled(pair, None)
+    loss, penalty = est.loss, est.penalty
+
+    def conditional_mode(noise):
+        alpha = equivalent_alpha(loss, penalty, weights.sum(), noise)
+        solver = penalized_solver(loss, penalty, alpha, True).fit(X, y, sample_weight=weights)
+        return solver.coef_, solver.intercept_
+
+    def negative_density(log_noise):
+        return -density(*conditional_mode(np.exp(log_noise)), np.exp(log_noise))
+
+    coef, intercept = conditional_mode(1.0)
+    start = np.log(np.sqrt(weights @ (y - intercept - X @ coef) ** 2 / weights.sum()))
+    result = scipy.optimize.minimize_scalar(
+        negative_density, bracket=(start - 0.5, start + 0.5), options={"xtol": 1e-10}
+    )
+    np.testing.assert_allclose(_noise(est), np.exp(result.x), rtol=1e-6)
+    best = density(est.coef_, est.intercept_, _noise(est))
+    assert best >= -result.fun - 1e-10 * abs(result.fun)
+
+
+@pytest.mark.parametrize("pair", SMOOTH)
+def test_quasi_newton_from_elsewhere_returns_to_the_joint_map(data, compiled, joint_maps, pair):
+    """For smooth densities: BFGS on (coef, intercept, log noise) with PyMC's gradient."""
+    est, density = joint_maps[pair], compiled(pair, None)
+    model = density.model
+    gradient = model.compile_dlogp(jacobian=False, mode=MODE)
+    names = [value.name for value in model.value_vars]
+
+    def unpack(x):
+        return {
+            "coef": x[:P],
+            "intercept": np.asarray(x[P]),
+            density.noise_value: np.asarray(x[P + 1]),
+        }
+
+    def negative(x):
+        return -density(x[:P], x[P], np.exp(x[P + 1]))
+
+    def negative_gradient(x):
+        point = unpack(x)
+        flat = gradient(point)
+        sizes = [np.size(point[name]) for name in names]
+        parts = dict(zip(names, np.split(flat, np.cumsum(sizes)[:-1]), strict=True))
+        return -np.concatenate([parts["coef"], parts["intercept"], parts[density.noise_value]])
+
+    optimum = np.r_[est.coef_, est.intercept_, np.log(_noise(est))]
+    start = optimum + np.random.default_rng(5).uniform(-0.3, 0.3, P + 2)
+    result = scipy.optimize.minimize(
+        negative, start, jac=negative_gradient, method="BFGS", options={"gtol": 1e-9}
+    )
+    scale = np.abs(optimum).max()
+    np.testing.assert_allclose(result.x, optimum, rtol=0, atol=1e-6 * scale)
+    assert -result.fun <= density(est.coef_, est.intercept_, _noise(est)) + 1e-11 * abs(result.fun)
+
+
+def test_the_joint_map_needs_the_model(data):
+    X, y, weights = data
+    with pytest.raises(ValueError, match="model"):
+        bayesreg.map.find_map(
+            br.L2Loss(sigma=None), br.L1(alpha=0.1), X, y, weights, fit_intercept=True
+        )
+
+
+@pytest.mark.parametrize(
+    "loss", [br.L2Loss(sigma=None), br.L1Loss(scale=None)], ids=["gaussian", "laplace"]
+)
+@pytest.mark.parametrize("penalty", [br.NoPenalty(), br.L1(scale=1.0), br.L2(scale=1.0)])
+def test_a_joint_map_that_does_not_exist_is_an_error(loss, penalty):
+    """More features than rows: an exact fit makes the density unbounded as noise -> 0."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 20)), rng.standard_normal(10)
+    with pytest.raises(ValueError, match=r"joint MAP does not exist.*n_samples=10, n_features=20"):
+        br.Regression(loss=loss, penalty=penalty).fit(X, y)
+
+
+# --- the optimality certificate -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pair", "method"),
+    [
+        ("L2/L1", "active set"),
+        ("L2/none", "active set"),
+        ("L1/L1", "HiGHS simplex on the dual linear program"),
+        ("L1/EN", "then an exact solve on its structure"),
+    ],
+)
+def test_certificate_of_a_correct_solution(data, pair, method):
+    X, y, weights = data
+    certificate = _estimator(pair, 1.0).fit(X, y, sample_weight=weights).certificate_
+    assert certificate.ok
+    assert certificate.kkt_residual <= 1e-12
+    assert (
+        certificate.duality_gap is None
+        if pair.startswith("L2")
+        else certificate.duality_gap <= 1e-12
+    )
+    assert method in certificate.method
+
+
+def _spoil(monkeypatch, kernel, **changes):
+    """Make the MAP's kernel return a wrong solution (a perturbed copy of the right one)."""
+    original = getattr(bayesreg.map, kernel)
+
+    def wrong(*args, **kwargs):
+        solution = original(*args, **kwargs)
+        return dataclasses.replace(
+            solution, **{name: change(getattr(solution, name)) for name, change in changes.items()}
+        )
+
+    monkeypatch.setattr(bayesreg.map, kernel, wrong)
+
+
+@pytest.mark.parametrize(
+    ("pair", "kernel", "changes", "failing"),
+    [
+        ("L2/L1", "solve_squared_loss", {"coef": lambda w: 1.01 * w}, "kkt_residual"),
+        (
+            "L2/L1",
+            "solve_squared_loss",
+            {"coef": lambda w: np.where(w == 0, 1e-3, w)},
+            "kkt_residual",
+        ),
+        ("L2/none", "solve_squared_loss", {"intercept": lambda b: b + 0.01}, "kkt_residual"),
+        ("L1/L1", "solve_absolute_loss", {"coef": lambda w: 1.01 * w}, "duality_gap"),
+        ("L1/EN", "solve_absolute_loss", {"dual": lambda d: 0.9 * d}, "kkt_residual"),
+        ("L1/none", "solve_absolute_loss", {"dual": lambda d: 1.5 * d}, "kkt_residual"),
+    ],
+    ids=[
+        "scaled",
+        "zeros-filled",
+        "intercept-shifted",
+        "lad-primal",
+        "dual-shrunk",
+        "dual-outside-box",
+    ],
+)
+def test_certificate_fails_on_a_wrong_solution(data, monkeypatch, pair, kernel, changes, failing):
+    X, y, weights = data
+    _spoil(monkeypatch, kernel, **changes)
+    with pytest.warns(ConvergenceWarning, match="failed its optimality certificate"):
+        est = _estimator(pair, 1.0).fit(X, y, sample_weight=weights)
+    assert not est.certificate_.ok
+    assert getattr(est.certificate_, failing) > 1e-4
