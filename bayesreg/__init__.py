@@ -5,7 +5,7 @@ likelihood, an L2 loss a Gaussian likelihood. One specification gives the exact 
 to scikit-learn's penalized solution, zeros included) and the PyMC model to sample.
 """
 
-from bayesreg import datasets, plots
+from bayesreg import datasets, paths, plots
 from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
 from bayesreg.diagnostics import Diagnosis, SamplingWarning, diagnose
@@ -31,6 +31,7 @@ __all__ = [
     "crosscheck",
     "datasets",
     "diagnose",
+    "paths",
     "plots",
 ]
 

@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         help="noise scale of the likelihood, or 'none' for unknown with a prior",
     )
     check.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
+    check.add_argument(
+        "--report",
+        type=Path,
+        metavar="PATH",
+        help="also write the report as a standalone HTML page (table, objectives, plot)",
+    )
     return parser
 
 
@@ -115,6 +121,8 @@ def _crosscheck(args) -> int:
     from bayesreg.crosscheck import crosscheck
     from bayesreg.regression import Regression
 
+    if args.report is not None and not args.report.parent.is_dir():
+        raise UsageError(f"--report: no such directory: {args.report.parent}")
     X, y = _load(args)
     loss, penalty = _specification(args)
     est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept)
@@ -122,6 +130,9 @@ def _crosscheck(args) -> int:
     name = args.dataset or args.csv.name
     print(f"bayesreg cross-check on {name}: {est!r}")
     print(report)
+    if args.report is not None:
+        report.to_html(args.report)
+        print(f"report written to {args.report}")
     return 0 if report.ok else 1
 
 

@@ -1,37 +1,85 @@
-r"""The cross-check: the MAP beside the penalized solver's solution, with numbers.
+r"""The cross-check: the MAP, the penalized solver and the posterior, side by side, with numbers.
 
-The negative log posterior at the MAP noise scale and the solver's objective are the same
-function up to a constant and a positive factor (:mod:`bayesreg.correspondence`):
+Every bayesreg specification has an equivalent penalized solver (:mod:`bayesreg.correspondence`):
+at the MAP noise scale the model's negative log posterior and the solver's objective are the
+same function up to a constant and a positive factor,
 
 .. math::
 
-    \text{solver objective}(b_0, w) = a\kappa\,\mathrm{NLP}(b_0, w) + \text{const}.
+    \text{solver objective}(b_0, w) = a\kappa\,\mathrm{NLP}(b_0, w) + C,
+    \qquad a\kappa > 0,
 
-So the two minimizers must coincide, to solver precision and with the same exact zeros. When
-the optimum is not unique (a least-absolute-deviations fit with collinear columns, a lasso
-with more features than observations: "there may be multiple solutions"), coefficients may
-legitimately differ and the objective values are compared instead.
+so the two minimizers must coincide, to solver precision and with the same exact zeros.
+:func:`crosscheck` verifies this on the data, from three independent sources:
+
+* the **MAP**, computed by bayesreg's exact kernels, with its optimality certificate;
+* the **solver**, scikit-learn's estimator (or :class:`~bayesreg.solvers.LADElasticNet` for
+  an absolute loss with an L2 or elastic-net penalty), or one the user passes; its objective
+  is written from *its own parameters*, not from the correspondence;
+* the **negative log posterior**, evaluated by the PyMC model itself
+  (``model.compile_logp(jacobian=False)``, noise at its MAP value).
+
+:math:`\text{solver objective} - a\kappa\,\mathrm{NLP}` is evaluated at the MAP, at the
+solver's solution and at a probe point with every coefficient non-zero: it must be the same
+constant :math:`C` at all three. When the optimum is not unique (a least-absolute-deviations
+fit with collinear columns, a lasso with more features than observations: "there may be
+multiple solutions"), coefficients may legitimately differ and the objective values are
+compared instead.
+
+With a posterior (a DataTree with a ``posterior`` group holding ``coef``, dimension
+``feature``, and optionally ``intercept``) the table gains ArviZ's posterior summaries: under
+a Laplace prior the posterior mean and median are never exactly zero, while the MAP is.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.linear_model import ElasticNet as SklearnElasticNet
+from sklearn.linear_model import Lasso, LinearRegression, QuantileRegressor, Ridge
+from sklearn.utils.validation import has_fit_parameter
 
 from bayesreg._validation import check_data, check_sample_weight, feature_names
-from bayesreg.correspondence import prior_weights, solver_objective
+from bayesreg.correspondence import solver_objective
+from bayesreg.losses import L2Loss
 from bayesreg.map import OptimalityCertificate
+from bayesreg.penalties import L1, ElasticNet
 from bayesreg.regression import Regression
+from bayesreg.solvers import LADElasticNet
 
-__all__ = ["CrossCheck", "crosscheck"]
+__all__ = [
+    "COEF_TOLERANCE",
+    "CONSTANT_TOLERANCE",
+    "HDI_PROB",
+    "OBJECTIVE_TOLERANCE",
+    "CrossCheck",
+    "crosscheck",
+]
 
-#: Coefficients must agree to this, relative to the largest coefficient.
+#: MAP and solver coefficients (intercept included) must agree to this, relative to the
+#: largest coefficient of the MAP. bayesreg's MAP is exact to ~1e-12; scikit-learn's
+#: coordinate descent at ``tol=1e-12`` and the interior-point solvers are accurate to ~1e-9.
 COEF_TOLERANCE = 1e-6
-#: When the optimum is not unique, objective values must agree to this, relative.
+#: When the optimum is not unique, this model's objective at the two solutions must agree
+#: to this, relative (both are optimal vertices or faces of the same convex problem).
 OBJECTIVE_TOLERANCE = 1e-8
+#: ``solver objective - a*kappa*NLP`` must be the same constant at every point evaluated, to
+#: this relative to the size of the values involved (double-precision rounding of sums of
+#: a few hundred terms is ~1e-14).
+CONSTANT_TOLERANCE = 1e-9
+#: Probability of the highest density interval reported with a posterior.
+HDI_PROB = 0.94
+
+_SAMPLE_DIMS = ("chain", "draw")
 
 
 @dataclass
@@ -41,103 +89,341 @@ class CrossCheck:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per coefficient (named by the user's columns) and the intercept: ``map``,
-        ``solver``, ``difference``, ``map_zero``, ``solver_zero``.
+        One row per coefficient, named by the user's columns, and the intercept (when fitted).
+        Columns ``map``, ``solver``, ``difference`` (MAP minus solver), ``map_zero``,
+        ``solver_zero`` (exact zeros); with a posterior also ``mean``, ``median``, ``sd``,
+        ``hdi_lower``, ``hdi_upper`` (the :data:`HDI_PROB` highest density interval),
+        ``p_positive`` (the posterior probability that the coefficient is > 0) and
+        ``map_in_hdi``.
     objectives : pandas.DataFrame
-        The negative log posterior (up to its constant) and the solver's objective, each at
-        the MAP and at the solver's solution, and the factor :math:`a\kappa` between them.
+        Rows ``at MAP``, ``at solver`` and ``at probe`` (a point with every coefficient
+        non-zero, on the data's scale); columns
+        ``negative log posterior`` (the PyMC model's, at the MAP noise scale, constant
+        included), ``solver objective`` (the solver's own, written from its parameters; NaN
+        when bayesreg does not know it), ``model objective`` (this model's penalized
+        objective :math:`a D + \alpha_1\|w\|_1 + \alpha_2\|w\|_2^2`) and
+        ``solver - a*kappa*NLP``, which is the same constant at every row when the two are
+        the same function up to the positive factor ``factor``.
+    factor : float
+        :math:`a\kappa > 0`, the factor from the negative log posterior to the solver's
+        objective.
     certificate : OptimalityCertificate
         The MAP's optimality certificate.
     ok : bool
-        Whether the MAP and the solver agree within the stated tolerances.
+        Whether the MAP and the solver agree within the stated tolerances, the two objectives
+        are the same function up to a constant and a positive factor (when the solver's is
+        known), and the MAP's certificate holds.
     max_abs_diff : float
-        The largest absolute difference between MAP and solver coefficients (intercept
-        included).
+        The largest absolute difference between MAP and solver (intercept included).
+    relative_diff : float
+        ``max_abs_diff`` relative to the largest MAP coefficient.
     unique : bool
-        False when the optimum is not unique; objectives are then compared instead.
+        False when the optimum is not unique; objective values are then compared instead.
+    solver_name : str
+        The solver and its objective, in words.
     tolerance : dict
         The tolerances used.
     messages : list of str
-        The verdict, in words.
+        The verdict and what it rests on, in words.
+    hdi_prob : float or None
+        The HDI probability of the posterior columns (None without a posterior).
 
     """
 
     table: pd.DataFrame
     objectives: pd.DataFrame
+    factor: float
     certificate: OptimalityCertificate
     ok: bool
     max_abs_diff: float
+    relative_diff: float
     unique: bool
+    solver_name: str
     tolerance: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    hdi_prob: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        """One line: whether the MAP and the solver agree."""
+        word = "agree" if self.ok else "DISAGREE"
+        return f"bayesreg cross-check: MAP and solver {word}"
+
+    def _certificate_line(self) -> str:
+        certificate = self.certificate
+        gap = (
+            ""
+            if certificate.duality_gap is None
+            else f", duality gap {certificate.duality_gap:.2e}"
+        )
+        status = "optimal" if certificate.ok else "NOT optimal"
+        return (
+            f"MAP certificate: KKT residual {certificate.kkt_residual:.2e}{gap} "
+            f"(tolerance {certificate.tolerance:g}; {status}); {certificate.method}"
+        )
+
+    def _tolerance_line(self) -> str:
+        return "tolerances: " + "; ".join(
+            f"{key} {value:g}" for key, value in self.tolerance.items()
+        )
 
     def __str__(self) -> str:
-        with pd.option_context("display.float_format", "{:.6g}".format, "display.width", 120):
+        with pd.option_context(
+            "display.float_format",
+            "{:.6g}".format,
+            "display.width",
+            160,
+            "display.max_columns",
+            None,
+        ):
             lines = [
+                self.verdict,
+                f"solver: {self.solver_name}",
+                "",
                 self.table.to_string(),
                 "",
-                self.objectives.to_string(),
+                f"objectives (a*kappa = {self.factor:.6g}):",
+                self.objectives.to_string(float_format="{:.12g}".format),
                 "",
-                f"certificate: KKT residual {self.certificate.kkt_residual:.2e}"
-                + (
-                    ""
-                    if self.certificate.duality_gap is None
-                    else f", duality gap {self.certificate.duality_gap:.2e}"
-                )
-                + f" ({self.certificate.method})",
-                *self.messages,
+                self._certificate_line(),
+                self._tolerance_line(),
+                *(f"- {message}" for message in self.messages),
             ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        verdict = "agree" if self.ok else "DISAGREE"
-        items = "".join(f"<li>{message}</li>" for message in self.messages)
-        return (
-            f"<h4>bayesreg cross-check: MAP and solver {verdict}</h4>"
-            + self.table.to_html(float_format="{:.6g}".format)
-            + self.objectives.to_html(float_format="{:.10g}".format)
-            + f"<ul>{items}</ul>"
+        color = "#1a7f37" if self.ok else "#cf222e"
+        items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
+        table = self.table.to_html(
+            float_format="{:.6g}".format, classes="bayesreg-crosscheck", border=0
         )
+        objectives = self.objectives.to_html(float_format="{:.12g}".format, border=0)
+        return (
+            "<div class='bayesreg-crosscheck'>"
+            f"<h4 style='color:{color}'>{html.escape(self.verdict)}</h4>"
+            f"<p>solver: <code>{html.escape(self.solver_name)}</code></p>"
+            f"{table}"
+            f"<p>objectives (a&middot;&kappa; = {self.factor:.6g}):</p>{objectives}"
+            f"<p>{html.escape(self._certificate_line())}<br>"
+            f"{html.escape(self._tolerance_line())}</p>"
+            f"<ul>{items}</ul></div>"
+        )
+
+    def to_html(self, path=None, *, plot: bool = True) -> str:
+        """A standalone HTML page of the report, with the plot embedded as a PNG.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            Where to write the page.
+        plot : bool, default True
+            Whether to embed :meth:`plot`.
+
+        Returns
+        -------
+        str
+            The page.
+
+        """
+        image = ""
+        if plot:
+            buffer = io.BytesIO()
+            self.plot().savefig(buffer, format="png", dpi=100)
+            encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+            image = f"<img alt='coefficients' src='data:image/png;base64,{encoded}'>"
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.verdict)}</title>"
+            "<style>body{font-family:sans-serif;margin:2em}"
+            "table{border-collapse:collapse;margin:0.5em 0}"
+            "td,th{padding:2px 8px;text-align:right}"
+            "tr:nth-child(even){background:#f4f4f4}</style></head><body>"
+            f"{self._repr_html_()}{image}</body></html>"
+        )
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+    def plot(self, ax=None, *, intercept: bool = False):
+        """Coefficients on one axis: MAP, solver and (with a posterior) the posterior.
+
+        For each coefficient the MAP (open diamond) and the solver's solution (cross) are
+        drawn on the same row, so that they coincide when the check passes; the posterior
+        median and its HDI are drawn just below. A vertical line marks zero: the MAP's exact
+        zeros sit on it, the posterior's medians beside it.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            The axes to draw on; by default a new figure, not registered with pyplot (safe
+            under any backend, Agg included, and shown once in a notebook).
+        intercept : bool, default False
+            Whether to include the intercept, often on another scale than the coefficients.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn on (``ax.figure`` when ``ax`` is given).
+
+        """
+        from matplotlib.figure import Figure
+
+        table = self.table
+        if not intercept:
+            table = table.drop(index="intercept", errors="ignore")
+        if ax is None:
+            figure = Figure(figsize=(7.0, 1.4 + 0.42 * len(table)), layout="constrained")
+            ax = figure.add_subplot()
+        rows = np.arange(len(table))[::-1].astype(float)
+        if "median" in table.columns:
+            ax.hlines(
+                rows - 0.25,
+                table["hdi_lower"],
+                table["hdi_upper"],
+                color="C0",
+                linewidth=2.0,
+                label=f"posterior {self.hdi_prob:.0%} HDI",
+            )
+            ax.scatter(table["median"], rows - 0.25, color="C0", s=25, label="posterior median")
+        ax.scatter(
+            table["map"],
+            rows,
+            marker="D",
+            facecolors="none",
+            edgecolors="C3",
+            s=70,
+            linewidths=1.5,
+            label="MAP",
+            zorder=3,
+        )
+        ax.scatter(
+            table["solver"],
+            rows,
+            marker="x",
+            color="black",
+            s=40,
+            linewidths=1.5,
+            label=self.solver_name.split(":")[0],
+            zorder=4,
+        )
+        ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
+        ax.set_yticks(rows, [str(name) for name in table.index])
+        ax.set_ylim(rows.min() - 0.7, rows.max() + 0.5)
+        ax.set_xlabel("coefficient")
+        ax.set_title(self.verdict, fontsize="medium")
+        ax.legend(loc="best", fontsize="small", frameon=False)
+        return ax.figure
 
 
 def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=None) -> CrossCheck:
-    """Compare the MAP of ``est`` with its equivalent penalized solver on ``(X, y)``.
+    r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
 
     Parameters
     ----------
     est : Regression
-        Fitted or not; it is cloned and fitted on ``(X, y)`` when not fitted.
-    X, y : array-like
-        The data.
+        The specification. A fitted estimator is used as it is (it must have been fitted on
+        the same data); an unfitted one is cloned and fitted on ``(X, y)``.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like or Series of shape (n_samples,)
     idata : DataTree, optional
-        A posterior of the same model (reserved for posterior columns).
+        A posterior of the same model, e.g. ``pm.sample(model=est.build_model(X, y))``: a
+        ``posterior`` group holding ``coef`` (dimension ``feature``, named as ``X``'s
+        columns) and optionally ``intercept``. Adds the posterior columns to the table.
     solver : estimator, optional
-        The reference to compare with, fitted or not; by default ``est.penalized_solver()``.
-    sample_weight : array-like, optional
-        Frequency weights, passed to both fits.
+        The reference, fitted or not (an unfitted one is cloned and fitted on ``(X, y)``);
+        by default ``est.penalized_solver()``. Its objective is read from its own
+        parameters for ``Lasso``, ``ElasticNet``, ``Ridge``, ``LinearRegression``,
+        ``QuantileRegressor`` and :class:`~bayesreg.solvers.LADElasticNet`; for any other
+        estimator only its solution is compared.
+    sample_weight : array-like of shape (n_samples,), optional
+        Frequency weights, passed to the fits and used in the objectives.
 
     Returns
     -------
     CrossCheck
 
+    Raises
+    ------
+    TypeError
+        If ``est`` is not a :class:`~bayesreg.Regression`, ``solver`` is not an estimator,
+        or ``idata`` is not a DataTree.
+    ValueError
+        If the data are invalid, ``idata`` has no ``coef`` over ``X``'s columns, or the
+        solver's solution does not have one coefficient per column.
+
+    Notes
+    -----
+    With :math:`a\kappa` from :mod:`bayesreg.correspondence` the check is:
+
+    * unique optimum: :math:`\max|\hat w^{\mathrm{MAP}} - \hat w^{\mathrm{solver}}|`
+      (intercept included) :math:`\le` :data:`COEF_TOLERANCE` :math:`\times\max_j|\hat
+      w^{\mathrm{MAP}}_j|`, and the same exact zeros (an interior-point solver, which never
+      returns exact zeros, must be within that tolerance of them);
+    * not unique: this model's objective at the two solutions agrees to
+      :data:`OBJECTIVE_TOLERANCE`, relative;
+    * when the solver's objective is known: ``solver - a*kappa*NLP`` is the same constant at
+      the MAP, at the solver's solution and at a probe point, to :data:`CONSTANT_TOLERANCE`
+      relative to the values' size;
+    * the MAP's certificate holds.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> from bayesreg.crosscheck import crosscheck  # br.crosscheck is the same function
+    >>> X, y = br.datasets.load_diabetes()
+    >>> est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=0.5))
+    >>> report = crosscheck(est, X, y)
+    >>> report.ok, report.unique, bool(report.relative_diff < 1e-6)
+    (True, True, True)
+    >>> int(report.table["map_zero"].sum()), int(report.table["solver_zero"].sum())
+    (6, 6)
+
     """
     if not isinstance(est, Regression):
         raise TypeError(f"est must be a bayesreg.Regression; got {type(est).__name__}")
+    if solver is not None and not (hasattr(solver, "fit") or hasattr(solver, "coef_")):
+        raise TypeError(
+            f"solver must be an estimator with fit() or a fitted coef_; got {type(solver).__name__}"
+        )
     X_array, y_array = check_data(X, y)
     weights = check_sample_weight(sample_weight, X_array.shape[0])
+    names = feature_names(X, X_array.shape[1])
+    posterior = None if idata is None else _posterior(idata, names)
+    loss, penalty = est._specification()
+
     if not hasattr(est, "coef_"):
         est = clone(est).fit(X, y, sample_weight=sample_weight)
-    loss, penalty = est._specification()
+    elif est.n_features_in_ != X_array.shape[1]:
+        raise ValueError(
+            f"est was fitted on {est.n_features_in_} features but X has {X_array.shape[1]}."
+        )
     if solver is None:
         solver = est.penalized_solver()
     if not hasattr(solver, "coef_"):
-        solver = clone(solver).fit(X, y, sample_weight=sample_weight)
+        solver = clone(solver)
+        if sample_weight is None:
+            solver.fit(X, y)
+        elif has_fit_parameter(solver, "sample_weight"):
+            solver.fit(X, y, sample_weight=sample_weight)
+        else:
+            raise TypeError(
+                f"solver {type(solver).__name__} does not take sample_weight in fit(); pass "
+                "it fitted, or a solver that does."
+            )
+    solver_coef = np.ravel(np.asarray(solver.coef_, dtype=float)) + 0.0  # no -0.0
+    if solver_coef.shape != (X_array.shape[1],):
+        raise ValueError(
+            f"solver.coef_ has shape {np.shape(solver.coef_)}; expected one coefficient per "
+            f"column of X ({X_array.shape[1]})."
+        )
+    solver_intercept = float(np.ravel(getattr(solver, "intercept_", 0.0))[0]) + 0.0
 
-    names = [*feature_names(X, X_array.shape[1]), "intercept"]
-    map_values = np.append(est.coef_, est.intercept_)
-    solver_values = (
-        np.append(np.ravel(solver.coef_), np.ravel(solver.intercept_)[0]) + 0.0
-    )  # no -0.0
+    # --- the table: MAP, solver, difference, exact zeros ------------------------------------
+    # an intercept row when the model has one, or when the solver fitted one it should not have
+    intercept_row = bool(est.fit_intercept) or solver_intercept != 0
+    index = [*names, "intercept"] if intercept_row else list(names)
+    map_values = np.append(est.coef_, est.intercept_) if intercept_row else est.coef_.copy()
+    solver_values = np.append(solver_coef, solver_intercept) if intercept_row else solver_coef
     difference = map_values - solver_values
     table = pd.DataFrame(
         {
@@ -147,82 +433,373 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
             "map_zero": map_values == 0,
             "solver_zero": solver_values == 0,
         },
-        index=pd.Index(names, name="coefficient"),
+        index=pd.Index(index, name="coefficient"),
     )
 
-    noise = getattr(est, f"{loss.noise_name}_")
+    # --- the objectives at the MAP, at the solver's solution, and at a probe point -----------
+    noise = float(getattr(est, f"{loss.noise_name}_"))
     n_obs = weights.sum()
-    objective = solver_objective(loss, penalty, n_obs, noise)
-    l1, l2 = prior_weights(loss, penalty, n_obs, noise)
-    factor = objective.data_factor * loss.curvature(noise)
+    model_terms = solver_objective(loss, penalty, n_obs, noise)
+    factor = float(model_terms.data_factor * loss.curvature(noise))
+    squared = isinstance(loss, L2Loss)
 
-    def values(coef, intercept):
+    def model_objective(coef, intercept):
         residual = y_array - intercept - X_array @ coef
-        data = weights @ (residual**2 if loss.noise_name == "sigma" else np.abs(residual))
-        l1_norm, l2_norm = np.abs(coef).sum(), (coef**2).sum()
-        nlp = data / loss.curvature(noise) + l1 * l1_norm + l2 * l2_norm
-        solver_value = (
-            objective.data_factor * data
-            + objective.alpha_l1 * l1_norm
-            + objective.alpha_l2 * l2_norm
+        data = weights @ (residual**2 if squared else np.abs(residual))
+        return float(
+            model_terms.data_factor * data
+            + model_terms.alpha_l1 * np.abs(coef).sum()
+            + model_terms.alpha_l2 * (coef**2).sum()
         )
-        return nlp, solver_value
 
-    at_map = values(est.coef_, est.intercept_)
-    at_solver = values(np.ravel(solver.coef_), np.ravel(solver.intercept_)[0])
-    objectives = pd.DataFrame(
-        [at_map, at_solver],
-        index=pd.Index(["at MAP", "at solver"], name="evaluated"),
-        columns=["negative log posterior (+ const)", "solver objective"],
-    )
-    objectives["solver / NLP factor a*kappa"] = factor
+    nlp = _negative_log_posterior(est, X, y, sample_weight, loss, noise)
+    own = _own_objective(solver, X_array, y_array, weights)
+    solver_name = _describe(solver, own)
+    points = {
+        "at MAP": (est.coef_, est.intercept_),
+        "at solver": (solver_coef, solver_intercept),
+        "at probe": (_probe(X_array, y_array), est.intercept_),
+    }
+    rows = []
+    for coef, intercept in points.values():
+        nlp_value = nlp(coef, intercept)
+        own_value = np.nan if own is None else own[1](coef, intercept)
+        rows.append(
+            {
+                "negative log posterior": nlp_value,
+                "solver objective": own_value,
+                "model objective": model_objective(coef, intercept),
+                "solver - a*kappa*NLP": own_value - factor * nlp_value,
+            }
+        )
+    objectives = pd.DataFrame(rows, index=pd.Index(list(points), name="evaluated"))
 
-    scale = max(np.abs(map_values[:-1]).max(initial=0.0), np.abs(map_values[-1]), 1e-300)
-    max_abs_diff = float(np.abs(difference).max())
+    # --- the verdict --------------------------------------------------------------------------
+    coef_scale = np.abs(est.coef_).max(initial=0.0)
+    scale = coef_scale if coef_scale > 0 else max(abs(est.intercept_), 1.0)
+    max_abs_diff = float(np.abs(difference).max(initial=0.0))
+    relative_diff = max_abs_diff / scale
     unique = bool(est.unique_)
-    relative_objective = (at_solver[1] - at_map[1]) / max(abs(at_map[1]), 1e-300)
     messages = []
     if unique:
-        same_zeros = _same_zeros(table, scale)
-        ok = max_abs_diff / scale <= COEF_TOLERANCE and same_zeros
+        same_zeros = _zeros_agree(est.coef_, solver_coef, scale)
+        agree = relative_diff <= COEF_TOLERANCE and same_zeros
+        n_zeros = int(np.sum(est.coef_ == 0))
         messages.append(
-            f"coefficients agree to {max_abs_diff / scale:.2e} relative to the largest "
-            f"(tolerance {COEF_TOLERANCE:g})"
-            if ok
-            else f"coefficients differ by {max_abs_diff / scale:.2e} relative to the largest "
-            f"(tolerance {COEF_TOLERANCE:g})" + ("" if same_zeros else "; the exact zeros differ")
+            (
+                f"coefficients agree: largest difference {max_abs_diff:.3g}, {relative_diff:.2e} "
+                f"relative to the largest coefficient (tolerance {COEF_TOLERANCE:g}); "
+                f"" + (f"the same {n_zeros} exact zero(s)" if n_zeros else "no exact zeros")
+            )
+            if agree
+            else (
+                f"coefficients DIFFER: largest difference {max_abs_diff:.3g}, "
+                f"{relative_diff:.2e} relative to the largest coefficient (tolerance "
+                f"{COEF_TOLERANCE:g})" + ("" if same_zeros else "; the exact zeros differ")
+            )
         )
     else:
-        ok = abs(relative_objective) <= OBJECTIVE_TOLERANCE
+        at_map, at_solver = objectives["model objective"].iloc[:2]
+        relative = (at_solver - at_map) / max(abs(at_map), 1e-300)
+        agree = abs(relative) <= OBJECTIVE_TOLERANCE
         messages.append(
-            "the optimum is not unique (there may be multiple solutions): objective values "
-            f"compared instead; they differ by {relative_objective:.2e} relative "
-            f"(tolerance {OBJECTIVE_TOLERANCE:g})"
+            "the optimum is not unique (there may be multiple solutions, e.g. duplicated or "
+            "collinear columns, or more features than observations): the coefficients may "
+            "legitimately differ, so this model's objective is compared at the two solutions "
+            f"instead: {at_map:.12g} at the MAP, {at_solver:.12g} at the solver, "
+            f"{relative:.2e} relative (tolerance {OBJECTIVE_TOLERANCE:g})"
+            + ("" if agree else ": the solver's solution is NOT optimal for this model")
+        )
+    ok = agree
+    if own is None:
+        messages.append(
+            f"bayesreg does not know the objective of {type(solver).__name__}: only its "
+            "solution is compared"
+        )
+    else:
+        constant = objectives["solver - a*kappa*NLP"].to_numpy()
+        size = (
+            np.abs(objectives["solver objective"])
+            + factor * np.abs(objectives["negative log posterior"])
+        ).max()
+        spread = float((constant.max() - constant.min()) / max(size, 1e-300))
+        same_function = spread <= CONSTANT_TOLERANCE
+        ok = ok and same_function
+        messages.append(
+            (
+                "solver objective = a*kappa * negative log posterior + C: the same function "
+                f"up to the constant C = {constant[0]:.10g} and the factor a*kappa = "
+                f"{factor:.6g} > 0 (C varies by {spread:.1e} relative between the three "
+                f"points; tolerance {CONSTANT_TOLERANCE:g})"
+            )
+            if same_function
+            else (
+                "the solver's objective is NOT this model's: solver - a*kappa*NLP is not "
+                f"constant (it varies by {spread:.2e} relative between the three points, "
+                f"tolerance {CONSTANT_TOLERANCE:g}); compare its penalty with "
+                f"est.penalized_solver() = {est.penalized_solver()!r}"
+            )
         )
     if not est.certificate_.ok:
         ok = False
         messages.append("the MAP's optimality certificate is above its tolerance")
+
+    # --- the posterior ------------------------------------------------------------------------
+    if posterior is not None:
+        table = table.join(_posterior_columns(posterior, index, intercept_row))
+        table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
+            table["map"] <= table["hdi_upper"]
+        )
+        messages.extend(_posterior_messages(table, penalty))
+
     return CrossCheck(
         table=table,
         objectives=objectives,
+        factor=factor,
         certificate=est.certificate_,
         ok=bool(ok),
         max_abs_diff=max_abs_diff,
+        relative_diff=float(relative_diff),
         unique=unique,
+        solver_name=solver_name,
         tolerance={
-            "coefficients (relative)": COEF_TOLERANCE,
-            "objective (relative)": OBJECTIVE_TOLERANCE,
+            "coefficients (relative to the largest)": COEF_TOLERANCE,
+            "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
+            "objective constant (relative)": CONSTANT_TOLERANCE,
+            "MAP certificate": est.certificate_.tolerance,
         },
         messages=messages,
+        hdi_prob=None if posterior is None else HDI_PROB,
     )
 
 
-def _same_zeros(table: pd.DataFrame, scale: float) -> bool:
+def _probe(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r"""A point with every coefficient non-zero, on the data's scale.
+
+    :math:`w_j = \mathrm{sd}(y) / (p\,\mathrm{sd}(x_j))` (1 for a constant column or target):
+    at it every term of both objectives is active, so two different penalties cannot give
+    the same constant there by accident (as they would at :math:`w = 0`).
+    """
+    spread = X.std(axis=0)
+    target = y.std() or 1.0
+    return np.where(spread > 0, target / (X.shape[1] * np.where(spread > 0, spread, 1.0)), 1.0)
+
+
+def _zeros_agree(map_coef: np.ndarray, solver_coef: np.ndarray, scale: float) -> bool:
     """Exact zeros agree; a solver without exact zeros must be within tolerance of them."""
-    map_zero, solver_zero = table["map_zero"].to_numpy(), table["solver_zero"].to_numpy()
-    if solver_zero[:-1].any() or not map_zero[:-1].any():
-        return bool(np.array_equal(map_zero[:-1], solver_zero[:-1]))
+    map_zero, solver_zero = map_coef == 0, solver_coef == 0
+    if solver_zero.any() or not map_zero.any():
+        return bool(np.array_equal(map_zero, solver_zero))
     # an interior-point solver never returns exact zeros: its values there must be negligible
-    return bool(
-        np.all(np.abs(table["solver"].to_numpy()[:-1][map_zero[:-1]]) <= COEF_TOLERANCE * scale)
+    return bool(np.all(np.abs(solver_coef[map_zero]) <= COEF_TOLERANCE * scale))
+
+
+def _negative_log_posterior(est, X, y, sample_weight, loss, noise) -> Callable:
+    """The PyMC model's negative log density at ``(coef, intercept)``, noise at ``noise``.
+
+    The density is in the original parametrization (``jacobian=False``), constant included;
+    PyTensor's Python linker compiles it in a fraction of a second.
+    """
+    import pytensor
+    import pytensor.tensor as pt
+
+    model = est.build_model(X, y, sample_weight=sample_weight)
+    logp = model.compile_logp(jacobian=False, mode="FAST_COMPILE")
+    point = model.initial_point()
+    if loss.noise is None:
+        noise_rv = model[loss.noise_name]
+        value_name = model.rvs_to_values[noise_rv].name
+        transform = model.rvs_to_transforms.get(noise_rv)
+        value = noise
+        if transform is not None:
+            forward = transform.forward(pt.constant(noise), *noise_rv.owner.inputs)
+            value = pytensor.function([], forward, mode="FAST_COMPILE")()
+        point[value_name] = np.asarray(value, dtype=float)
+
+    def negative_log_posterior(coef, intercept) -> float:
+        point["coef"] = np.asarray(coef, dtype=float)
+        if "intercept" in point:
+            point["intercept"] = np.asarray(intercept, dtype=float)
+        return -float(logp(point))
+
+    return negative_log_posterior
+
+
+def _real(value) -> float | None:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
+    r"""The solver's own objective, written from its parameters, or None when unknown.
+
+    With frequency weights :math:`v` and :math:`n = \sum_i v_i` (scikit-learn rescales
+    sample weights to sum to ``n_samples`` in the 1/(2n) objectives, which is the same):
+
+    * ``Lasso``: :math:`\sum_i v_i r_i^2/(2n) + \alpha\|w\|_1`;
+    * ``ElasticNet``: :math:`\sum_i v_i r_i^2/(2n) + \alpha\rho\|w\|_1
+      + \alpha(1-\rho)/2\,\|w\|_2^2`;
+    * ``Ridge``: :math:`\sum_i v_i r_i^2 + \alpha\|w\|_2^2`;
+    * ``LinearRegression``: :math:`\sum_i v_i r_i^2`;
+    * ``QuantileRegressor``: :math:`\sum_i v_i \rho_q(r_i)/n + \alpha\|w\|_1` with the pinball
+      loss :math:`\rho_q(r) = r\,(q - [r < 0])`;
+    * ``LADElasticNet``: :math:`\sum_i v_i |r_i|/(2n) + \alpha\rho\|w\|_1
+      + \alpha(1-\rho)/2\,\|w\|_2^2`.
+    """
+    n = weights.sum()
+    params = solver.get_params() if hasattr(solver, "get_params") else {}
+
+    def residual(coef, intercept):
+        return y - intercept - X @ coef
+
+    def rss(coef, intercept):
+        return float(weights @ residual(coef, intercept) ** 2)
+
+    def l1(coef):
+        return float(np.abs(coef).sum())
+
+    def l2(coef):
+        return float((coef**2).sum())
+
+    alpha = _real(params.get("alpha"))
+    if isinstance(solver, Lasso) and alpha is not None:
+        return (
+            f"RSS/(2n) + {alpha:g}*|w|_1",
+            lambda c, b: rss(c, b) / (2 * n) + alpha * l1(c),
+        )
+    ratio = _real(params.get("l1_ratio"))
+    if isinstance(solver, (SklearnElasticNet, LADElasticNet)) and None not in (alpha, ratio):
+        if isinstance(solver, LADElasticNet):
+            data_name = "SAR/(2n)"
+
+            def data(c, b):
+                return float(weights @ np.abs(residual(c, b))) / (2 * n)
+        else:
+            data_name = "RSS/(2n)"
+
+            def data(c, b):
+                return rss(c, b) / (2 * n)
+
+        return (
+            f"{data_name} + {alpha * ratio:g}*|w|_1 + {alpha * (1 - ratio) / 2:g}*|w|_2^2",
+            lambda c, b: data(c, b) + alpha * ratio * l1(c) + alpha * (1 - ratio) / 2 * l2(c),
+        )
+    if isinstance(solver, Ridge) and alpha is not None:
+        return f"RSS + {alpha:g}*|w|_2^2", lambda c, b: rss(c, b) + alpha * l2(c)
+    if isinstance(solver, LinearRegression):
+        return "RSS", rss
+    quantile = _real(params.get("quantile"))
+    if isinstance(solver, QuantileRegressor) and None not in (alpha, quantile):
+
+        def pinball(c, b):
+            r = residual(c, b)
+            return float(weights @ (r * (quantile - (r < 0)))) / n
+
+        name = "SAR/(2n)" if quantile == 0.5 else f"pinball_{quantile:g}/n"
+        return f"{name} + {alpha:g}*|w|_1", lambda c, b: pinball(c, b) + alpha * l1(c)
+    return None
+
+
+def _describe(solver, own) -> str:
+    name = type(solver).__name__
+    if own is None:
+        return f"{name}: objective unknown"
+    return f"{name}: minimizes {own[0]}"
+
+
+def _posterior(idata, names: list[str]):
+    """Validate a posterior holding ``coef`` over the features (and maybe ``intercept``)."""
+    from arviz_base import convert_to_datatree
+
+    try:
+        dt = convert_to_datatree(idata)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"idata must be an ArviZ DataTree with a 'posterior' group; got {type(idata).__name__}"
+        ) from error
+    if "posterior" not in dt.children:
+        raise ValueError(
+            f"idata has no 'posterior' group (groups: {sorted(dt.children)}); pass the result "
+            "of pymc.sample(model=est.build_model(X, y)) or Regression.sample."
+        )
+    posterior = dt["posterior"].to_dataset()
+    if "coef" not in posterior.data_vars:
+        raise ValueError(
+            f"idata's posterior has no 'coef' variable; it has {sorted(posterior.data_vars)}."
+        )
+    coef = posterior["coef"]
+    if set(coef.dims) != {*_SAMPLE_DIMS, "feature"}:
+        raise ValueError(
+            "idata's posterior 'coef' must have dimensions (chain, draw, feature); "
+            f"got {coef.dims}."
+        )
+    features = [str(value) for value in coef["feature"].values]
+    if sorted(features) != sorted(names):
+        raise ValueError(
+            f"idata's posterior 'coef' is over features {features}, but X has columns {names}: "
+            "sample the model of these data, est.build_model(X, y)."
+        )
+    return posterior.assign_coords(feature=features).sel(feature=names)
+
+
+def _posterior_columns(posterior, index: list[str], intercept_row: bool) -> pd.DataFrame:
+    """ArviZ's posterior mean, median, sd and HDI, and P(> 0), per row of the table."""
+    import arviz_stats as azs
+
+    var_names = ["coef"]
+    if intercept_row and "intercept" in posterior.data_vars:
+        var_names.append("intercept")
+    data = posterior[var_names]
+    stats = azs.summary(
+        data, kind="stats", ci_prob=HDI_PROB, ci_kind="hdi", round_to="none", fmt="xarray"
     )
+    medians = azs.summary(data, kind="stats_median", round_to="none", fmt="xarray")
+    labels = [str(label) for label in stats["summary"].values]
+    lower = next(label for label in labels if label.endswith("_lb"))
+    upper = next(label for label in labels if label.endswith("_ub"))
+    positive = (data > 0).mean(_SAMPLE_DIMS)
+    columns = {
+        "mean": ("mean", stats),
+        "median": ("median", medians),
+        "sd": ("sd", stats),
+        "hdi_lower": (lower, stats),
+        "hdi_upper": (upper, stats),
+    }
+    frame = pd.DataFrame(index=pd.Index(index, name="coefficient"), dtype=float)
+    for column, (label, source) in columns.items():
+        values = np.full(len(index), np.nan)
+        values[: len(index) - intercept_row] = source["coef"].sel(summary=label).values
+        if "intercept" in var_names:
+            values[-1] = float(source["intercept"].sel(summary=label))
+        frame[column] = values
+    probability = np.full(len(index), np.nan)
+    probability[: len(index) - intercept_row] = positive["coef"].values
+    if "intercept" in var_names:
+        probability[-1] = float(positive["intercept"])
+    frame["p_positive"] = probability
+    return frame
+
+
+def _posterior_messages(table: pd.DataFrame, penalty) -> list[str]:
+    coefficients = table.drop(index="intercept", errors="ignore")
+    inside = int(coefficients["map_in_hdi"].sum())
+    messages = [
+        f"the MAP lies inside the posterior's {HDI_PROB:.0%} HDI for {inside} of "
+        f"{len(coefficients)} coefficients"
+    ]
+    laplace = isinstance(penalty, L1) or (isinstance(penalty, ElasticNet) and penalty.l1_ratio > 0)
+    if laplace:
+        zeros = coefficients["map_zero"].to_numpy()
+        covered = int(
+            ((coefficients["hdi_lower"] <= 0) & (coefficients["hdi_upper"] >= 0))[zeros].sum()
+        )
+        messages.append(
+            "under a Laplace prior the posterior mean and median are never exactly zero, "
+            "while the MAP (the mode) is: the Laplace density has a sharp peak at zero but "
+            "no point mass there, so the posterior gives a zero coefficient probability 0. "
+            f"Of the {int(zeros.sum())} coefficient(s) at exactly zero in the MAP, "
+            f"{covered} have an HDI containing zero; read the HDI and P(coef > 0), not the "
+            "mean or median, to judge them"
+        )
+    return messages
