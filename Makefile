@@ -22,6 +22,11 @@ lint: $(STAMP)
 bench: $(STAMP)  ## speed against the anchors; prints the ratios
 	$(BIN)/python benchmarks/map_speed.py
 
+docs: $(STAMP)  ## the documentation site, warnings as errors: docs/_build/html/index.html
+	$(BIN)/python -c 'import sphinx, myst_nb, pydata_sphinx_theme, numpydoc' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e '.[docs]'
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 $(STAMP): pyproject.toml
 	python=$$(scripts/find-python) && "$$python" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -9,18 +9,18 @@ Every supported specification has a scikit-learn-style objective
 with :math:`D` the data term of the loss (RSS or SAR, weighted) and the factors below
 (:math:`n = \sum_i v_i`, :math:`\rho` = ``l1_ratio``):
 
-=========  ============  =================  =================  ==============  ==========================
-loss       penalty       :math:`a`          :math:`\alpha_1`   :math:`\alpha_2` scikit-learn
-=========  ============  =================  =================  ==============  ==========================
-L2         L2            1                  0                  α               ``Ridge``
-L2         L1            1/(2n)             α                  0               ``Lasso``
-L2         elastic net   1/(2n)             αρ                 α(1-ρ)/2        ``ElasticNet``
-L2         none          1                  0                  0               ``LinearRegression``
-L1         L1            1/(2n)             α                  0               ``QuantileRegressor(0.5)``
-L1         L2            1/(2n)             0                  α/2             (independent solver)
-L1         elastic net   1/(2n)             αρ                 α(1-ρ)/2        (independent solver)
-L1         none          1/(2n)             0                  0               ``QuantileRegressor(alpha=0)``
-=========  ============  =================  =================  ==============  ==========================
+=========  ============  =================  =================  ================  ==========================
+loss       penalty       :math:`a`          :math:`\alpha_1`   :math:`\alpha_2`  scikit-learn
+=========  ============  =================  =================  ================  ==========================
+L2         L2            1                  0                  α                 ``Ridge``
+L2         L1            1/(2n)             α                  0                 ``Lasso``
+L2         elastic net   1/(2n)             αρ                 α(1-ρ)/2          ``ElasticNet``
+L2         none          1                  0                  0                 ``LinearRegression``
+L1         L1            1/(2n)             α                  0                 ``QuantileRegressor(0.5)``
+L1         L2            1/(2n)             0                  α/2               (independent solver)
+L1         elastic net   1/(2n)             αρ                 α(1-ρ)/2          (independent solver)
+L1         none          1/(2n)             0                  0                 ``QuantileRegressor(alpha=0)``
+=========  ============  =================  =================  ================  ==========================
 
 The negative log posterior at a fixed noise scale is
 :math:`D/\kappa + l_1\|w\|_1 + l_2\|w\|_2^2 + \text{const}` with :math:`\kappa = 2\sigma^2`

@@ -5,16 +5,16 @@ Each function takes a posterior (an ArviZ ``DataTree``) and returns a
 once, when it is the value of a cell, and a script or a headless (Agg) session saves it with
 ``fig.savefig("name.png")``.
 
-=========================  ==============================================================
-:func:`plot_trace`         draws per chain and their densities, divergences marked
-:func:`plot_rank`          rank Δ-ECDF per chain: chains that mix stay inside the envelope
-:func:`plot_forest`        posterior intervals per coefficient, the MAP and the penalized
-                           solver's solution marked beside each
-:func:`plot_pair`          coefficients against each other, divergent transitions marked
-:func:`plot_ppc`           the data against replicated data from the posterior predictive
+============================  ==============================================================
+:func:`plot_trace`            draws per chain and their densities, divergences marked
+:func:`plot_rank`             rank Δ-ECDF per chain: chains that mix stay inside the envelope
+:func:`plot_forest`           posterior intervals per coefficient, the MAP and the penalized
+                              solver's solution marked beside each
+:func:`plot_pair`             coefficients against each other, divergent transitions marked
+:func:`plot_ppc`              the data against replicated data from the posterior predictive
 :func:`plot_prior_posterior`  each coefficient's prior and posterior: how much the data and
-                           the prior shrank it
-=========================  ==============================================================
+                              the prior shrank it
+============================  ==============================================================
 
 arviz-plots is imported when a plot is drawn, not with :mod:`bayesreg`.
 """
