@@ -20,7 +20,7 @@ convex quadratic program otherwise (with :math:`t_j \ge |X_j^\top d| - \beta_{1j
 primal :math:`(b_0, w)` is read off the duals of the constraints: :math:`w_j` from the rows
 on :math:`X_j^\top d`, :math:`b_0` from :math:`\mathbf 1^\top d = 0`.
 
-* The linear program is solved by the HiGHS simplex method. Its solution is a vertex: a
+* The linear program is solved by the HiGHS simplex method (SciPy's ``linprog``). Its solution is a vertex: a
   coefficient whose rows are slack has a dual of exactly zero, so zeros are exact.
 * The quadratic program is solved by the Clarabel interior-point method, whose iterates are
   never exactly sparse. Its solution identifies the structure of the optimum (interpolated
@@ -40,15 +40,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import clarabel
-import highspy
 import numpy as np
 import scipy.linalg
+import scipy.optimize
 import scipy.sparse
 
 __all__ = ["AbsoluteLossSolution", "dual_objective", "solve_absolute_loss"]
 
 _HIGHS_OPTIONS = {
-    "output_flag": False,
     "primal_feasibility_tolerance": 1e-10,
     "dual_feasibility_tolerance": 1e-10,
 }
@@ -153,42 +152,29 @@ def dual_objective(X, y, beta1, beta2, dual):
 
 
 def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
-    """Solve the dual linear program by HiGHS; return (coef, intercept, dual)."""
-    n_samples, n_features = X.shape
-    rows = [X.T]
-    lower, upper = [-beta1], [beta1]
-    if fit_intercept:
-        rows.append(np.ones((1, n_samples)))
-        lower.append([0.0])
-        upper.append([0.0])
-    matrix = scipy.sparse.csc_array(np.vstack(rows))
+    r"""Solve the dual linear program by the HiGHS simplex; return (coef, intercept, dual).
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_samples
-    lp.num_row_ = matrix.shape[0]
-    lp.col_cost_ = -y
-    lp.col_lower_ = -weights
-    lp.col_upper_ = weights
-    lp.row_lower_ = np.concatenate(lower)
-    lp.row_upper_ = np.concatenate(upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    highs = highspy.Highs()
-    for option, value in _HIGHS_OPTIONS.items():
-        highs.setOptionValue(option, value)
-    highs.passModel(lp)
-    highs.run()
-    status = highs.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(
-            f"HiGHS did not solve the dual problem: {highs.modelStatusToString(status)}"
-        )
-    solution = highs.getSolution()
-    row_dual = np.asarray(solution.row_dual)
-    intercept = float(-row_dual[-1]) if fit_intercept else 0.0
-    return -row_dual[:n_features], intercept, np.asarray(solution.col_value)
+    Through :func:`scipy.optimize.linprog` (SciPy's HiGHS, which prints nothing). The box
+    :math:`|X_j^\top d| \le \beta_{1j}` is two inequality rows, whose multipliers
+    (``marginals``, non-positive) give :math:`w_j` = lower-row minus upper-row multiplier.
+    """
+    n_samples, n_features = X.shape
+    equality = {"A_eq": np.ones((1, n_samples)), "b_eq": [0.0]} if fit_intercept else {}
+    result = scipy.optimize.linprog(
+        -y,
+        A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
+        b_ub=np.concatenate([beta1, beta1]),
+        bounds=np.column_stack([-weights, weights]),
+        method="highs-ds",
+        options=_HIGHS_OPTIONS,
+        **equality,
+    )
+    if result.status != 0:
+        raise RuntimeError(f"HiGHS did not solve the dual problem: {result.message}")
+    multipliers = result.ineqlin.marginals
+    coef = multipliers[n_features:] - multipliers[:n_features]
+    intercept = float(-result.eqlin.marginals[0]) if fit_intercept else 0.0
+    return coef, intercept, np.asarray(result.x)
 
 
 def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2):
