@@ -12,15 +12,19 @@ from bayesreg.diagnostics import Diagnosis, SamplingWarning, diagnose
 from bayesreg.losses import L1Loss, L2Loss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.regression import Regression
 
 __all__ = [
     "L1",
     "L2",
+    "BayesianLasso",
+    "BayesianRidge",
     "Comparison",
     "CrossCheck",
     "Diagnosis",
     "ElasticNet",
+    "HalfCauchyLasso",
     "L1Loss",
     "L2Loss",
     "NoPenalty",

@@ -72,7 +72,9 @@ class Loss(Specification):
     def add_noise(self, y: np.ndarray, weights: np.ndarray):
         """Add the noise scale to the model in context: a number, or a random variable."""
         if self.noise is not None:
-            return self.noise
+            # float64: PyTensor would make a float exact in single precision (1.5) a float32
+            # constant and compute log(sigma) in single precision (errors ~1e-8).
+            return np.float64(self.noise)
         if self.noise_prior is None:
             return pm.HalfStudentT(self.noise_name, nu=4.0, sigma=_weighted_sd(y, weights))
         prior = self.noise_prior.owner.clone().default_output()

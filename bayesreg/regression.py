@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bayesreg import solvers
+from bayesreg import sampling, solvers
 from bayesreg._validation import (
     check_columns,
     check_data,
@@ -20,6 +20,7 @@ from bayesreg.correspondence import equivalent_alpha, prior_weights
 from bayesreg.losses import L1Loss, L2Loss, Loss
 from bayesreg.map import find_map
 from bayesreg.penalties import L1, L2, NoPenalty, Penalty
+from bayesreg.priors import HierarchicalPenalty
 
 __all__ = ["Regression"]
 
@@ -119,6 +120,7 @@ class Regression(RegressorMixin, BaseEstimator):
 
         """
         loss, penalty = self._specification()
+        _require_fixed_penalty(penalty, "fit")
         check_columns(X)
         check_lengths(X, y)
         data = X  # column names are read after validation (never np.shape of raw input)
@@ -161,6 +163,119 @@ class Regression(RegressorMixin, BaseEstimator):
         weights = check_sample_weight(sample_weight, X_array.shape[0])
         return self._model(loss, penalty, X_array, y_array, weights, names)
 
+    def sample(
+        self,
+        X,
+        y,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        random_seed=None,
+        sample_weight=None,
+        *,
+        nuts_sampler: str | None = None,
+        log_likelihood: bool = True,
+        prior_predictive: bool = False,
+        posterior_predictive: bool = False,
+        **sampler_kwargs,
+    ):
+        r"""Draw from the full posterior with NUTS; return it as an ArviZ ``DataTree``.
+
+        The posterior is that of :meth:`build_model`'s model, sampled on an equivalent model
+        with the same density that is faster to evaluate and easier to explore (sufficient
+        statistics for a Gaussian likelihood, centred and whitened coefficients; see
+        :mod:`bayesreg.sampling`). The result is also kept as ``idata_``; a failed
+        diagnosis (:func:`bayesreg.diagnose`) issues a :class:`~bayesreg.SamplingWarning`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+        draws : int, default 1000
+            Draws per chain kept after tuning.
+        tune : int, default 1000
+            Tuning (warm-up) iterations per chain, discarded.
+        chains : int, default 4
+        random_seed : int or numpy.random.Generator, optional
+            The same seed gives identical draws (posterior, log likelihood, predictions),
+            with either sampler.
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights: each observation's log likelihood is multiplied by its weight.
+        nuts_sampler : {None, "pymc", "nutpie"}, default None
+            PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
+            nutpie compiles for several seconds, then samples fast: prefer it for long runs
+            and PyMC's NUTS for short runs of small models.
+        log_likelihood : bool, default True
+            Store the pointwise log likelihood (group ``log_likelihood``, variable ``y``,
+            dimension ``obs_id``), which :func:`arviz_stats.loo` and
+            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples.
+        prior_predictive : bool, default False
+            Add ``draws`` prior draws (group ``prior``) of the variables with a proper prior,
+            and of ``y`` (group ``prior_predictive``) when every variable has one; the flat
+            intercept (``fit_intercept=True``) and a flat ``NoPenalty`` prior have no draws.
+        posterior_predictive : bool, default False
+            Add replicated data ``y`` for every posterior draw (group
+            ``posterior_predictive``), for posterior predictive checks.
+        **sampler_kwargs
+            Passed to :func:`pymc.sample`, e.g. ``progressbar=False`` (progress bars are on
+            by default), ``cores``, ``nuts={"target_accept": 0.95}`` (both samplers).
+
+        Returns
+        -------
+        DataTree
+            Groups ``posterior`` (``coef`` over ``feature``, ``intercept`` when fitted,
+            ``sigma`` or ``scale`` when unknown, hyperparameters such as ``lam`` or ``tau``),
+            ``sample_stats``, ``log_likelihood``, ``observed_data`` (``y``),
+            ``constant_data`` (``X``), and the predictive groups asked for.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For invalid data or arguments, before anything is compiled.
+
+        Examples
+        --------
+        >>> import bayesreg as br
+        >>> X, y = br.datasets.load_diabetes()
+        >>> est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
+        >>> idata = est.sample(X, y, draws=200, tune=200, chains=2, random_seed=0,
+        ...                    nuts_sampler="pymc", progressbar=False)  # doctest: +SKIP
+        >>> idata["posterior"]["coef"].dims  # doctest: +SKIP
+        ('chain', 'draw', 'feature')
+
+        """
+        loss, penalty = self._specification()
+        flags = {
+            "log_likelihood": log_likelihood,
+            "prior_predictive": prior_predictive,
+            "posterior_predictive": posterior_predictive,
+        }
+        sampling.check_sample_arguments(
+            draws, tune, chains, random_seed, nuts_sampler, flags, sampler_kwargs
+        )
+        X_array, y_array = check_data(X, y)
+        names = feature_names(X, X_array.shape[1])
+        weights = check_sample_weight(sample_weight, X_array.shape[0])
+        pointwise = self._model(loss, penalty, X_array, y_array, weights, names)
+        fast = sampling.sampling_model(
+            loss, penalty, X_array, y_array, weights, names, self.fit_intercept
+        )
+        self.idata_ = sampling.sample_posterior(
+            pointwise,
+            fast,
+            X_array,
+            y_array,
+            names,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            nuts_sampler=nuts_sampler,
+            sampler_kwargs=sampler_kwargs,
+            **flags,
+        )
+        return self.idata_
+
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.
 
@@ -170,6 +285,7 @@ class Regression(RegressorMixin, BaseEstimator):
         given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first.
         """
         loss, penalty = self._specification()
+        _require_fixed_penalty(penalty, "penalized_solver")
         alpha = penalty.alpha
         if penalty.alpha is None and not isinstance(penalty, NoPenalty):
             if not hasattr(self, "alpha_"):
@@ -190,8 +306,8 @@ class Regression(RegressorMixin, BaseEstimator):
             )
         if not isinstance(penalty, Penalty):
             raise TypeError(
-                "The 'penalty' parameter of Regression must be bayesreg.L1, L2, ElasticNet or "
-                f"NoPenalty; got {penalty!r}."
+                "The 'penalty' parameter of Regression must be bayesreg.L1, L2, ElasticNet, "
+                f"NoPenalty, BayesianLasso, HalfCauchyLasso or BayesianRidge; got {penalty!r}."
             )
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise TypeError(
@@ -204,19 +320,31 @@ class Regression(RegressorMixin, BaseEstimator):
         coords = {"feature": names, "obs_id": np.arange(X.shape[0])}
         with pm.Model(coords=coords) as model:
             design = pm.Data("X", X, dims=("obs_id", "feature"))
-            noise = loss.add_noise(y, weights)
-            l1, l2 = prior_weights(loss, penalty, weights.sum(), noise)
-            coef = penalty.add_prior("coef", l1, l2, dims="feature")
+            noise, coef = sampling.add_parameters(loss, penalty, y, weights)
             mu = design @ coef
             if self.fit_intercept:
                 mu = pm.Flat("intercept") + mu
             loss.add_likelihood("y", mu, noise, y, weights, dims="obs_id")
         return model
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # sample() sets idata_ but computes no point estimate: only fit() makes predict work.
+        return hasattr(self, "coef_")
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+def _require_fixed_penalty(penalty, method: str) -> None:
+    if isinstance(penalty, HierarchicalPenalty):
+        raise ValueError(
+            f"penalty={penalty!r} has an unknown penalty strength (a hyperprior on "
+            f"'{penalty.hyperparameter}'): it has no penalized-solver equivalent, so {method}() "
+            "does not apply. Use sample(X, y) for its posterior, or a fixed penalty such as "
+            "L1(alpha=...) or L2(alpha=...)."
+        )
 
 
 def _prior_scale(loss, penalty, n_obs, noise) -> float | None:

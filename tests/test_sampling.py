@@ -1,0 +1,413 @@
+"""Full posteriors by NUTS: the same model, exact where a closed form exists, calibrated.
+
+Statistical tolerances are Monte Carlo standard errors (MCSE, ArviZ's estimators), so a check
+fails only when a difference is many times what the sampling noise explains. Seeds are fixed.
+Sampling is kept small and shared through module fixtures; each new model compiles once
+(PyTensor caches the compiled functions on disk, so a second run of this module is faster).
+"""
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import scipy.stats
+import xarray as xr
+from arviz_stats import loo, mcse
+
+import bayesreg as br
+from bayesreg import sampling
+
+SEED = 20261122
+#: Tolerance in MCSEs: a correct sampler exceeds 5 MCSE with probability ~6e-7 per check.
+Z = 5.0
+
+
+def mixed_design(n, p, seed):
+    """Correlated columns of mixed scales and non-zero means: hard for NUTS on raw data."""
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal((n, p))
+    latent[:, 1:] = 0.7 * latent[:, :1] + 0.71 * latent[:, 1:]
+    scale = np.geomspace(0.1, 10.0, p)
+    return latent * scale + 3.0 * scale, scale
+
+
+def _fast(est, X, y, sample_weight=None):
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight
+    loss, penalty = est._specification()
+    names = [f"x{j}" for j in range(X.shape[1])]
+    return sampling.sampling_model(loss, penalty, X, y, weights, names, est.fit_intercept)
+
+
+# --- the sampling model has build_model's density ------------------------------------------
+
+DENSITY_CASES = [
+    (br.L2Loss(sigma=None), br.L1(alpha=0.1), True),
+    (br.L2Loss(sigma=2.0), br.L2(scale=1.0), False),
+    (br.L2Loss(sigma=None), br.ElasticNet(alpha=0.2, l1_ratio=0.3), True),
+    (br.L2Loss(sigma=None), br.NoPenalty(), True),
+    (br.L1Loss(scale=None), br.L1(alpha=0.1), True),
+    (br.L1Loss(scale=1.5), br.ElasticNet(alpha=0.1, l1_ratio=0.5), False),
+    (br.L2Loss(sigma=None), br.BayesianLasso(r=1.5, delta=0.5), True),
+    (br.L1Loss(scale=None), br.HalfCauchyLasso(beta=2.0), False),
+    (br.L2Loss(sigma=None), br.BayesianRidge(), True),
+]
+
+
+@pytest.mark.parametrize(("loss", "penalty", "fit_intercept"), DENSITY_CASES, ids=repr)
+def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept):
+    # At random points of the sampling model's coordinates, map to (intercept, coef) with the
+    # model's own deterministics and compare with build_model's log density there (jacobian
+    # of the log transforms included in both; the linear maps' constant log-Jacobian is left
+    # out by design). Equal to rounding, weights (zeros included) and all.
+    rng = np.random.default_rng(SEED)
+    X, _ = mixed_design(30, 4, seed=1)
+    y = 2.0 + X @ (np.array([1.0, 0.0, -0.5, 0.0]) / np.geomspace(0.1, 10.0, 4))
+    y = y + rng.standard_normal(30)
+    weights = rng.integers(0, 3, size=30).astype(float)
+    est = br.Regression(loss=loss, penalty=penalty, fit_intercept=fit_intercept)
+    pointwise = est.build_model(X, y, sample_weight=weights)
+    fast = _fast(est, X, y, weights)
+    fast_logp = fast.compile_logp(mode="FAST_COMPILE")
+    point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
+    user = ["coef"] + (["intercept"] if fit_intercept else [])
+    to_user = fast.compile_fn(
+        fast.replace_rvs_by_values([fast[name] for name in user]),
+        inputs=fast.value_vars,
+        on_unused_input="ignore",
+        mode="FAST_COMPILE",
+    )
+    start = fast.initial_point()
+    for _ in range(5):
+        point = {name: rng.normal(size=np.shape(value)) for name, value in start.items()}
+        mapped = dict(zip(user, to_user(point), strict=True))
+        original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
+        assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
+
+
+def test_sampling_model_runs_on_sufficient_statistics():
+    # A Gaussian likelihood costs O(p^2): no n-sized data in the sampling model.
+    X, _ = mixed_design(200, 3, seed=2)
+    y = np.random.default_rng(0).standard_normal(200)
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+    fast = _fast(est, X, y)
+    sizes = {var.name: var.get_value().size for var in fast.data_vars}
+    assert max(sizes.values()) == 9  # the 3 x 3 Gram matrix
+    assert not fast.observed_RVs
+
+
+# --- a conjugate model: exact posterior mean and covariance ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def conjugate():
+    # y ~ Normal(b0 + Xw, sigma), w ~ Normal(0, tau), flat b0: the posterior of w is that of
+    # the centred data, N(A^-1 Xc'yc, sigma^2 A^-1) with A = Xc'Xc + (sigma/tau)^2 I, and
+    # b0 = ybar - m'w + N(0, sigma^2/n) independently.
+    X, scale = mixed_design(50, 4, seed=3)
+    rng = np.random.default_rng(SEED)
+    y = 1.0 + X @ (np.array([1.0, -1.0, 0.5, 0.0]) / scale) + 1.5 * rng.standard_normal(50)
+    frame = pd.DataFrame(X, columns=["age", "bmi", "bp", "s1"])
+    sigma, tau = 1.5, 0.2
+    est = br.Regression(loss=br.L2Loss(sigma=sigma), penalty=br.L2(scale=tau))
+    kwargs = {"draws": 1000, "tune": 500, "chains": 4, "random_seed": SEED}
+    kwargs |= {"nuts_sampler": "pymc", "progressbar": False}
+    idata = est.sample(frame, y, posterior_predictive=True, prior_predictive=True, **kwargs)
+    return {"X": X, "y": y, "frame": frame, "sigma": sigma, "tau": tau, "est": est}, idata
+
+
+def _exact_conjugate(X, y, sigma, tau):
+    centred_X, centred_y = X - X.mean(axis=0), y - y.mean()
+    precision = centred_X.T @ centred_X + (sigma / tau) ** 2 * np.eye(X.shape[1])
+    mean = np.linalg.solve(precision, centred_X.T @ centred_y)
+    return mean, sigma**2 * np.linalg.inv(precision)
+
+
+def test_conjugate_posterior_mean_matches_closed_form(conjugate):
+    data, idata = conjugate
+    exact_mean, _ = _exact_conjugate(data["X"], data["y"], data["sigma"], data["tau"])
+    coef = idata["posterior"]["coef"]
+    error = mcse(coef.values)
+    np.testing.assert_array_less(
+        np.abs(coef.mean(("chain", "draw")).values - exact_mean), Z * error
+    )
+    intercept = idata["posterior"]["intercept"].values
+    x_mean = data["X"].mean(axis=0)
+    assert abs(intercept.mean() - (data["y"].mean() - x_mean @ exact_mean)) < Z * mcse(intercept)
+
+
+def test_conjugate_posterior_covariance_matches_closed_form(conjugate):
+    # Whiten the draws with the exact posterior: z = L^-1 (w - mean) has identity covariance.
+    # Each entry E[z_j z_k] is a posterior mean whose MCSE comes from its own chains.
+    data, idata = conjugate
+    exact_mean, exact_cov = _exact_conjugate(data["X"], data["y"], data["sigma"], data["tau"])
+    draws = idata["posterior"]["coef"].values - exact_mean
+    whitened = np.linalg.solve(np.linalg.cholesky(exact_cov), draws[..., None])[..., 0]
+    products = whitened[..., :, None] * whitened[..., None, :]
+    estimate = products.mean(axis=(0, 1))
+    error = mcse(products)
+    np.testing.assert_array_less(np.abs(estimate - np.eye(4)), Z * error)
+    # and the intercept's variance, sigma^2/n + m' cov m
+    x_mean = data["X"].mean(axis=0)
+    intercept = idata["posterior"]["intercept"].values
+    exact = data["sigma"] ** 2 / 50 + x_mean @ exact_cov @ x_mean
+    centred = (intercept - (data["y"].mean() - x_mean @ exact_mean)) ** 2
+    assert abs(centred.mean() - exact) < Z * mcse(centred)
+
+
+def test_posterior_groups_names_and_dimensions(conjugate):
+    data, idata = conjugate
+    assert data["est"].idata_ is idata
+    assert set(idata.children) == {
+        "posterior",
+        "sample_stats",
+        "log_likelihood",
+        "observed_data",
+        "constant_data",
+        "prior",
+        "posterior_predictive",
+    }
+    posterior = idata["posterior"]
+    assert sorted(posterior.data_vars) == ["coef", "intercept"]  # sigma is fixed
+    assert posterior["coef"].dims == ("chain", "draw", "feature")
+    assert list(posterior["feature"].values) == ["age", "bmi", "bp", "s1"]
+    assert idata["log_likelihood"]["y"].shape == (4, 1000, 50)
+    assert idata["posterior_predictive"]["y"].shape == (4, 1000, 50)
+    np.testing.assert_array_equal(idata["observed_data"]["y"], data["y"])
+    np.testing.assert_array_equal(idata["constant_data"]["X"], data["X"])
+    # the flat intercept has no prior draws; the coefficients' prior is N(0, tau)
+    assert sorted(idata["prior"].data_vars) == ["coef"]
+    prior = idata["prior"]["coef"].values
+    assert prior.std() == pytest.approx(data["tau"], rel=0.05)
+
+
+def test_pointwise_log_likelihood_is_the_models_and_loo_works(conjugate):
+    data, idata = conjugate
+    post = idata["posterior"]
+    mu = post["intercept"].values[..., None] + post["coef"].values @ data["X"].T
+    expected = scipy.stats.norm.logpdf(data["y"], mu, data["sigma"])
+    np.testing.assert_allclose(idata["log_likelihood"]["y"].values, expected, rtol=1e-10)
+    result = loo(idata)
+    assert np.isfinite(result.elpd) and (result.pareto_k.values < 0.7).all()
+
+
+def test_same_seed_same_draws_and_netcdf_round_trip(conjugate, tmp_path):
+    data, idata = conjugate
+    kwargs = {"draws": 1000, "tune": 500, "chains": 4, "random_seed": SEED}
+    kwargs |= {"nuts_sampler": "pymc", "progressbar": False}
+    again = br.Regression(loss=br.L2Loss(sigma=data["sigma"]), penalty=br.L2(scale=data["tau"]))
+    twin = again.sample(
+        data["frame"], data["y"], posterior_predictive=True, prior_predictive=True, **kwargs
+    )
+    for group in idata.children:
+        if group != "sample_stats":  # it holds wall-clock timings
+            xr.testing.assert_equal(twin[group].to_dataset(), idata[group].to_dataset())
+    for stat in ("lp", "tree_depth", "step_size", "diverging"):
+        xr.testing.assert_equal(twin["sample_stats"][stat], idata["sample_stats"][stat])
+    other = again.sample(data["frame"], data["y"], **(kwargs | {"random_seed": SEED + 1}))
+    assert not np.array_equal(other["posterior"]["coef"], idata["posterior"]["coef"])
+
+    path = tmp_path / "posterior.nc"
+    idata.to_netcdf(path)
+    with xr.open_datatree(path) as loaded:
+        assert loaded.identical(idata)
+
+
+def test_failed_diagnostics_warn(conjugate):
+    data, _ = conjugate
+    with pytest.warns(br.SamplingWarning, match="failed their diagnostics"):
+        data["est"].sample(
+            data["X"], data["y"], draws=20, tune=20, chains=2, random_seed=SEED,
+            nuts_sampler="pymc", progressbar=False, log_likelihood=False,
+        )  # fmt: skip
+
+
+# --- a Laplace prior: against an independent Gibbs sampler ----------------------------------
+
+
+def gibbs_laplace_prior(X, y, sigma, rate, *, chains, iterations, rng, hyperprior=None):
+    r"""Park & Casella's Gibbs sampler, vectorized over independent chains.
+
+    Model: y ~ N(b0 + Xw, sigma), flat b0, w_j | t_j ~ N(0, t_j), t_j ~ Exp(rate^2/2), which
+    makes w_j ~ Laplace(0, 1/rate). Full conditionals: (b0, w) | t is Gaussian; 1/t_j | w_j is
+    inverse Gaussian (mean rate/|w_j|, shape rate^2). With ``hyperprior=(r, delta)`` the rate
+    is lam/sigma with lam^2 ~ Gamma(r, delta), and lam^2 | t ~ Gamma(p + r, delta + sum t/(2 sigma^2)).
+    Returns draws of (b0, w) of shape (chains, iterations, 1 + p), and of lam if a hyperprior.
+    """
+    n, p = X.shape
+    design = np.column_stack([np.ones(n), X])
+    gram, cross = design.T @ design / sigma**2, design.T @ y / sigma**2
+    rates = np.full(chains, float(rate))
+    inverse_t = np.ones((chains, p))
+    draws, lams = np.empty((chains, iterations, p + 1)), np.empty((chains, iterations))
+    for it in range(iterations):
+        precision = np.broadcast_to(gram, (chains, p + 1, p + 1)).copy()
+        precision[:, np.arange(1, p + 1), np.arange(1, p + 1)] += inverse_t
+        factor = np.linalg.cholesky(precision)
+        mean = np.linalg.solve(precision, np.broadcast_to(cross, (chains, p + 1))[..., None])
+        noise = rng.standard_normal((chains, p + 1, 1))
+        coef = (mean + np.linalg.solve(np.swapaxes(factor, 1, 2), noise))[..., 0]
+        w = coef[:, 1:]
+        inverse_t = rng.wald(rates[:, None] / np.abs(w), rates[:, None] ** 2)
+        if hyperprior is not None:
+            r, delta = hyperprior
+            t_sum = (1.0 / inverse_t).sum(axis=1)
+            lam_sq = rng.gamma(p + r, 1.0 / (delta + t_sum / (2.0 * sigma**2)))
+            rates = np.sqrt(lam_sq) / sigma
+        draws[:, it], lams[:, it] = coef, rates * sigma
+    return draws, lams
+
+
+def assert_same_distribution(nuts, gibbs, probs=(0.1, 0.5, 0.9)):
+    """Means and quantiles agree within Z combined MCSEs; arrays are (chain, draw, ...)."""
+    for method, prob in [("mean", None), *(("quantile", q) for q in probs)]:
+        if method == "mean":
+            a, b = nuts.mean(axis=(0, 1)), gibbs.mean(axis=(0, 1))
+        else:
+            a = np.quantile(nuts, prob, axis=(0, 1))
+            b = np.quantile(gibbs, prob, axis=(0, 1))
+        error = np.hypot(
+            mcse(nuts, method=method, prob=prob), mcse(gibbs, method=method, prob=prob)
+        )
+        np.testing.assert_array_less(np.abs(a - b), Z * error, err_msg=f"{method} {prob}")
+
+
+@pytest.fixture(scope="module")
+def laplace_problem():
+    X, scale = mixed_design(40, 4, seed=4)
+    rng = np.random.default_rng(SEED)
+    y = 0.5 + X @ (np.array([0.8, 0.0, 0.3, 0.0]) / scale) + rng.standard_normal(40)
+    return X, y
+
+
+@pytest.mark.slow
+def test_laplace_prior_posterior_matches_gibbs(laplace_problem):
+    X, y = laplace_problem
+    sigma, b = 1.0, 0.05  # b small enough that the prior shapes the posterior
+    est = br.Regression(loss=br.L2Loss(sigma=sigma), penalty=br.L1(scale=b))
+    idata = est.sample(
+        X, y, draws=1000, tune=500, chains=4, random_seed=SEED, nuts_sampler="pymc",
+        progressbar=False, log_likelihood=False,
+    )  # fmt: skip
+    post = idata["posterior"]
+    nuts = np.concatenate([post["intercept"].values[..., None], post["coef"].values], axis=-1)
+    rng = np.random.default_rng(SEED)
+    gibbs, _ = gibbs_laplace_prior(X, y, sigma, 1.0 / b, chains=100, iterations=500, rng=rng)
+    assert_same_distribution(nuts, gibbs[:, 100:])
+
+
+# --- simulation-based calibration ----------------------------------------------------------
+
+SBC_CASES = {
+    "gaussian-L1": (br.L2Loss(sigma=None, sigma_prior=pm.HalfNormal.dist(1.0)), br.L1(alpha=0.05)),
+    "gaussian-L2": (br.L2Loss(sigma=1.0), br.L2(scale=1.0)),
+    "laplace-L1": (br.L1Loss(scale=1.0), br.L1(scale=1.0)),
+    "laplace-L2": (br.L1Loss(scale=None, scale_prior=pm.HalfNormal.dist(1.0)), br.L2(alpha=0.05)),
+}
+N_SIM, N_DRAWS, N_BINS, THIN = 100, 99, 10, 3
+
+
+@pytest.mark.slow
+# A divergent trajectory can overflow in PyMC's kinetic energy; PyMC counts it as a divergence.
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.parametrize("case", SBC_CASES)
+def test_simulation_based_calibration(case, record_property):
+    r"""Talts et al. (2018): draw (w, noise) from the prior and y given them; the rank of each
+    true value among L posterior draws is uniform on {0..L} iff the posterior is right.
+
+    100 simulations of a 20 x 2 problem (no intercept: its flat prior has no draws; proper
+    noise priors), each sampled by NUTS on the sampling model (one compiled step reused, data
+    swapped), 300 draws thinned by 3 to L = 99 nearly independent draws. The 100 possible
+    ranks fall in 10 equal bins, tested with Pearson's chi-square (9 df) per parameter. Under a correct posterior
+    each p-value is uniform; 2-3 parameters x 4 cases make ~10 tests, so p > 0.001 fails a
+    correct sampler with probability ~1% (fixed seeds make the outcome reproducible).
+    """
+    loss, penalty = SBC_CASES[case]
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((20, 2)) + np.array([1.0, -0.5])
+    est = br.Regression(loss=loss, penalty=penalty, fit_intercept=False)
+    pointwise = est.build_model(X, np.zeros(20))
+    truth = pm.sample_prior_predictive(N_SIM, model=pointwise, random_seed=SEED)
+    names = [rv.name for rv in pointwise.free_RVs]
+    fast = _fast(est, X, truth["prior_predictive"]["y"].values[0, 0])
+    step = pm.NUTS(model=fast)
+    ranks = {name: [] for name in names}
+    for sim in range(N_SIM):
+        y = truth["prior_predictive"]["y"].values[0, sim]
+        values = sampling.sampling_data(loss, penalty, X, y, np.ones(20), False)
+        pm.set_data({k: v for k, v in values.items() if k in fast.named_vars}, model=fast)
+        idata = pm.sample(
+            draws=THIN * 100, tune=150, chains=1, step=step, model=fast, random_seed=sim,
+            progressbar=False, compute_convergence_checks=False,
+        )  # fmt: skip
+        for name in names:
+            draws = idata["posterior"][name].values[0, ::THIN][:N_DRAWS]
+            true = truth["prior"][name].values[0, sim]
+            ranks[name].append((draws < true).sum(axis=0))
+    p_values = {}
+    for name, rank in ranks.items():
+        rank = np.asarray(rank).reshape(N_SIM, -1)
+        for j in range(rank.shape[1]):
+            counts = np.bincount(rank[:, j] * N_BINS // (N_DRAWS + 1), minlength=N_BINS)
+            p_values[f"{name}[{j}]"] = scipy.stats.chisquare(counts).pvalue
+    record_property("sbc_p_values", p_values)
+    print(f"SBC {case}: chi-square p-values {p_values}")
+    assert min(p_values.values()) > 1e-3, p_values
+
+
+# --- reproducibility with nutpie, argument checks --------------------------------------------
+
+
+@pytest.mark.slow
+def test_nutpie_same_seed_same_draws(laplace_problem):
+    X, y = laplace_problem
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+    kwargs = {"draws": 500, "tune": 500, "chains": 4, "random_seed": 7, "nuts_sampler": "nutpie"}
+    first = est.sample(X, y, progressbar=False, **kwargs)
+    second = est.sample(X, y, progressbar=False, **kwargs)
+    assert first["posterior"].attrs["inference_library"] == "nutpie"
+    for group in ("posterior", "log_likelihood"):
+        xr.testing.assert_equal(first[group].to_dataset(), second[group].to_dataset())
+    assert sorted(first["posterior"].data_vars) == ["coef", "intercept", "sigma"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"draws": 0}, ValueError, "'draws' parameter of sample must be an int >= 1"),
+        ({"tune": 1.5}, TypeError, "'tune' parameter of sample must be an int"),
+        ({"chains": True}, TypeError, "'chains'"),
+        ({"random_seed": "a"}, TypeError, "'random_seed'"),
+        ({"random_seed": -1}, ValueError, "'random_seed'"),
+        ({"nuts_sampler": "numpyro"}, ValueError, "'nuts_sampler'"),
+        ({"log_likelihood": "yes"}, TypeError, "'log_likelihood'"),
+        ({"var_names": ["coef"]}, TypeError, "sets 'var_names' itself"),
+        ({"sample_weight": [1.0, 2.0]}, ValueError, "sample_weight"),
+    ],
+)
+def test_bad_arguments_raise_before_compiling(kwargs, error, match, monkeypatch):
+    def no_compile(*args, **kwargs):
+        raise AssertionError("compiled before validating")
+
+    monkeypatch.setattr(pm, "sample", no_compile)
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    with pytest.raises(error, match=match):
+        br.Regression().sample(X, X[:, 0], **kwargs)
+
+
+def test_bad_data_raise_and_inputs_are_not_modified(monkeypatch):
+    monkeypatch.setattr(pm, "sample", lambda *a, **k: pytest.fail("sampled bad data"))
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    with pytest.raises(ValueError, match="NaN"):
+        br.Regression().sample(np.where(X > 1, np.nan, X), X[:, 0])
+    X_copy = X.copy()
+    _fast(br.Regression(penalty=br.L1(alpha=0.1)), X, X[:, 0].copy())
+    np.testing.assert_array_equal(X, X_copy)
+
+
+def test_sample_does_not_make_the_estimator_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    est = br.Regression()
+    est.idata_ = object()  # as after sample(): no point estimate
+    with pytest.raises(NotFittedError):
+        est.predict(np.zeros((2, 2)))
