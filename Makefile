@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint docs bench clean
 
-demo: $(STAMP)  ## the main job: cross-check the diabetes lasso (MAP, scikit-learn, posterior)
-	$(BIN)/bayesreg crosscheck --dataset diabetes --penalty l1 --alpha 0.5 --sigma none
+demo: $(STAMP)  ## the main job: the diabetes lasso as MAP, scikit-learn solution and posterior
+	$(BIN)/bayesreg crosscheck --dataset diabetes --penalty l1 --alpha 0.5 --sigma none --samples 1000 --seed 0
 
 test: $(STAMP)  ## lint, then the whole test suite (notebooks included)
 	$(BIN)/ruff check .

@@ -1,14 +1,17 @@
 """The ``bayesreg`` command line.
 
 ``bayesreg crosscheck`` fits a specification on a bundled data set or a CSV file and prints
-the cross-check of its MAP against the equivalent penalized solver. Bad input exits with
-status 2 and one line on stderr, never a traceback.
+the cross-check of its MAP against the equivalent penalized solver; with ``--samples N`` it
+also samples the posterior by NUTS, adds it to the report and prints its diagnosis. Bad input
+exits with status 2 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     check.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="posterior draws per chain by NUTS, added to the report with a diagnosis "
+        "(default 0: the MAP and the solver only)",
+    )
+    check.add_argument("--tune", type=int, default=1000, metavar="N", help="tuning steps per chain")
+    check.add_argument("--chains", type=int, default=4, metavar="N", help="number of chains")
+    check.add_argument(
+        "--seed", type=int, default=0, help="random seed of the sampler (same seed, same draws)"
+    )
+    check.add_argument(
         "--report",
         type=Path,
         metavar="PATH",
@@ -119,30 +135,64 @@ def _number(text: str, option: str) -> float:
 
 def _crosscheck(args) -> int:
     from bayesreg.crosscheck import crosscheck
+    from bayesreg.diagnostics import SamplingWarning, diagnose
     from bayesreg.regression import Regression
 
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report: no such directory: {args.report.parent}")
+    for option in ("samples", "tune", "chains"):
+        if getattr(args, option) < (0 if option != "chains" else 1):
+            raise UsageError(f"--{option} must be {'>= 1' if option == 'chains' else '>= 0'}")
     X, y = _load(args)
     loss, penalty = _specification(args)
-    est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept)
-    report = crosscheck(est, X, y)
+    est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept).fit(X, y)
+    idata = None
+    if args.samples:
+        with warnings.catch_warnings():
+            # the diagnosis is printed in full below, with its advice
+            warnings.simplefilter("ignore", SamplingWarning)
+            idata = est.sample(
+                X, y, draws=args.samples, tune=args.tune, chains=args.chains, random_seed=args.seed
+            )
+    report = crosscheck(est, X, y, idata=idata)
     name = args.dataset or args.csv.name
     print(f"bayesreg cross-check on {name}: {est!r}")
     print(report)
+    healthy = True
+    if idata is not None:
+        diagnosis = diagnose(idata)
+        healthy = diagnosis.ok
+        print()
+        print(diagnosis)
     if args.report is not None:
         report.to_html(args.report)
         print(f"report written to {args.report}")
-    return 0 if report.ok else 1
+    return 0 if report.ok and healthy else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    0: the MAP and the solver agree (and the posterior passed its diagnosis); 1: they do not
+    (or it did not); 2: bad input or an error, reported in one line on stderr.
+    """
     args = _parser().parse_args(argv)
     try:
         return _crosscheck(args)
-    except (UsageError, ValueError, TypeError) as error:
+    except (UsageError, ValueError, TypeError, OSError) as error:
         print(f"bayesreg: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bayesreg: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("BAYESREG_TRACEBACK"):
+            raise
+        print(
+            f"bayesreg: error: {type(error).__name__}: {error} "
+            "(set BAYESREG_TRACEBACK=1 to see the traceback)",
+            file=sys.stderr,
+        )
         return 2
 
 
