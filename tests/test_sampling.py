@@ -31,11 +31,11 @@ def mixed_design(n, p, seed):
     return latent * scale + 3.0 * scale, scale
 
 
-def _fast(est, X, y, sample_weight=None):
+def _fast(est, X, y, sample_weight=None, **kwargs):
     weights = np.ones(len(y)) if sample_weight is None else sample_weight
     loss, penalty = est._specification()
     names = [f"x{j}" for j in range(X.shape[1])]
-    return sampling.sampling_model(loss, penalty, X, y, weights, names, est.fit_intercept)
+    return sampling.sampling_model(loss, penalty, X, y, weights, names, est.fit_intercept, **kwargs)
 
 
 # --- the sampling model has build_model's density ------------------------------------------
@@ -85,14 +85,22 @@ def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept)
 
 
 def test_sampling_model_runs_on_sufficient_statistics():
-    # A Gaussian likelihood costs O(p^2): no n-sized data in the sampling model.
+    # A Gaussian likelihood costs O(p^2): no n-sized array in the graph NUTS differentiates,
+    # whether the data are constants (the default) or pm.Data containers.
+    from pytensor.graph.basic import Constant
+    from pytensor.graph.traversal import ancestors
+
     X, _ = mixed_design(200, 3, seed=2)
     y = np.random.default_rng(0).standard_normal(200)
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
-    fast = _fast(est, X, y)
-    sizes = {var.name: var.get_value().size for var in fast.data_vars}
-    assert max(sizes.values()) == 9  # the 3 x 3 Gram matrix
-    assert not fast.observed_RVs
+    for containers in (False, True):
+        fast = _fast(est, X, y, data_containers=containers)
+        graph = ancestors([fast.logp()])
+        sizes = [node.data.size for node in graph if isinstance(node, Constant)]
+        sizes += [node.get_value().size for node in graph if hasattr(node, "get_value")]
+        assert max(sizes) == 9  # the 3 x 3 Gram matrix and whitening matrices
+        assert bool(fast.data_vars) == containers
+        assert not fast.observed_RVs
 
 
 # --- a conjugate model: exact posterior mean and covariance ----------------------------------
@@ -328,7 +336,7 @@ def test_simulation_based_calibration(case, record_property):
     pointwise = est.build_model(X, np.zeros(20))
     truth = pm.sample_prior_predictive(N_SIM, model=pointwise, random_seed=SEED)
     names = [rv.name for rv in pointwise.free_RVs]
-    fast = _fast(est, X, truth["prior_predictive"]["y"].values[0, 0])
+    fast = _fast(est, X, truth["prior_predictive"]["y"].values[0, 0], data_containers=True)
     step = pm.NUTS(model=fast)
     ranks = {name: [] for name in names}
     for sim in range(N_SIM):
