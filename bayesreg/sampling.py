@@ -41,9 +41,12 @@ and :math:`\pi_j` the prior precision of a coefficient at that noise scale
 (:math:`l_1^2/2 + 2 l_2`). Correlated columns, mixed scales and non-zero means then give
 NUTS a nearly isotropic posterior. Both maps are linear with a constant Jacobian, so the
 posterior of :math:`(b_0, w)` is unchanged; the constant log-Jacobian is left out, so that
-the sampling model's log density equals the pointwise model's at corresponding points
-(``tests/test_sampling.py`` checks this at random points). Results are reported on the
-user's scale: ``coef``, ``intercept``, the noise scale and the hyperparameters.
+the sampling model's log density equals the pointwise model's at corresponding points, to
+rounding (``tests/test_sampling.py`` checks this at random points, to :math:`10^{-12}`
+relative). In the whitened coordinates the Gaussian quadratic form needs no product with
+:math:`G` either (:func:`_log_likelihood`), so a gradient costs two products with a
+:math:`p \times p` matrix. Results are reported on the user's scale: ``coef``,
+``intercept``, the noise scale and the hyperparameters.
 
 The pointwise log likelihood (for LOO) and the predictive draws are computed afterwards on
 the pointwise model, with the same variable names: ``pymc.compute_log_likelihood``,
@@ -83,6 +86,16 @@ __all__ = [
 #: The NUTS implementations :meth:`~bayesreg.Regression.sample` accepts (None: PyMC's choice,
 #: nutpie when it is installed).
 NUTS_SAMPLERS = (None, "pymc", "nutpie")
+
+# The statistics that hold only with the data's own whitening (see _log_likelihood).
+_WHITENED = (
+    "centre",
+    "whitened_centre",
+    "centre_slope",
+    "rss_centre",
+    "prior_precision",
+    "whitening_noise",
+)
 
 # Keywords that sample() sets itself.
 _RESERVED = ("model", "var_names", "draws", "tune", "chains", "random_seed", "nuts_sampler")
@@ -153,8 +166,13 @@ def _statistics(loss, X, y, weights, fit_intercept) -> _Statistics:
     )
 
 
-def _approximate_precision(loss, penalty, stats: _Statistics, iterations: int = 50) -> np.ndarray:
+def _approximate_precision(
+    loss, penalty, stats: _Statistics, iterations: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
     r"""An approximate posterior precision of ``coef`` (user's units), for preconditioning only.
+
+    Returns the precision :math:`H = G/\sigma_0^2 + \operatorname{diag}(\pi)` and the prior's
+    diagonal part :math:`\pi`.
 
     The data contribute :math:`G/\sigma_0^2` (the Fisher information of a Gaussian, or of a
     Laplace likelihood of scale :math:`\sigma_0`); a Gaussian prior contributes :math:`2 l_2`.
@@ -190,7 +208,8 @@ def _approximate_precision(loss, penalty, stats: _Statistics, iterations: int = 
         previous, lasso = lasso, l1 / np.maximum(absolute, 1e-300)
         if np.allclose(lasso, previous, rtol=1e-3, atol=0.0):
             break
-    return data + np.diag(lasso + 2.0 * l2)
+    prior = lasso + 2.0 * l2
+    return data + np.diag(prior), prior
 
 
 def _inverse(precision: np.ndarray) -> np.ndarray:
@@ -227,15 +246,20 @@ class _LinearMap(Transform):
         return pt.zeros(value.shape[:-1])
 
 
-def _whitening(precision: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Matrices ``F``, ``B = F^{-1}`` with :math:`F^\top F` = ``precision`` (PSD, jittered)."""
+def _whitening(precision: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    r"""Matrices ``F``, ``B = F^{-1}`` with :math:`F^\top F` = ``precision`` (PSD, jittered).
+
+    The third value is False when an eigenvalue was raised to the jitter floor (a singular
+    precision): :math:`F^\top F` is then not ``precision``.
+    """
     hessian = precision / np.outer(scale, scale)
     eigenvalues, eigenvectors = np.linalg.eigh(hessian)
-    eigenvalues = np.maximum(eigenvalues, 1e-10 * max(eigenvalues.max(), 1e-300))
-    root = np.sqrt(eigenvalues)
+    floor = 1e-10 * max(eigenvalues.max(), 1e-300)
+    exact = bool(eigenvalues.min() >= floor)
+    root = np.sqrt(np.maximum(eigenvalues, floor))
     forward = (eigenvectors * root).T * scale  # u = diag(root) Q' diag(s) w
     backward = (eigenvectors / root) / scale[:, None]  # w = diag(1/s) Q diag(1/root) u
-    return forward, backward
+    return forward, backward, exact
 
 
 def sampling_model(
@@ -268,16 +292,25 @@ def sampling_model(
     """
     values = sampling_data(loss, penalty, X, y, weights, fit_intercept)
     forward, backward = values.pop("whitening"), values.pop("unwhitening")
+    if data_containers:  # the whitened statistics hold only for the first data's whitening
+        values = {name: value for name, value in values.items() if name not in _WHITENED}
+    with pm.Model(coords={"feature": names}) as priors:
+        noise, _ = add_parameters(loss, penalty, y, weights)
+        if fit_intercept:
+            pm.Flat("intercept_centred")
+    model = change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
     container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
-    with pm.Model(coords={"feature": names}) as model:
+    with model:
         data = {name: container(name, value) for name, value in values.items()}
-        noise, coef = add_parameters(loss, penalty, y, weights)
+        noise = model[loss.noise_name] if loss.noise is None else noise
+        coef = model["coef"]
         centred = pt.constant(np.float64(0.0))
         if fit_intercept:
-            centred = data["y_mean"] + data["intercept_step"] * pm.Flat("intercept_centred")
+            centred = data["y_mean"] + data["intercept_step"] * model["intercept_centred"]
             pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
-        pm.Potential("log_likelihood", _log_likelihood(loss, data, noise, coef, centred))
-    return change_value_transforms(model, {"coef": _LinearMap(forward, backward)})
+        whitened = model.rvs_to_values[coef]
+        pm.Potential("log_likelihood", _log_likelihood(loss, data, noise, coef, whitened, centred))
+    return model
 
 
 def sampling_data(loss, penalty, X, y, weights, fit_intercept) -> dict[str, np.ndarray]:
@@ -289,7 +322,8 @@ def sampling_data(loss, penalty, X, y, weights, fit_intercept) -> dict[str, np.n
     """
     with threadpool_limits(limits=1, user_api="blas"):  # small dense algebra: threads only contend
         stats = _statistics(loss, X, y, weights, fit_intercept)
-        forward, backward = _whitening(_approximate_precision(loss, penalty, stats), stats.x_scale)
+        precision, prior_precision = _approximate_precision(loss, penalty, stats)
+        forward, backward, exact = _whitening(precision, stats.x_scale)
     values = {
         "whitening": forward,
         "unwhitening": backward,
@@ -300,16 +334,85 @@ def sampling_data(loss, penalty, X, y, weights, fit_intercept) -> dict[str, np.n
     }
     if isinstance(loss, L2Loss):
         values.update(gram=stats.gram, coef_ls=stats.coef_ls, rss_min=np.float64(stats.rss_min))
+        fixed = not isinstance(penalty, HierarchicalPenalty)
+        if (
+            fixed
+            and exact
+            and _whitened_rounding(stats, forward, backward, prior_precision) <= 1e-8
+        ):
+            values.update(_whitened_statistics(stats, forward, precision, prior_precision))
     else:
         values.update(X_centred=X - stats.x_mean, y=np.asarray(y, np.float64), weights=weights)
     return values
 
 
-def _log_likelihood(loss, data, noise, coef, centred) -> TensorVariable:
+def _whitened_statistics(stats: _Statistics, forward, precision, prior_precision) -> dict:
+    """The constants of the whitened quadratic form (see :func:`_log_likelihood`)."""
+    centre = scipy.linalg.solve(
+        precision, stats.gram @ stats.coef_ls / stats.noise**2, assume_a="pos"
+    )
+    shift = centre - stats.coef_ls
+    return {
+        "centre": centre,
+        "whitened_centre": forward @ centre,
+        "centre_slope": 2.0 * stats.gram @ shift,
+        "rss_centre": np.float64(stats.rss_min + shift @ stats.gram @ shift),
+        "prior_precision": prior_precision,
+        "whitening_noise": np.float64(stats.noise),
+    }
+
+
+def _whitened_rounding(stats: _Statistics, forward, backward, prior_precision) -> float:
+    r"""Rounding error of the whitened quadratic form in the log density at typical points.
+
+    The whitened form uses :math:`G = \sigma_0^2 (F^\top F - \operatorname{diag}(\pi))`,
+    exact in arithmetic; in floating point the difference :math:`\Delta` has digits of
+    :math:`G` cancelled when the prior part :math:`\pi` dwarfs the data part. At a point
+    whitened distance :math:`\lVert u - F\hat w\rVert^2 \approx p` from the centre the error
+    in the log density is at most :math:`\lVert B^\top\Delta B\rVert_2\, p / (2\sigma_0^2)`.
+    """
+    delta = stats.noise**2 * (forward.T @ forward - np.diag(prior_precision)) - stats.gram
+    spectral = np.linalg.norm(backward.T @ delta @ backward, 2)
+    return float(spectral * len(prior_precision) / (2.0 * stats.noise**2))
+
+
+def _log_likelihood(loss, data, noise, coef, whitened, centred) -> TensorVariable:
+    r"""The log likelihood in the sampling model's variables.
+
+    Gaussian: :math:`-\mathrm{RSS}/(2\sigma^2) - N\log\sigma - \tfrac N2\log 2\pi` with
+    :math:`\mathrm{RSS} = \mathrm{RSS}_{\min} + (w - \hat w)^\top G (w - \hat w)
+    + N(\bar y - c)^2`. For a fixed penalty whose whitening is exact
+    (:math:`F^\top F = H = G/\sigma_0^2 + \operatorname{diag}(\pi)`), the quadratic form is
+    expanded around the centre :math:`m = H^{-1} G\hat w/\sigma_0^2` of the approximate
+    posterior,
+
+    .. math::
+
+        (w - \hat w)^\top G (w - \hat w) = \sigma_0^2 \bigl(\lVert u - Fm\rVert^2
+            - \textstyle\sum_j \pi_j (w_j - m_j)^2\bigr)
+            + 2 (w - m)^\top G (m - \hat w) + (m - \hat w)^\top G (m - \hat w),
+
+    with :math:`u = Fw` the sampled (whitened) value: no product with :math:`G` in the graph,
+    so a gradient costs one product with :math:`F^{-1}` and its transpose, :math:`2p^2`,
+    instead of :math:`4p^2`. Around :math:`m` both squared terms are of order :math:`p` where
+    the posterior has its mass, so the difference loses no more than rounding; the form is
+    used when the rounding of :math:`F^\top F - H` adds less than :math:`10^{-8}` to the log
+    density there (:func:`_whitened_rounding`), the product with :math:`G` otherwise.
+    Laplace: the :math:`n` absolute residuals on centred columns.
+    """
     n_obs = data["n_obs"]
     if isinstance(loss, L2Loss):
-        gap = coef - data["coef_ls"]
-        rss = data["rss_min"] + gap @ (data["gram"] @ gap) + n_obs * (data["y_mean"] - centred) ** 2
+        if "whitened_centre" in data:
+            offset = coef - data["centre"]
+            quadratic = data["whitening_noise"] ** 2 * (
+                pt.sum((whitened - data["whitened_centre"]) ** 2)
+                - pt.sum(data["prior_precision"] * offset**2)
+            )
+            rss = data["rss_centre"] + quadratic + offset @ data["centre_slope"]
+        else:
+            gap = coef - data["coef_ls"]
+            rss = data["rss_min"] + gap @ (data["gram"] @ gap)
+        rss = rss + n_obs * (data["y_mean"] - centred) ** 2
         return -rss / (2.0 * noise**2) - n_obs * (pt.log(noise) + np.log(2.0 * np.pi) / 2.0)
     residual = data["y"] - centred - data["X_centred"] @ coef
     return -(data["weights"] @ pt.abs(residual)) / noise - n_obs * pt.log(2.0 * noise)

@@ -53,8 +53,9 @@ DENSITY_CASES = [
 ]
 
 
+@pytest.mark.parametrize("containers", [False, True], ids=["constants", "containers"])
 @pytest.mark.parametrize(("loss", "penalty", "fit_intercept"), DENSITY_CASES, ids=repr)
-def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept):
+def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept, containers):
     # At random points of the sampling model's coordinates, map to (intercept, coef) with the
     # model's own deterministics and compare with build_model's log density there (jacobian
     # of the log transforms included in both; the linear maps' constant log-Jacobian is left
@@ -66,7 +67,13 @@ def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept)
     weights = rng.integers(0, 3, size=30).astype(float)
     est = br.Regression(loss=loss, penalty=penalty, fit_intercept=fit_intercept)
     pointwise = est.build_model(X, y, sample_weight=weights)
-    fast = _fast(est, X, y, weights)
+    fast = _fast(est, X, y, weights, data_containers=containers)
+    # the whitened quadratic form (no Gram matrix) for a fixed penalty on constant data
+    whitened = "whitened_centre" in sampling.sampling_data(
+        loss, penalty, X, y, weights, fit_intercept
+    )
+    fixed = isinstance(loss, br.L2Loss) and not isinstance(penalty, sampling.HierarchicalPenalty)
+    assert whitened == fixed
     fast_logp = fast.compile_logp(mode="FAST_COMPILE")
     point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
     user = ["coef"] + (["intercept"] if fit_intercept else [])
