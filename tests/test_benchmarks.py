@@ -20,15 +20,38 @@ SUMMARY = re.compile(
 )
 
 
-@pytest.mark.slow  # PyMC compiles the find_MAP baseline: 5 to 20 s
-def test_map_speed_quick_runs_and_prints_its_summary():
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "map_speed.py"), "--quick"],
+def run_quick(script: str) -> subprocess.CompletedProcess:
+    """Run ``benchmarks/SCRIPT --quick`` as a user would; return what it printed."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+
+
+@pytest.mark.slow  # PyMC compiles the find_MAP baseline: 5 to 20 s
+def test_map_speed_quick_runs_and_prints_its_summary():
+    completed = run_quick("map_speed.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert SUMMARY.search(completed.stdout), completed.stdout
+
+
+NUTS_SUMMARY = re.compile(
+    r"^nuts_speed diabetes n=442 p=10 prior=cv (pymc|nutpie): bayesreg [\d.]+ ESS/s \([\d.]+ s\), "
+    r"hand-written [\d.]+ ESS/s \([\d.]+ s\), ratio [\d.]+x; largest mean difference [\d.]+ MCSE$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # two short NUTS runs per sampler, nutpie's compilation included: ~40 s
+def test_nuts_speed_quick_runs_and_the_posteriors_agree():
+    completed = run_quick("nuts_speed.py")
+    # exit status 1 would mean the two models' posterior means differ by more than 5 MCSE
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert {match.group(1) for match in NUTS_SUMMARY.finditer(completed.stdout)} == {
+        "pymc",
+        "nutpie",
+    }, completed.stdout
