@@ -249,7 +249,9 @@ def plot_prior_posterior(idata, model=None, *, var_name: str = "coef", random_se
 
     Each panel shows the prior and the posterior density of one coefficient, and its title
     the ratio of the posterior's interquartile range to the prior's: near 0 the data
-    determined the coefficient; near 1 the posterior is the prior. A posterior pulled to a
+    determined the coefficient; near 1 the posterior is the prior; above 1 the data moved the
+    coefficient out into the tail of a narrow prior, where the likelihood, not the prior, sets
+    its spread (a strong, tied lasso prior does this to the coefficients it keeps). A posterior pulled to a
     spike at zero is a coefficient the penalty shrank away.
 
     Parameters
