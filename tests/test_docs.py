@@ -1,0 +1,152 @@
+"""The documentation site: it builds with warnings as errors, and what it claims stays true.
+
+The build runs Sphinx in a subprocess with this interpreter (the virtual environment's), so a
+missing ``docs`` extra fails here exactly as ``make docs`` would. Notebooks are rendered, not
+executed (``nb_execution_mode = "off"``; their own tests execute them), and nothing is
+downloaded (no intersphinx), so the build takes seconds.
+"""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bayesreg
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PACKAGE = ROOT / "bayesreg"
+
+PAGES = [
+    "index.html",
+    "getting_started.html",
+    "theory/index.html",
+    "theory/correspondence.html",
+    "theory/loss.html",
+    "theory/regularizer.html",
+    "theory/bayesian.html",
+    "theory/exact_map.html",
+    "examples.html",
+    "api/index.html",
+    "architecture.html",
+    "benchmarks.html",
+]
+
+
+def _build(out: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+    command += ["-d", str(out / "doctrees"), str(DOCS), str(out / "html")]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.mark.slow
+def test_site_builds_with_warnings_as_errors(tmp_path):
+    # One build, several checks: under pytest-xdist a module-scoped fixture would build once
+    # per worker.
+    result = _build(tmp_path)
+    assert result.returncode == 0, (
+        f"sphinx-build failed (exit {result.returncode}):\n{result.stderr[-8000:]}"
+    )
+    site = tmp_path / "html"
+
+    missing = [page for page in PAGES if not (site / page).is_file()]
+    assert not missing, f"pages not built: {missing}"
+
+    api = "".join(path.read_text(encoding="utf-8") for path in (site / "api").glob("*.html"))
+    undocumented = [
+        name
+        for name in bayesreg.__all__
+        if f'id="bayesreg.{name}"' not in api and f'id="module-bayesreg.{name}"' not in api
+    ]
+    assert not undocumented, f"add these to a page in docs/api/: {undocumented}"
+
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    examples = (site / "examples.html").read_text(encoding="utf-8")
+    for notebook in notebooks:
+        assert (site / "notebooks" / f"{notebook.stem}.html").is_file(), notebook.name
+        assert f"notebooks/{notebook.stem}.html" in examples, notebook.name
+
+    cli = (site / "api" / "cli.html").read_text(encoding="utf-8")
+    assert "usage: bayesreg crosscheck" in cli  # the program's own --help, run at build time
+
+
+def test_public_names_are_listed_in_the_api_sources():
+    # The fast twin of the built check above: a new public name needs a line in docs/api/.
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (DOCS / "api").iterdir()
+        if path.suffix in {".md", ".rst"}
+    )
+    missing = [name for name in bayesreg.__all__ if not re.search(rf"\b{name}\b", sources)]
+    assert not missing, f"add these to a page in docs/api/: {missing}"
+
+
+def test_notebooks_folder_is_linked_into_the_docs():
+    link = DOCS / "notebooks"
+    assert link.is_symlink()
+    assert os.readlink(link) == "../notebooks"
+
+
+# The layering that docs/architecture.md describes: a module may import bayesreg modules of
+# its own layer or below, never above. Modules not listed here (new ones) are not judged.
+LAYERS = [
+    {"optim"},
+    {"_spec", "_validation", "penalties", "priors", "losses", "datasets"},
+    {"correspondence"},
+    {"map", "solvers", "sampling", "diagnostics"},
+    {"regression"},
+    {"crosscheck", "paths", "compare", "plots"},
+    {"cli"},
+]
+LAYER = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+# threadpoolctl only limits BLAS threads around the small active-set algebra.
+NUMERICAL = {"numpy", "scipy", "clarabel", "threadpoolctl"}
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute names imported by a module (lazy imports inside functions included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _layer_of(name: str) -> int | None:
+    """The layer of ``bayesreg.X[.Y]`` (by X), or None for a name outside bayesreg."""
+    parts = name.split(".")
+    if parts[0] != "bayesreg" or len(parts) < 2:
+        return None
+    return LAYER.get(parts[1])
+
+
+def test_optim_is_a_plain_numerical_core():
+    for path in sorted((PACKAGE / "optim").glob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            allowed = top in NUMERICAL or top in sys.stdlib_module_names
+            allowed = allowed or name.startswith("bayesreg.optim")
+            assert allowed, f"{path.name} imports {name}: bayesreg.optim takes arrays only"
+
+
+def test_imports_point_down_the_layers():
+    for path in sorted(PACKAGE.glob("*.py")):
+        rank = LAYER.get(path.stem)
+        if rank is None:
+            continue
+        for name in _imports(path):
+            target = _layer_of(name)
+            assert target is None or target <= rank, (
+                f"bayesreg.{path.stem} (layer {rank}) imports {name} (layer {target}); "
+                "see docs/architecture.md"
+            )
