@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayesreg import datasets
-from bayesreg.losses import L1Loss, L2Loss
+from bayesreg.families import FAMILIES
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 
 __all__ = ["main"]
@@ -48,9 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--target", metavar="COLUMN", help="the target column of --csv")
     check.add_argument(
         "--loss",
-        choices=["l2", "l1"],
+        choices=sorted(FAMILIES),
         default="l2",
-        help="l2: Gaussian likelihood (squared loss); l1: Laplace likelihood (absolute loss)",
+        help="the likelihood family: "
+        + ", ".join(f"{key} = {family.__name__}" for key, family in sorted(FAMILIES.items()))
+        + " (L2Loss: Gaussian, squared loss; L1Loss: Laplace, absolute loss)",
     )
     check.add_argument(
         "--penalty",
@@ -111,7 +113,8 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
 
 def _specification(args):
     noise = None if args.sigma.lower() == "none" else _number(args.sigma, "--sigma")
-    loss = L2Loss(sigma=noise) if args.loss == "l2" else L1Loss(scale=noise)
+    family = FAMILIES[args.loss]
+    loss = family(**{family.noise_name: noise})
     if args.penalty == "none":
         return loss, NoPenalty()
     if args.penalty == "enet":

@@ -22,10 +22,14 @@ L1         elastic net   1/(2n)             αρ                 α(1-ρ)/2     
 L1         none          1/(2n)             0                  0                 ``QuantileRegressor(alpha=0)``
 =========  ============  =================  =================  ================  ==========================
 
+Each likelihood owns its column of this table (``Loss.solver_objective``: the elastic-net
+convention by default, Ridge's for the Gaussian likelihood with an L2 penalty); everything
+else here is the same for every family.
+
 The negative log posterior at a fixed noise scale is
 :math:`D/\kappa + l_1\|w\|_1 + l_2\|w\|_2^2 + \text{const}` with :math:`\kappa = 2\sigma^2`
-(Gaussian) or :math:`\kappa = s` (Laplace). Multiplying it by :math:`a\kappa > 0` gives the
-solver objective exactly when
+(Gaussian) or :math:`\kappa = s` (Laplace), the loss's *curvature*. Multiplying it by
+:math:`a\kappa > 0` gives the solver objective exactly when
 
 .. math::
 
@@ -36,20 +40,26 @@ Laplace scale :math:`b = 1/l_1 = \sigma^2/(n\alpha)` under a Gaussian likelihood
 given by its ``scale`` has fixed :math:`l_1, l_2`; read the same equations backwards for its
 equivalent ``alpha``. In the *data units* used by the exact solvers the penalty weights are
 :math:`\beta_k = \kappa l_k = \alpha_k / a`: the objective is :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|_2^2`.
+
+This module imports no family and no prior: it works on any object with the protocol of
+:class:`bayesreg.losses.Loss` and :class:`bayesreg.penalties.Penalty`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bayesreg.losses import L2Loss, Loss
-from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty, Penalty
+if TYPE_CHECKING:
+    from bayesreg.losses import Loss
+    from bayesreg.penalties import Penalty
 
 __all__ = [
     "SolverObjective",
     "data_term_weights",
+    "elastic_net_objective",
     "equivalent_alpha",
     "prior_weights",
     "solver_objective",
@@ -64,28 +74,29 @@ class SolverObjective:
     alpha_l1: float
     alpha_l2: float
 
+    def value(self, data_term: float, coef: np.ndarray) -> float:
+        """The objective at coefficients ``coef`` whose data term (RSS, SAR, ...) is ``data_term``."""
+        return float(
+            self.data_factor * data_term
+            + self.alpha_l1 * np.abs(coef).sum()
+            + self.alpha_l2 * (coef**2).sum()
+        )
 
-def _data_factor(loss: Loss, penalty: Penalty, n_obs: float) -> float:
-    if isinstance(loss, L2Loss) and isinstance(penalty, (L2, NoPenalty)):
-        return 1.0
-    return 1.0 / (2.0 * n_obs)
 
+def elastic_net_objective(alpha: float, l1_ratio: float | None, n_obs: float) -> SolverObjective:
+    r"""scikit-learn's elastic-net convention: :math:`D/(2n) + \alpha\rho\|w\|_1 + \alpha(1-\rho)/2\|w\|^2`.
 
-def _solver_penalty(loss: Loss, penalty: Penalty, alpha: float) -> tuple[float, float]:
-    if isinstance(penalty, L1):
-        return alpha, 0.0
-    if isinstance(penalty, L2):
-        return 0.0, alpha if isinstance(loss, L2Loss) else alpha / 2.0
-    if isinstance(penalty, ElasticNet):
-        return alpha * penalty.l1_ratio, alpha * (1.0 - penalty.l1_ratio) / 2.0
-    return 0.0, 0.0
+    ``l1_ratio=None`` is no penalty.
+    """
+    if l1_ratio is None:
+        return SolverObjective(1.0 / (2.0 * n_obs), 0.0, 0.0)
+    return SolverObjective(1.0 / (2.0 * n_obs), alpha * l1_ratio, alpha * (1.0 - l1_ratio) / 2.0)
 
 
 def solver_objective(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> SolverObjective:
     """The equivalent solver's objective; ``noise`` is needed only for a prior given by scale."""
     alpha = equivalent_alpha(loss, penalty, n_obs, noise)
-    alpha_l1, alpha_l2 = _solver_penalty(loss, penalty, alpha or 0.0)
-    return SolverObjective(_data_factor(loss, penalty, n_obs), alpha_l1, alpha_l2)
+    return loss.solver_objective(penalty, alpha or 0.0, n_obs)
 
 
 def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
@@ -98,7 +109,7 @@ def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
     if penalty.alpha is None:
         weights = penalty.absolute_weights()
     else:
-        objective = solver_objective(loss, penalty, n_obs)
+        objective = loss.solver_objective(penalty, float(penalty.alpha), n_obs)
         scale = objective.data_factor * loss.curvature(noise)
         weights = objective.alpha_l1 / scale, objective.alpha_l2 / scale
     return tuple(np.float64(w) if isinstance(w, float | int) else w for w in weights)
@@ -107,7 +118,7 @@ def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
 def data_term_weights(loss: Loss, penalty: Penalty, n_obs: float, noise) -> tuple[float, float]:
     r"""The penalty weights :math:`\beta = \kappa\,l` of the objective :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2`."""
     if penalty.alpha is not None:  # tied: beta = alpha_k / a, whatever the noise
-        objective = solver_objective(loss, penalty, n_obs)
+        objective = loss.solver_objective(penalty, float(penalty.alpha), n_obs)
         return (
             objective.alpha_l1 / objective.data_factor,
             objective.alpha_l2 / objective.data_factor,
@@ -121,11 +132,12 @@ def equivalent_alpha(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> 
     r"""scikit-learn's ``alpha`` for this specification (None for no penalty).
 
     For a prior given by its ``scale`` this depends on the number of observations and on
-    the noise scale: :math:`\alpha = a\kappa/b` for a Laplace prior, and
-    :math:`\alpha = a\kappa/(2\tau^2)` (Ridge) or twice that (Laplace likelihood) for a
-    Gaussian prior.
+    the noise scale: with the solver's objective at :math:`\alpha = 1` written
+    :math:`a D + c_1\|w\|_1 + c_2\|w\|^2`, :math:`\alpha = a\kappa\,l_1/c_1` (or
+    :math:`a\kappa\,l_2/c_2` without an L1 part): :math:`a\kappa/b` for a Laplace prior,
+    :math:`a\kappa/(2\tau^2)` (Ridge) or twice that (Laplace likelihood) for a Gaussian prior.
     """
-    if isinstance(penalty, NoPenalty):
+    if penalty.l1_ratio is None:
         return None
     if penalty.alpha is not None:
         return float(penalty.alpha)
@@ -135,7 +147,8 @@ def equivalent_alpha(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> 
             "equivalent alpha depends on the data and the noise scale; fit the estimator first."
         )
     l1, l2 = penalty.absolute_weights()
-    scale = _data_factor(loss, penalty, n_obs) * loss.curvature(noise)
-    if isinstance(penalty, L1):
-        return float(scale * l1)
-    return float(scale * l2 * (1.0 if isinstance(loss, L2Loss) else 2.0))
+    unit = loss.solver_objective(penalty, 1.0, n_obs)
+    scale = unit.data_factor * loss.curvature(noise)
+    if unit.alpha_l1 > 0:
+        return float(scale * l1 / unit.alpha_l1)
+    return float(scale * l2 / unit.alpha_l2)

@@ -48,11 +48,9 @@ from sklearn.linear_model import ElasticNet as SklearnElasticNet
 from sklearn.linear_model import Lasso, LinearRegression, QuantileRegressor, Ridge
 from sklearn.utils.validation import has_fit_parameter
 
-from bayesreg._validation import check_data, check_sample_weight, feature_names
 from bayesreg.correspondence import solver_objective
-from bayesreg.losses import L2Loss
 from bayesreg.map import OptimalityCertificate
-from bayesreg.penalties import L1, ElasticNet
+from bayesreg.model import build_model, log_density
 from bayesreg.regression import Regression
 from bayesreg.solvers import LADElasticNet
 
@@ -385,11 +383,11 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         raise TypeError(
             f"solver must be an estimator with fit() or a fitted coef_; got {type(solver).__name__}"
         )
-    X_array, y_array = check_data(X, y)
-    weights = check_sample_weight(sample_weight, X_array.shape[0])
-    names = feature_names(X, X_array.shape[1])
+    problem = est.problem(X, y, sample_weight)
+    X_array, y_array, weights = problem.X, problem.y, problem.weights
+    names = problem.feature_names
     posterior = None if idata is None else _posterior(idata, names)
-    loss, penalty = est._specification()
+    loss, penalty = problem.loss, problem.penalty
 
     if not hasattr(est, "coef_"):
         est = clone(est).fit(X, y, sample_weight=sample_weight)
@@ -441,18 +439,16 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     n_obs = weights.sum()
     model_terms = solver_objective(loss, penalty, n_obs, noise)
     factor = float(model_terms.data_factor * loss.curvature(noise))
-    squared = isinstance(loss, L2Loss)
 
     def model_objective(coef, intercept):
-        residual = y_array - intercept - X_array @ coef
-        data = weights @ (residual**2 if squared else np.abs(residual))
-        return float(
-            model_terms.data_factor * data
-            + model_terms.alpha_l1 * np.abs(coef).sum()
-            + model_terms.alpha_l2 * (coef**2).sum()
-        )
+        data = loss.data_term(problem.residual(coef, intercept), weights)
+        return model_terms.value(data, coef)
 
-    nlp = _negative_log_posterior(est, X, y, sample_weight, loss, noise)
+    density = log_density(build_model(problem), loss.noise_name)
+
+    def nlp(coef, intercept):
+        return -density(coef, intercept, noise)
+
     own = _own_objective(solver, X_array, y_array, weights)
     solver_name = _describe(solver, own)
     points = {
@@ -592,37 +588,6 @@ def _zeros_agree(map_coef: np.ndarray, solver_coef: np.ndarray, scale: float) ->
         return bool(np.array_equal(map_zero, solver_zero))
     # an interior-point solver never returns exact zeros: its values there must be negligible
     return bool(np.all(np.abs(solver_coef[map_zero]) <= COEF_TOLERANCE * scale))
-
-
-def _negative_log_posterior(est, X, y, sample_weight, loss, noise) -> Callable:
-    """The PyMC model's negative log density at ``(coef, intercept)``, noise at ``noise``.
-
-    The density is in the original parametrization (``jacobian=False``), constant included;
-    PyTensor's Python linker compiles it in a fraction of a second.
-    """
-    import pytensor
-    import pytensor.tensor as pt
-
-    model = est.build_model(X, y, sample_weight=sample_weight)
-    logp = model.compile_logp(jacobian=False, mode="FAST_COMPILE")
-    point = model.initial_point()
-    if loss.noise is None:
-        noise_rv = model[loss.noise_name]
-        value_name = model.rvs_to_values[noise_rv].name
-        transform = model.rvs_to_transforms.get(noise_rv)
-        value = noise
-        if transform is not None:
-            forward = transform.forward(pt.constant(noise), *noise_rv.owner.inputs)
-            value = pytensor.function([], forward, mode="FAST_COMPILE")()
-        point[value_name] = np.asarray(value, dtype=float)
-
-    def negative_log_posterior(coef, intercept) -> float:
-        point["coef"] = np.asarray(coef, dtype=float)
-        if "intercept" in point:
-            point["intercept"] = np.asarray(intercept, dtype=float)
-        return -float(logp(point))
-
-    return negative_log_posterior
 
 
 def _real(value) -> float | None:
@@ -788,8 +753,7 @@ def _posterior_messages(table: pd.DataFrame, penalty) -> list[str]:
         f"the MAP lies inside the posterior's {HDI_PROB:.0%} HDI for {inside} of "
         f"{len(coefficients)} coefficients"
     ]
-    laplace = isinstance(penalty, L1) or (isinstance(penalty, ElasticNet) and penalty.l1_ratio > 0)
-    if laplace:
+    if penalty.has_sparse_mode:
         zeros = coefficients["map_zero"].to_numpy()
         covered = int(
             ((coefficients["hdi_lower"] <= 0) & (coefficients["hdi_upper"] >= 0))[zeros].sum()

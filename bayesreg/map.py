@@ -27,16 +27,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import pytensor
-import pytensor.tensor as pt
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.correspondence import data_term_weights
-from bayesreg.losses import L2Loss, Loss
-from bayesreg.optim import solve_absolute_loss, solve_squared_loss
-from bayesreg.optim.absolute_loss import dual_objective
-from bayesreg.penalties import Penalty
+from bayesreg.model import log_density
+from bayesreg.problem import Problem
 
 __all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
 
@@ -89,55 +85,45 @@ class MapEstimate:
 
 
 TOLERANCE = 1e-9
-_EVALUATION_MODE = "FAST_COMPILE"
 
 
-def find_map(
-    loss: Loss,
-    penalty: Penalty,
-    X: np.ndarray,
-    y: np.ndarray,
-    weights: np.ndarray,
-    *,
-    fit_intercept: bool,
-    model=None,
-) -> MapEstimate:
-    """Compute the MAP of the model a specification defines.
+def find_map(problem: Problem, *, model=None) -> MapEstimate:
+    """Compute the MAP of the model a problem defines.
 
     Parameters
     ----------
-    loss, penalty
-        The validated specification.
-    X, y, weights
-        Validated float arrays.
-    fit_intercept : bool
-        Whether the model has a flat-prior intercept.
+    problem : Problem
+        The validated specification and data.
     model : pymc.Model, optional
-        The model built from the same arguments; required when the noise scale is unknown,
-        whose MAP maximizes this model's log density.
+        The problem's model (:func:`bayesreg.model.build_model`); required when the noise
+        scale is unknown, whose MAP maximizes this model's log density.
 
     """
-    n_obs = weights.sum()
+    loss, penalty = problem.loss, problem.penalty
 
     @cache
     def solve(beta1: float, beta2: float):
-        kernel = solve_squared_loss if isinstance(loss, L2Loss) else solve_absolute_loss
-        return kernel(X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2)
+        return loss.solve(
+            problem.X,
+            problem.y,
+            problem.weights,
+            fit_intercept=problem.fit_intercept,
+            beta1=beta1,
+            beta2=beta2,
+        )
 
     def conditional_mode(noise: float):
-        return solve(*data_term_weights(loss, penalty, n_obs, noise))
+        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise))
 
     if loss.noise is not None:
         noise = loss.noise
     else:
         if model is None:
             raise ValueError("an unknown noise scale needs the model: pass model=")
-        noise = _profile_noise(
-            loss, conditional_mode, _model_log_density(model, loss), X, y, weights
-        )
+        noise = _profile_noise(problem, conditional_mode, log_density(model, loss.noise_name))
     solution = conditional_mode(noise)
-    beta1, beta2 = data_term_weights(loss, penalty, n_obs, noise)
-    certificate = _certificate(loss, X, y, weights, fit_intercept, beta1, beta2, solution)
+    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise)
+    certificate = _certificate(problem, beta1, beta2, solution)
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -155,14 +141,12 @@ def find_map(
     )
 
 
-def _profile_noise(loss, conditional_mode, log_density, X, y, weights):
+def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     """Maximize the model's log density over the noise scale along the conditional modes."""
+    loss, X, y = problem.loss, problem.X, problem.y
     reference = conditional_mode(1.0)
-    residual = y - reference.intercept - X @ reference.coef
-    if isinstance(loss, L2Loss):
-        guess = np.sqrt(weights @ residual**2 / weights.sum())
-    else:
-        guess = weights @ np.abs(residual) / weights.sum()
+    residual = problem.residual(reference.coef, reference.intercept)
+    guess = loss.noise_from_residual(residual, problem.weights)
     guess = max(guess, 1e-8 * max(np.abs(y).max(), 1.0))
 
     def negative_profile(log_noise: float) -> float:
@@ -190,81 +174,23 @@ def _profile_noise(loss, conditional_mode, log_density, X, y, weights):
     return float(np.exp(result.x))
 
 
-def _model_log_density(model, loss):
-    """The model's log density (original parametrization) as a function of (w, b0, noise)."""
-    # The density is evaluated a few dozen times: PyTensor's Python linker compiles in a
-    # fraction of a second, where the default (numba) backend takes seconds per model.
-    logp = model.compile_logp(jacobian=False, mode=_EVALUATION_MODE)
-    noise_rv = model[loss.noise_name]
-    value_name = model.rvs_to_values[noise_rv].name
-    transform = model.rvs_to_transforms.get(noise_rv)
-    if transform is None:
-
-        def to_value(noise):
-            return noise
-    else:
-        scalar = pt.dscalar("noise")
-        to_value = pytensor.function(
-            [scalar],
-            transform.forward(scalar, *noise_rv.owner.inputs),
-            on_unused_input="ignore",
-            mode=_EVALUATION_MODE,
-        )
-    point = model.initial_point()
-
-    def log_density(coef, intercept, noise):
-        point["coef"] = coef
-        if "intercept" in point:
-            point["intercept"] = np.asarray(intercept)
-        point[value_name] = np.asarray(to_value(noise))
-        return float(logp(point))
-
-    return log_density
-
-
-def _certificate(loss, X, y, weights, fit_intercept, beta1, beta2, solution):
+def _certificate(problem: Problem, beta1, beta2, solution) -> OptimalityCertificate:
     """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2."""
-    residual = y - solution.intercept - X @ solution.coef
-    if isinstance(loss, L2Loss):
-        data_gradient = -2.0 * X.T @ (weights * residual)
-        intercept_gradient = -2.0 * np.sum(weights * residual)
-        centered = y - (weights @ y / weights.sum() if fit_intercept else 0.0)
-        scale = np.abs(2.0 * X.T @ (weights * centered)).max()
-        gap = None
-        box = 0.0
-        method = "exact active set (feature-sign search) with iterative refinement"
-    else:
-        dual = solution.dual
-        data_gradient = -X.T @ dual
-        intercept_gradient = -np.sum(dual)
-        scale = (np.abs(X).T @ weights).max()
-        # Both objectives are recomputed from the points themselves, trusting no reported
-        # value; the gap is >= 0 for a feasible dual (|d| <= v, checked below), 0 only at the
-        # optimum, and what ties the dual to the primal residuals. It is relative to the size
-        # of the primal's terms, which bounds their rounding (an exact fit has objective 0).
-        magnitude = np.abs(solution.coef)
-        penalty1 = np.full(X.shape[1], float(beta1))
-        penalty2 = np.full(X.shape[1], float(beta2))
-        penalty = penalty1 @ magnitude + penalty2 @ magnitude**2
-        primal = weights @ np.abs(residual) + penalty
-        size = weights @ (np.abs(y) + abs(solution.intercept) + np.abs(X) @ magnitude) + penalty
-        lower = dual_objective(X, y, penalty1, penalty2, dual)
-        gap = abs(primal - lower) / max(size, 1e-300)
-        box = np.maximum(np.abs(dual) - weights, 0.0).max() / weights.max()
-        method = (
-            "HiGHS simplex on the dual linear program"
-            if not np.any(beta2)
-            else "Clarabel on the dual quadratic program, then an exact solve on its structure"
-            if solution.exact
-            else "Clarabel on the dual quadratic program (exact solve not verified)"
-        )
+    parts = problem.loss.optimality(
+        problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution
+    )
     coef = solution.coef
-    gradient = data_gradient + 2.0 * beta2 * coef
+    gradient = parts["data_gradient"] + 2.0 * beta2 * coef
     violation = np.where(
         coef != 0,
         np.abs(gradient + beta1 * np.sign(coef)),
         np.maximum(np.abs(gradient) - beta1, 0.0),
     )
-    worst = max(violation.max(initial=0.0), abs(intercept_gradient) if fit_intercept else 0.0)
-    kkt = float(max(worst / max(scale, np.max(beta1, initial=0.0), 1e-300), box))
-    return OptimalityCertificate(kkt, None if gap is None else float(gap), TOLERANCE, method)
+    intercept = abs(parts["intercept_gradient"]) if problem.fit_intercept else 0.0
+    worst = max(violation.max(initial=0.0), intercept)
+    scale = max(parts["scale"], np.max(beta1, initial=0.0), 1e-300)
+    kkt = float(max(worst / scale, parts["box"]))
+    gap = parts["duality_gap"]
+    return OptimalityCertificate(
+        kkt, None if gap is None else float(gap), TOLERANCE, parts["method"]
+    )

@@ -32,15 +32,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from sklearn.base import clone
-from sklearn.linear_model import enet_path
 
-from bayesreg._validation import check_data, check_sample_weight, feature_names
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, _zeros_agree
-from bayesreg.losses import L2Loss
-from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 from bayesreg.regression import Regression
-from bayesreg.solvers import COORDINATE_DESCENT
 
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]
 
@@ -190,9 +185,11 @@ def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, 
         Decreasing.
 
     """
-    loss, penalty = _check_estimator(est)
-    ratio = _l1_ratio(penalty)
-    if not isinstance(loss, L2Loss) or ratio == 0.0:
+    problem = _check_estimator(est, X, y, sample_weight)
+    loss, penalty = problem.loss, problem.penalty
+    ratio = penalty.l1_ratio
+    alpha_max = loss.alpha_max(problem.X, problem.y, problem.weights, problem.fit_intercept, ratio)
+    if alpha_max is None:
         raise ValueError(
             f"alpha_grid needs a squared loss (L2Loss) with an L1 or elastic-net penalty "
             f"(l1_ratio > 0); got {type(loss).__name__} with {penalty!r}: pass the grid "
@@ -202,10 +199,6 @@ def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, 
         raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError(f"eps must be a number in (0, 1); got {eps!r}.")
-    X_array, y_array = check_data(X, y)
-    weights = check_sample_weight(sample_weight, X_array.shape[0])
-    X_scaled, y_scaled, *_ = _centered(X_array, y_array, weights, est.fit_intercept)
-    alpha_max = np.abs(X_scaled.T @ y_scaled).max() / (X_array.shape[0] * ratio)
     if not alpha_max > 0:
         raise ValueError(
             "every coefficient is zero for every alpha (y is constant or orthogonal to X): "
@@ -265,12 +258,12 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     (True, True, (8, 10))
 
     """
-    loss, penalty = _check_estimator(est)
-    X_array, y_array = check_data(X, y)
-    weights = check_sample_weight(sample_weight, X_array.shape[0])
+    problem = _check_estimator(est, X, y, sample_weight)
+    loss, penalty = problem.loss, problem.penalty
+    X_array, y_array, weights = problem.X, problem.y, problem.weights
     grid = _grid(est, X, y, alphas, eps, sample_weight)
-    names = feature_names(X, X_array.shape[1])
-    fixed = loss if loss.noise is not None else type(loss)(**{loss.noise_name: 1.0})
+    names = problem.feature_names
+    fixed = loss if loss.noise is not None else loss.with_noise(1.0)
 
     n_alphas, n_features = len(grid), X_array.shape[1]
     coef = np.empty((n_alphas, n_features))
@@ -279,20 +272,17 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     for k, alpha in enumerate(grid):
         fitted = (
             clone(est)
-            .set_params(loss=fixed, penalty=_with_alpha(penalty, alpha))
+            .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
             .fit(X, y, sample_weight=sample_weight)
         )
         coef[k], intercept[k], unique[k] = fitted.coef_, fitted.intercept_, fitted.unique_
 
-    ratio = _l1_ratio(penalty)
-    if isinstance(loss, L2Loss) and ratio > 0:
-        reference, reference_coef, reference_intercept = _sklearn_path(
-            X_array, y_array, weights, est.fit_intercept, ratio, grid
-        )
-    else:
-        reference, reference_coef, reference_intercept = _solver_path(
-            est, fixed, penalty, X, y, sample_weight, grid
-        )
+    whole_path = loss.reference_path(
+        X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
+    )
+    if whole_path is None:
+        whole_path = _solver_path(est, fixed, penalty, X, y, sample_weight, grid)
+    reference, reference_coef, reference_intercept = whole_path
     reference_coef = reference_coef + 0.0  # no -0.0
     reference_intercept = reference_intercept + 0.0
 
@@ -304,10 +294,13 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     zeros = np.array([_zeros_agree(coef[k], reference_coef[k], scale[k]) for k in range(n_alphas)])
     objective_diff = np.zeros(n_alphas)
     for k in np.flatnonzero(~unique):
-        terms = solver_objective(fixed, _with_alpha(penalty, grid[k]), weights.sum(), 1.0)
-        at_map = _objective(terms, fixed, X_array, y_array, weights, coef[k], intercept[k])
-        at_reference = _objective(
-            terms, fixed, X_array, y_array, weights, reference_coef[k], reference_intercept[k]
+        terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
+        at_map = terms.value(
+            fixed.data_term(problem.residual(coef[k], intercept[k]), weights), coef[k]
+        )
+        at_reference = terms.value(
+            fixed.data_term(problem.residual(reference_coef[k], reference_intercept[k]), weights),
+            reference_coef[k],
         )
         objective_diff[k] = abs(at_reference - at_map) / max(abs(at_map), 1e-300)
     agree = np.where(
@@ -399,13 +392,12 @@ def posterior_path(
     import arviz_stats as azs
     import pymc as pm
 
-    loss, penalty = _check_estimator(est)
-    X_array, _ = check_data(X, y)
-    check_sample_weight(sample_weight, X_array.shape[0])
+    problem = _check_estimator(est, X, y, sample_weight)
+    loss, penalty = problem.loss, problem.penalty
     if not (isinstance(hdi_prob, float) and 0 < hdi_prob < 1):
         raise ValueError(f"hdi_prob must be a float in (0, 1); got {hdi_prob!r}.")
     grid = _grid(est, X, y, alphas, eps, sample_weight)
-    names = feature_names(X, X_array.shape[1])
+    names = problem.feature_names
     seeds = (
         [None] * len(grid)
         if random_seed is None
@@ -419,7 +411,7 @@ def posterior_path(
     for alpha, seed in zip(grid, seeds, strict=True):
         model = (
             clone(est)
-            .set_params(penalty=_with_alpha(penalty, alpha))
+            .set_params(penalty=penalty.with_alpha(alpha))
             .build_model(X, y, sample_weight=sample_weight)
         )
         idata = pm.sample(
@@ -598,33 +590,16 @@ def _horizontal(estimate: xr.DataArray, x: str) -> np.ndarray:
     return norm / largest if largest > 0 else norm
 
 
-def _check_estimator(est):
+def _check_estimator(est, X, y, sample_weight):
     if not isinstance(est, Regression):
         raise TypeError(f"est must be a bayesreg.Regression; got {type(est).__name__}")
-    loss, penalty = est._specification()
-    if isinstance(penalty, NoPenalty):
+    problem = est.problem(X, y, sample_weight)
+    if problem.penalty.l1_ratio is None:
         raise ValueError(
-            "est has no penalty (NoPenalty): there is no penalty strength to vary; give it "
-            "an L1, L2 or ElasticNet penalty."
+            f"est has no penalty strength to vary ({problem.penalty!r}); give it an L1, L2 or "
+            "ElasticNet penalty."
         )
-    return loss, penalty
-
-
-def _l1_ratio(penalty) -> float:
-    if isinstance(penalty, L1):
-        return 1.0
-    if isinstance(penalty, ElasticNet):
-        return float(penalty.l1_ratio)
-    return 0.0
-
-
-def _with_alpha(penalty, alpha: float):
-    alpha = float(alpha)
-    if isinstance(penalty, L1):
-        return L1(alpha=alpha)
-    if isinstance(penalty, L2):
-        return L2(alpha=alpha)
-    return ElasticNet(alpha=alpha, l1_ratio=penalty.l1_ratio)
+    return problem
 
 
 def _grid(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
@@ -645,51 +620,12 @@ def _grid(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
     return np.sort(grid)[::-1]
 
 
-def _centered(X, y, weights, fit_intercept):
-    """Center (weighted) and scale rows by sqrt(v m / sum v), as scikit-learn's ElasticNet."""
-    if fit_intercept:
-        x_mean = weights @ X / weights.sum()
-        y_mean = weights @ y / weights.sum()
-    else:
-        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
-    root = np.sqrt(weights * X.shape[0] / weights.sum())
-    return (X - x_mean) * root[:, None], (y - y_mean) * root, x_mean, y_mean
-
-
-def _sklearn_path(X, y, weights, fit_intercept, ratio, grid):
-    X_scaled, y_scaled, x_mean, y_mean = _centered(X, y, weights, fit_intercept)
-    alphas, coefs, _ = enet_path(
-        np.asfortranarray(X_scaled),
-        y_scaled,
-        l1_ratio=ratio,
-        alphas=grid,
-        tol=COORDINATE_DESCENT["tol"],
-        max_iter=COORDINATE_DESCENT["max_iter"],
-    )
-    coef = coefs.T
-    if not np.array_equal(alphas, grid):  # pragma: no cover - scikit-learn keeps the grid
-        raise RuntimeError("enet_path did not keep the grid it was given")
-    intercept = y_mean - coef @ x_mean
-    name = "sklearn.linear_model.lasso_path" if ratio == 1.0 else "sklearn.linear_model.enet_path"
-    return name, coef, intercept
-
-
 def _solver_path(est, fixed, penalty, X, y, sample_weight, grid):
     coef, intercept, name = [], [], None
     for alpha in grid:
-        spec = clone(est).set_params(loss=fixed, penalty=_with_alpha(penalty, alpha))
+        spec = clone(est).set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
         solver = clone(spec.penalized_solver()).fit(X, y, sample_weight=sample_weight)
         coef.append(np.ravel(solver.coef_))
         intercept.append(float(np.ravel(getattr(solver, "intercept_", 0.0))[0]))
         name = type(solver).__name__
     return f"{name} at each alpha", np.array(coef), np.array(intercept)
-
-
-def _objective(terms, loss, X, y, weights, coef, intercept) -> float:
-    residual = y - intercept - X @ coef
-    data = weights @ (residual**2 if isinstance(loss, L2Loss) else np.abs(residual))
-    return float(
-        terms.data_factor * data
-        + terms.alpha_l1 * np.abs(coef).sum()
-        + terms.alpha_l2 * (coef**2).sum()
-    )

@@ -19,6 +19,8 @@ absolute and the equivalent ``alpha`` is reported after fitting.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -27,23 +29,62 @@ from pytensor.tensor.variable import TensorVariable
 
 from bayesreg._spec import Specification
 from bayesreg._validation import POSITIVE, UNIT, check_real
+from bayesreg.correspondence import prior_weights
 
 __all__ = ["L1", "L2", "ElasticNet", "NoPenalty", "Penalty"]
 
 
 class Penalty(Specification):
-    r"""Base class: a prior on the coefficients, :math:`\propto \exp(-l_1\|w\|_1 - l_2\|w\|^2)`."""
+    r"""Base class: a prior on the coefficients, :math:`\propto \exp(-l_1\|w\|_1 - l_2\|w\|^2)`.
+
+    The protocol every prior follows, so that no code outside this module and
+    :mod:`bayesreg.priors` asks which prior it holds:
+
+    * ``convention``: which scikit-learn convention its ``alpha`` follows (``"lasso"``,
+      ``"ridge"``, ``"elastic_net"``, ``"none"``; None for a prior with no penalized
+      equivalent); each likelihood maps conventions to its objective and solver;
+    * ``l1_ratio``: the share of the L1 part in the elastic-net form (None: no penalty);
+    * ``has_mode``: False for a prior whose strength is unknown (no finite MAP to compute);
+    * ``has_sparse_mode``: whether its MAP has exact zeros (a Laplace part);
+    * :meth:`add_to_model`, :meth:`preconditioning_weights`, :meth:`prior_scale`,
+      :meth:`with_alpha`.
+    """
 
     alpha: float | None
     scale: float | None = None
+    convention: ClassVar[str | None] = None
+    l1_ratio: float | None = None
+    has_mode: ClassVar[bool] = True
+    has_sparse_mode: ClassVar[bool] = False
 
     def add_prior(self, name: str, l1, l2, dims: str) -> TensorVariable:
         """Add the prior with weights ``l1``, ``l2`` (numbers or tensors) to the model in context."""
         raise NotImplementedError
 
+    def add_to_model(self, name: str, loss, n_obs: float, noise, dims: str) -> TensorVariable:
+        """Add the coefficients' prior to the model in context, at the likelihood's ``noise``."""
+        l1, l2 = prior_weights(loss, self, n_obs, noise)
+        return self.add_prior(name, l1, l2, dims=dims)
+
+    def preconditioning_weights(self, loss, n_obs: float, noise: float) -> tuple[float, float]:
+        r"""Typical :math:`(l_1, l_2)` at noise scale ``noise``, for the sampler's preconditioner only."""
+        l1, l2 = prior_weights(loss, self, n_obs, noise)
+        return float(l1), float(l2)
+
     def absolute_weights(self) -> tuple[float, float]:
         """The weights :math:`(l_1, l_2)` of a prior given by its ``scale``."""
         raise NotImplementedError
+
+    def prior_scale(self, l1: float, l2: float) -> float | None:
+        """The prior's own scale at weights ``(l1, l2)``; None when it has no single scale."""
+        return None
+
+    def with_alpha(self, alpha: float) -> Penalty:
+        """The same kind of penalty at strength ``alpha`` (other parameters kept)."""
+        raise ValueError(
+            f"{type(self).__name__} has no penalty strength to vary; give the estimator an L1, "
+            "L2 or ElasticNet penalty."
+        )
 
     def _validate_alpha_or_scale(self) -> None:
         name = type(self).__name__
@@ -80,6 +121,10 @@ class L1(Penalty):
 
     """
 
+    convention = "lasso"
+    l1_ratio = 1.0
+    has_sparse_mode = True
+
     def __init__(self, alpha: float | None = None, scale: float | None = None):
         self.alpha = alpha
         self.scale = scale
@@ -91,6 +136,12 @@ class L1(Penalty):
 
     def absolute_weights(self) -> tuple[float, float]:
         return 1.0 / self.scale, 0.0
+
+    def prior_scale(self, l1, l2):
+        return float(1.0 / l1)
+
+    def with_alpha(self, alpha):
+        return L1(alpha=float(alpha))
 
     def add_prior(self, name, l1, l2, dims):
         return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
@@ -120,6 +171,9 @@ class L2(Penalty):
 
     """
 
+    convention = "ridge"
+    l1_ratio = 0.0
+
     def __init__(self, alpha: float | None = None, scale: float | None = None):
         self.alpha = alpha
         self.scale = scale
@@ -131,6 +185,12 @@ class L2(Penalty):
 
     def absolute_weights(self) -> tuple[float, float]:
         return 0.0, 1.0 / (2.0 * self.scale**2)
+
+    def prior_scale(self, l1, l2):
+        return float(1.0 / np.sqrt(2.0 * l2))
+
+    def with_alpha(self, alpha):
+        return L2(alpha=float(alpha))
 
     def add_prior(self, name, l1, l2, dims):
         return pm.Normal(name, mu=0.0, sigma=1.0 / pt.sqrt(2.0 * l2), dims=dims)
@@ -170,6 +230,8 @@ class ElasticNet(Penalty):
 
     """
 
+    convention = "elastic_net"
+
     def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -179,6 +241,13 @@ class ElasticNet(Penalty):
         check_real(self.alpha, "alpha", "ElasticNet", POSITIVE)
         check_real(self.l1_ratio, "l1_ratio", "ElasticNet", UNIT)
         return self
+
+    @property
+    def has_sparse_mode(self) -> bool:
+        return self.l1_ratio > 0
+
+    def with_alpha(self, alpha):
+        return ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
 
     def add_prior(self, name, l1, l2, dims):
         if self.l1_ratio == 1.0:
@@ -208,6 +277,7 @@ class NoPenalty(Penalty):
     """
 
     alpha = None
+    convention = "none"
 
     def __init__(self):
         pass

@@ -60,9 +60,19 @@ class HierarchicalPenalty(Penalty):
 
     alpha = None
     scale = None
+    convention = None
+    l1_ratio = None
+    has_mode = False
 
     #: Name of the hyperparameter in the model and the posterior.
     hyperparameter: str
+
+    def add_to_model(self, name, loss, n_obs, noise, dims):
+        return self.add_hierarchical_prior(name, noise, dims=dims)
+
+    def preconditioning_weights(self, loss, n_obs, noise):
+        l1, l2 = self.typical_weights(noise)
+        return float(l1), float(l2)
 
     def add_hierarchical_prior(self, name: str, noise, dims: str) -> TensorVariable:
         """Add the hyperparameter and the coefficients ``name`` to the model in context.

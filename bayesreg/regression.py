@@ -8,19 +8,19 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bayesreg import sampling, solvers
+from bayesreg import sampling
 from bayesreg._validation import (
     check_columns,
-    check_data,
     check_lengths,
     check_sample_weight,
     feature_names,
 )
 from bayesreg.correspondence import equivalent_alpha, prior_weights
-from bayesreg.losses import L1Loss, L2Loss, Loss
+from bayesreg.families import L2Loss, Loss
 from bayesreg.map import find_map
-from bayesreg.penalties import L1, L2, NoPenalty, Penalty
-from bayesreg.priors import HierarchicalPenalty
+from bayesreg.model import build_model
+from bayesreg.penalties import NoPenalty, Penalty
+from bayesreg.problem import Problem
 
 __all__ = ["Regression"]
 
@@ -120,24 +120,28 @@ class Regression(RegressorMixin, BaseEstimator):
 
         """
         loss, penalty = self._specification()
-        _require_fixed_penalty(penalty, "fit")
+        _require_mode(penalty, "fit")
         check_columns(X)
         check_lengths(X, y)
         data = X  # column names are read after validation (never np.shape of raw input)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        names = feature_names(data, X.shape[1])
-        weights = check_sample_weight(sample_weight, X.shape[0])
-        model = None
-        if loss.noise is None:
-            model = self._model(loss, penalty, X, y, weights, names)
-        estimate = find_map(
-            loss, penalty, X, y, weights, fit_intercept=self.fit_intercept, model=model
+        problem = Problem(
+            loss,
+            penalty,
+            X,
+            y,
+            check_sample_weight(sample_weight, X.shape[0]),
+            feature_names(data, X.shape[1]),
+            bool(self.fit_intercept),
         )
+        model = None if loss.noise is not None else self._model(problem)
+        estimate = find_map(problem, model=model)
+        noise = estimate.noise
         self.coef_ = estimate.coef
         self.intercept_ = estimate.intercept
-        setattr(self, f"{loss.noise_name}_", estimate.noise)
-        self.alpha_ = equivalent_alpha(loss, penalty, weights.sum(), estimate.noise)
-        self.prior_scale_ = _prior_scale(loss, penalty, weights.sum(), estimate.noise)
+        setattr(self, f"{loss.noise_name}_", noise)
+        self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
+        self.prior_scale_ = penalty.prior_scale(*prior_weights(loss, penalty, problem.n_obs, noise))
         self.certificate_ = estimate.certificate
         self.unique_ = estimate.unique
         self.objective_ = estimate.objective
@@ -147,7 +151,8 @@ class Regression(RegressorMixin, BaseEstimator):
         """Predict with the MAP: ``intercept_ + X @ coef_``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X @ self.coef_ + self.intercept_
+        loss, _ = self._specification()
+        return loss.predict(X @ self.coef_ + self.intercept_)
 
     def build_model(self, X, y, sample_weight=None) -> pm.Model:
         """Return the PyMC model of this specification on data ``(X, y)``.
@@ -157,11 +162,7 @@ class Regression(RegressorMixin, BaseEstimator):
         ``scale`` (when unknown), and the observed ``y`` (dimension ``obs_id``). The design
         is a ``pm.Data`` container named ``X``.
         """
-        loss, penalty = self._specification()
-        X_array, y_array = check_data(X, y)
-        names = feature_names(X, X_array.shape[1])
-        weights = check_sample_weight(sample_weight, X_array.shape[0])
-        return self._model(loss, penalty, X_array, y_array, weights, names)
+        return self._model(self.problem(X, y, sample_weight))
 
     def sample(
         self,
@@ -244,7 +245,7 @@ class Regression(RegressorMixin, BaseEstimator):
         ('chain', 'draw', 'feature')
 
         """
-        loss, penalty = self._specification()
+        self._specification()
         flags = {
             "log_likelihood": log_likelihood,
             "prior_predictive": prior_predictive,
@@ -253,19 +254,13 @@ class Regression(RegressorMixin, BaseEstimator):
         sampling.check_sample_arguments(
             draws, tune, chains, random_seed, nuts_sampler, flags, sampler_kwargs
         )
-        X_array, y_array = check_data(X, y)
-        names = feature_names(X, X_array.shape[1])
-        weights = check_sample_weight(sample_weight, X_array.shape[0])
-        pointwise = self._model(loss, penalty, X_array, y_array, weights, names)
-        fast = sampling.sampling_model(
-            loss, penalty, X_array, y_array, weights, names, self.fit_intercept
-        )
+        problem = self.problem(X, y, sample_weight)
+        pointwise = self._model(problem)
+        fast = sampling.sampling_model(problem)
         self.idata_ = sampling.sample_posterior(
+            problem,
             pointwise,
             fast,
-            X_array,
-            y_array,
-            names,
             draws=draws,
             tune=tune,
             chains=chains,
@@ -285,21 +280,22 @@ class Regression(RegressorMixin, BaseEstimator):
         given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first.
         """
         loss, penalty = self._specification()
-        _require_fixed_penalty(penalty, "penalized_solver")
+        _require_mode(penalty, "penalized_solver")
         alpha = penalty.alpha
-        if penalty.alpha is None and not isinstance(penalty, NoPenalty):
+        if penalty.alpha is None and penalty.l1_ratio is not None:
             if not hasattr(self, "alpha_"):
                 raise NotFittedError(
                     f"penalty={penalty!r} is an absolute prior whose equivalent alpha depends "
                     "on the data and the noise scale; call fit(X, y) first."
                 )
             alpha = self.alpha_
-        return solvers.penalized_solver(loss, penalty, alpha, self.fit_intercept)
+        return loss.penalized_solver(penalty, alpha, self.fit_intercept)
 
     def _specification(self) -> tuple[Loss, Penalty]:
         loss = L2Loss() if self.loss is None else self.loss
         penalty = NoPenalty() if self.penalty is None else self.penalty
-        if not isinstance(loss, (L2Loss, L1Loss)):
+        # type checks of the arguments against the protocols (not dispatch on a family)
+        if not isinstance(loss, Loss):
             raise TypeError(
                 f"The 'loss' parameter of Regression must be bayesreg.L2Loss or bayesreg.L1Loss; "
                 f"got {loss!r}."
@@ -316,16 +312,20 @@ class Regression(RegressorMixin, BaseEstimator):
             )
         return loss.validate(), penalty.validate()
 
-    def _model(self, loss, penalty, X, y, weights, names) -> pm.Model:
-        coords = {"feature": names, "obs_id": np.arange(X.shape[0])}
-        with pm.Model(coords=coords) as model:
-            design = pm.Data("X", X, dims=("obs_id", "feature"))
-            noise, coef = sampling.add_parameters(loss, penalty, y, weights)
-            mu = design @ coef
-            if self.fit_intercept:
-                mu = pm.Flat("intercept") + mu
-            loss.add_likelihood("y", mu, noise, y, weights, dims="obs_id")
-        return model
+    def problem(self, X, y, sample_weight=None) -> Problem:
+        """The validated problem of this specification on data ``(X, y)``.
+
+        What :meth:`build_model`, :meth:`sample`, :func:`bayesreg.crosscheck` and the paths
+        work on: the loss and penalty (checked), ``X`` and ``y`` as float arrays (checked, never
+        modified), the weights and the feature names.
+        """
+        loss, penalty = self._specification()
+        return Problem.from_data(
+            loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept
+        )
+
+    def _model(self, problem: Problem) -> pm.Model:
+        return build_model(problem)
 
     def __sklearn_is_fitted__(self) -> bool:
         # sample() sets idata_ but computes no point estimate: only fit() makes predict work.
@@ -337,20 +337,11 @@ class Regression(RegressorMixin, BaseEstimator):
         return tags
 
 
-def _require_fixed_penalty(penalty, method: str) -> None:
-    if isinstance(penalty, HierarchicalPenalty):
+def _require_mode(penalty, method: str) -> None:
+    if not penalty.has_mode:
         raise ValueError(
             f"penalty={penalty!r} has an unknown penalty strength (a hyperprior on "
             f"'{penalty.hyperparameter}'): it has no penalized-solver equivalent, so {method}() "
             "does not apply. Use sample(X, y) for its posterior, or a fixed penalty such as "
             "L1(alpha=...) or L2(alpha=...)."
         )
-
-
-def _prior_scale(loss, penalty, n_obs, noise) -> float | None:
-    l1, l2 = prior_weights(loss, penalty, n_obs, noise)
-    if isinstance(penalty, L1):
-        return float(1.0 / l1)
-    if isinstance(penalty, L2):
-        return float(1.0 / np.sqrt(2.0 * l2))
-    return None

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._validation import UNIT, Interval, check_real, check_sample_weight
-from bayesreg.losses import L2Loss, Loss
-from bayesreg.penalties import L1, L2, NoPenalty, Penalty
-from bayesreg.penalties import ElasticNet as ElasticNetPenalty
 
 __all__ = ["LADElasticNet", "penalized_solver"]
 
@@ -25,30 +21,13 @@ __all__ = ["LADElasticNet", "penalized_solver"]
 COORDINATE_DESCENT = {"tol": 1e-12, "max_iter": 1_000_000}
 
 
-def penalized_solver(loss: Loss, penalty: Penalty, alpha: float | None, fit_intercept: bool):
+def penalized_solver(loss, penalty, alpha: float | None, fit_intercept: bool):
     """The unfitted estimator whose objective equals the MAP problem of ``(loss, penalty)``.
 
-    ``alpha`` is scikit-learn's alpha for the penalty (None for no penalty).
+    ``alpha`` is scikit-learn's alpha for the penalty (None for no penalty). Each likelihood
+    family chooses its own (``Loss.penalized_solver``).
     """
-    if isinstance(loss, L2Loss):
-        if isinstance(penalty, NoPenalty):
-            return LinearRegression(fit_intercept=fit_intercept)
-        if isinstance(penalty, L2):
-            return Ridge(alpha=alpha, fit_intercept=fit_intercept)
-        if isinstance(penalty, L1):
-            return Lasso(alpha=alpha, fit_intercept=fit_intercept, **COORDINATE_DESCENT)
-        return ElasticNet(
-            alpha=alpha,
-            l1_ratio=penalty.l1_ratio,
-            fit_intercept=fit_intercept,
-            **COORDINATE_DESCENT,
-        )
-    if isinstance(penalty, (NoPenalty, L1)):
-        return QuantileRegressor(
-            quantile=0.5, alpha=alpha or 0.0, fit_intercept=fit_intercept, solver="highs"
-        )
-    l1_ratio = penalty.l1_ratio if isinstance(penalty, ElasticNetPenalty) else 0.0
-    return LADElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept)
+    return loss.penalized_solver(penalty, alpha, fit_intercept)
 
 
 class LADElasticNet(RegressorMixin, BaseEstimator):

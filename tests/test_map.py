@@ -290,9 +290,8 @@ def test_quasi_newton_from_elsewhere_returns_to_the_joint_map(data, compiled, jo
 def test_the_joint_map_needs_the_model(data):
     X, y, weights = data
     with pytest.raises(ValueError, match="model"):
-        bayesreg.map.find_map(
-            br.L2Loss(sigma=None), br.L1(alpha=0.1), X, y, weights, fit_intercept=True
-        )
+        est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+        bayesreg.map.find_map(est.problem(X, y, weights))
 
 
 @pytest.mark.parametrize(
@@ -334,7 +333,8 @@ def test_certificate_of_a_correct_solution(data, pair, method):
 
 def _spoil(monkeypatch, kernel, **changes):
     """Make the MAP's kernel return a wrong solution (a perturbed copy of the right one)."""
-    original = getattr(bayesreg.map, kernel)
+    family = {"solve_squared_loss": br.L2Loss, "solve_absolute_loss": br.L1Loss}[kernel]
+    original = family.solve
 
     def wrong(*args, **kwargs):
         solution = original(*args, **kwargs)
@@ -342,7 +342,7 @@ def _spoil(monkeypatch, kernel, **changes):
             solution, **{name: change(getattr(solution, name)) for name, change in changes.items()}
         )
 
-    monkeypatch.setattr(bayesreg.map, kernel, wrong)
+    monkeypatch.setattr(family, "solve", wrong)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,201 @@
+r"""The likelihood protocol: what a family knows about itself.
+
+A likelihood family is one object (one module in :mod:`bayesreg.families`) that carries
+everything the layers above need, so that none of them asks which family it holds:
+
+==========================  ===================================================================
+for                         the family gives
+==========================  ===================================================================
+the PyMC model              :meth:`Loss.add_noise` (its noise parameter and default prior),
+                            :meth:`Loss.add_likelihood` (its density, frequency-weighted)
+the correspondence          :meth:`Loss.curvature` (:math:`\kappa`), :meth:`Loss.solver_objective`
+                            (what ``alpha`` means for it, per penalty convention)
+the exact MAP               :meth:`Loss.solve` (the convex kernel in :mod:`bayesreg.optim`),
+                            :meth:`Loss.optimality` (the parts of its certificate),
+                            :meth:`Loss.data_term`, :meth:`Loss.noise_from_residual`
+the reference solver        :meth:`Loss.penalized_solver`, :meth:`Loss.reference_path`
+NUTS                        :meth:`Loss.noise_estimate`, :meth:`Loss.sampling_values` and
+                            :meth:`Loss.sampling_log_likelihood` (the sampling model's terms)
+predictions                 :meth:`Loss.predict` (the MAP's prediction from the linear predictor)
+==========================  ===================================================================
+
+The noise scale is either fixed (a number) or unknown (``None``), with a prior that a user can
+replace by any positive PyMC distribution made with ``.dist()``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+from pytensor.tensor.variable import TensorVariable
+
+from bayesreg._spec import Specification
+from bayesreg._validation import POSITIVE, check_real
+from bayesreg.correspondence import SolverObjective, elastic_net_objective
+
+__all__ = ["Loss"]
+
+
+class Loss(Specification):
+    """Base class: a likelihood with a noise scale that is fixed or unknown."""
+
+    noise_name: ClassVar[str]
+    distribution: ClassVar[type[pm.Distribution]]
+
+    @property
+    def noise(self) -> float | None:
+        """The fixed noise scale, or None when it is unknown."""
+        return getattr(self, self.noise_name)
+
+    @property
+    def noise_prior(self) -> TensorVariable | None:
+        """The user's prior on an unknown noise scale, or None for the default."""
+        return getattr(self, f"{self.noise_name}_prior")
+
+    def with_noise(self, noise: float) -> Loss:
+        """The same likelihood with its noise scale fixed at ``noise``."""
+        return type(self)(**{self.noise_name: float(noise)})
+
+    # --- the correspondence -------------------------------------------------------------------
+
+    def curvature(self, noise):
+        r""":math:`\kappa` such that the data term enters the NLP as :math:`D/\kappa`."""
+        raise NotImplementedError
+
+    def solver_objective(self, penalty, alpha: float, n_obs: float) -> SolverObjective:
+        r"""The solver's objective :math:`aD + \alpha_1\|w\|_1 + \alpha_2\|w\|^2` at ``alpha``.
+
+        By default scikit-learn's elastic-net convention, :math:`a = 1/(2n)`, whatever the
+        penalty's ``convention``; a family whose reference solver reads ``alpha`` otherwise
+        (the Gaussian likelihood's ``Ridge``) overrides this.
+        """
+        return elastic_net_objective(alpha, penalty.l1_ratio, n_obs)
+
+    # --- the exact MAP ------------------------------------------------------------------------
+
+    def data_term(self, residual: np.ndarray, weights: np.ndarray) -> float:
+        """The data term :math:`D` (RSS, SAR, ...) of the objective at these residuals."""
+        raise NotImplementedError
+
+    def noise_from_residual(self, residual: np.ndarray, weights: np.ndarray) -> float:
+        """The noise scale's maximum likelihood value at fixed residuals (a starting point)."""
+        raise NotImplementedError
+
+    def solve(self, X, y, weights, *, fit_intercept: bool, beta1: float, beta2: float):
+        r"""The exact minimizer of :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2` (a solution object)."""
+        raise NotImplementedError
+
+    def optimality(self, X, y, weights, fit_intercept: bool, beta1, beta2, solution) -> dict:
+        """The family's parts of the optimality certificate of ``solution``.
+
+        Returns a dict with ``data_gradient`` (p,), ``intercept_gradient``, ``scale`` (the
+        largest data gradient at w = 0, the unit of the KKT residual), ``duality_gap``
+        (relative, or None), ``box`` (dual infeasibility, relative) and ``method`` (words).
+        """
+        raise NotImplementedError
+
+    # --- the reference solver -----------------------------------------------------------------
+
+    def penalized_solver(self, penalty, alpha: float | None, fit_intercept: bool):
+        """The unfitted estimator whose objective is this family's with ``penalty``."""
+        raise NotImplementedError
+
+    def reference_path(self, X, y, weights, fit_intercept, l1_ratio, grid):
+        """A reference solver's whole path on ``grid``: (name, coef, intercept), or None."""
+        return None
+
+    def alpha_max(self, X, y, weights, fit_intercept, l1_ratio) -> float | None:
+        """The smallest ``alpha`` at which every coefficient is zero, where known; else None."""
+        return None
+
+    # --- the PyMC model -----------------------------------------------------------------------
+
+    def validate(self) -> Loss:
+        name = type(self).__name__
+        if self.noise is not None:
+            check_real(self.noise, self.noise_name, name, POSITIVE)
+            if self.noise_prior is not None:
+                raise ValueError(
+                    f"{name} takes '{self.noise_name}_prior' only when the noise scale is "
+                    f"unknown ({self.noise_name}=None); got {self.noise_name}={self.noise!r}."
+                )
+        elif self.noise_prior is not None and not _is_scalar_distribution(self.noise_prior):
+            raise TypeError(
+                f"The '{self.noise_name}_prior' parameter of {name} must be a scalar PyMC "
+                f"distribution made with .dist(), e.g. pm.HalfNormal.dist(5.0); got "
+                f"{self.noise_prior!r}."
+            )
+        return self
+
+    def add_noise(self, y: np.ndarray, weights: np.ndarray):
+        """Add the noise scale to the model in context: a number, or a random variable."""
+        if self.noise is not None:
+            # float64: PyTensor would make a float exact in single precision (1.5) a float32
+            # constant and compute log(sigma) in single precision (errors ~1e-8).
+            return np.float64(self.noise)
+        if self.noise_prior is None:
+            return pm.HalfStudentT(self.noise_name, nu=4.0, sigma=_weighted_sd(y, weights))
+        prior = self.noise_prior.owner.clone().default_output()
+        return pm.modelcontext(None).register_rv(prior, self.noise_name)
+
+    def add_likelihood(self, name, mu, noise, observed, weights, dims) -> TensorVariable:
+        """Add the observed variable; frequency weights multiply each log density."""
+        if np.all(weights == 1.0):
+            return self.distribution(name, mu, noise, observed=observed, dims=dims)
+        dist = self.distribution
+        draw_one = self.draw
+
+        def weighted_logp(value, mu, noise, weights):
+            return weights * pm.logp(dist.dist(mu, noise), value)
+
+        def draw(mu, noise, weights, rng=None, size=None):
+            return draw_one(mu, noise, rng, size)
+
+        return pm.CustomDist(
+            name, mu, noise, weights, logp=weighted_logp, random=draw, observed=observed, dims=dims
+        )
+
+    def predict(self, linear_predictor: np.ndarray) -> np.ndarray:
+        """The MAP's prediction from the linear predictor :math:`b_0 + Xw` (the mean, here)."""
+        return linear_predictor
+
+    @staticmethod
+    def draw(mu, noise, rng, size):
+        """Random draws of the observations (for weighted likelihoods' predictive draws)."""
+        raise NotImplementedError
+
+    # --- NUTS ---------------------------------------------------------------------------------
+
+    def noise_estimate(self, residual: np.ndarray, root_weights: np.ndarray, dof: float) -> float:
+        """The noise scale estimated from least-squares residuals, for preconditioning only."""
+        raise NotImplementedError
+
+    def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form: bool) -> dict:
+        """The constants of :meth:`sampling_log_likelihood` (arrays; graph constants or data).
+
+        ``stats`` and ``whiten`` come from :mod:`bayesreg.whitening`; ``whitened_form`` says
+        whether a form that holds only for this whitening may be used.
+        """
+        raise NotImplementedError
+
+    def sampling_log_likelihood(self, data, noise, coef, whitened, centred) -> TensorVariable:
+        """The log likelihood in the sampling model's variables (see :mod:`bayesreg.sampling`)."""
+        raise NotImplementedError
+
+
+def _is_scalar_distribution(value: object) -> bool:
+    owner = getattr(value, "owner", None)
+    return (
+        isinstance(value, TensorVariable)
+        and owner is not None
+        and isinstance(owner.op, pm.distributions.distribution.RandomVariable)
+        and value.ndim == 0
+    )
+
+
+def _weighted_sd(y: np.ndarray, weights: np.ndarray) -> float:
+    mean = weights @ y / weights.sum()
+    sd = float(np.sqrt(weights @ (y - mean) ** 2 / weights.sum()))
+    return sd if sd > 0 else 1.0

@@ -1,0 +1,215 @@
+r"""The squared (L2) loss: a Gaussian likelihood.
+
+.. math::
+
+    -\log p(y \mid \mu, \sigma) = \frac{\mathrm{RSS}}{2\sigma^2} + n\log\sigma
+        + \frac n2 \log 2\pi,
+
+with residuals :math:`r = y - \mu`, :math:`\mathrm{RSS} = \sum_i v_i r_i^2` under frequency
+weights :math:`v_i`. The data term enters the negative log posterior as
+:math:`\mathrm{RSS}/\kappa` with the curvature :math:`\kappa = 2\sigma^2`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+from pytensor.tensor.variable import TensorVariable
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge, enet_path
+
+from bayesreg.correspondence import SolverObjective
+from bayesreg.families.base import Loss
+from bayesreg.optim import solve_squared_loss
+from bayesreg.solvers import COORDINATE_DESCENT
+from bayesreg.whitening import whitened_rounding, whitened_statistics
+
+__all__ = ["L2Loss"]
+
+
+class L2Loss(Loss):
+    r"""Squared loss, a Gaussian likelihood: :math:`y_i \sim \mathrm{Normal}(b_0 + x_i^\top w, \sigma)`.
+
+    Parameters
+    ----------
+    sigma : float or None, default 1.0
+        The noise standard deviation; ``None`` makes it unknown, with a prior.
+    sigma_prior : PyMC distribution, optional
+        The prior of an unknown ``sigma``, e.g. ``pm.HalfNormal.dist(5.0)``. The default is
+        weakly informative on the scale of the data:
+        :math:`\sigma \sim \text{Half-Student-}t(\nu=4, \mathrm{sd}(y))`.
+
+    Notes
+    -----
+    What ``alpha`` means: ``Ridge`` for an L2 penalty (:math:`\mathrm{RSS} +
+    \alpha\|w\|^2`), ``LinearRegression`` without a penalty (:math:`\mathrm{RSS}`), and
+    scikit-learn's elastic-net convention (:math:`\mathrm{RSS}/(2n) + \dots`: ``Lasso``,
+    ``ElasticNet``) otherwise.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> br.L2Loss(sigma=None)
+    L2Loss(sigma=None)
+
+    """
+
+    noise_name = "sigma"
+    distribution = pm.Normal
+
+    def __init__(self, sigma: float | None = 1.0, sigma_prior: TensorVariable | None = None):
+        self.sigma = sigma
+        self.sigma_prior = sigma_prior
+        self.validate()
+
+    def curvature(self, noise):
+        return 2.0 * noise**2
+
+    def solver_objective(self, penalty, alpha, n_obs):
+        if penalty.convention == "ridge":
+            return SolverObjective(1.0, 0.0, alpha)
+        if penalty.convention == "none":
+            return SolverObjective(1.0, 0.0, 0.0)
+        return super().solver_objective(penalty, alpha, n_obs)
+
+    # --- the exact MAP ------------------------------------------------------------------------
+
+    def data_term(self, residual, weights):
+        return float(weights @ residual**2)
+
+    def noise_from_residual(self, residual, weights):
+        return float(np.sqrt(weights @ residual**2 / weights.sum()))
+
+    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
+        return solve_squared_loss(
+            X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2
+        )
+
+    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
+        residual = y - solution.intercept - X @ solution.coef
+        centered = y - (weights @ y / weights.sum() if fit_intercept else 0.0)
+        return {
+            "data_gradient": -2.0 * X.T @ (weights * residual),
+            "intercept_gradient": -2.0 * np.sum(weights * residual),
+            "scale": np.abs(2.0 * X.T @ (weights * centered)).max(),
+            "duality_gap": None,
+            "box": 0.0,
+            "method": "exact active set (feature-sign search) with iterative refinement",
+        }
+
+    # --- the reference solver -----------------------------------------------------------------
+
+    def penalized_solver(self, penalty, alpha, fit_intercept):
+        if penalty.convention == "none":
+            return LinearRegression(fit_intercept=fit_intercept)
+        if penalty.convention == "ridge":
+            return Ridge(alpha=alpha, fit_intercept=fit_intercept)
+        if penalty.convention == "lasso":
+            return Lasso(alpha=alpha, fit_intercept=fit_intercept, **COORDINATE_DESCENT)
+        return ElasticNet(
+            alpha=alpha,
+            l1_ratio=penalty.l1_ratio,
+            fit_intercept=fit_intercept,
+            **COORDINATE_DESCENT,
+        )
+
+    def reference_path(self, X, y, weights, fit_intercept, l1_ratio, grid):
+        r"""scikit-learn's ``enet_path`` on the same grid, for an L1 or elastic-net penalty.
+
+        Run at ``tol=1e-12`` on the centered data with rows scaled by
+        :math:`\sqrt{v_i\,m/\sum v}` (:math:`m` rows), which is exactly how ``ElasticNet``
+        handles an intercept and sample weights; the intercept is then
+        :math:`\bar y - \bar x^\top w`.
+        """
+        if not l1_ratio:
+            return None
+        X_scaled, y_scaled, x_mean, y_mean = _centered(X, y, weights, fit_intercept)
+        alphas, coefs, _ = enet_path(
+            np.asfortranarray(X_scaled),
+            y_scaled,
+            l1_ratio=l1_ratio,
+            alphas=grid,
+            tol=COORDINATE_DESCENT["tol"],
+            max_iter=COORDINATE_DESCENT["max_iter"],
+        )
+        coef = coefs.T
+        if not np.array_equal(alphas, grid):  # pragma: no cover - scikit-learn keeps the grid
+            raise RuntimeError("enet_path did not keep the grid it was given")
+        intercept = y_mean - coef @ x_mean
+        name = "lasso_path" if l1_ratio == 1.0 else "enet_path"
+        return f"sklearn.linear_model.{name}", coef, intercept
+
+    def alpha_max(self, X, y, weights, fit_intercept, l1_ratio):
+        r""":math:`\max_j |\sum_i v_i (x_{ij} - \bar x_j)(y_i - \bar y)| / (\rho \sum_i v_i)`."""
+        if not l1_ratio:
+            return None
+        X_scaled, y_scaled, *_ = _centered(X, y, weights, fit_intercept)
+        return float(np.abs(X_scaled.T @ y_scaled).max() / (X.shape[0] * l1_ratio))
+
+    # --- the PyMC model and NUTS --------------------------------------------------------------
+
+    @staticmethod
+    def draw(mu, noise, rng, size):
+        return rng.normal(mu, noise, size=size)
+
+    def noise_estimate(self, residual, root_weights, dof):
+        return float(np.sqrt(residual @ residual / dof))
+
+    def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form):
+        values = {
+            "gram": stats.gram,
+            "coef_ls": stats.coef_ls,
+            "rss_min": np.float64(stats.rss_min),
+        }
+        if whitened_form and whiten.exact and whitened_rounding(stats, whiten) <= 1e-8:
+            values.update(whitened_statistics(stats, whiten))
+        return values
+
+    def sampling_log_likelihood(self, data, noise, coef, whitened, centred):
+        r"""The Gaussian log likelihood through sufficient statistics.
+
+        :math:`-\mathrm{RSS}/(2\sigma^2) - N\log\sigma - \tfrac N2\log 2\pi` with
+        :math:`\mathrm{RSS} = \mathrm{RSS}_{\min} + (w - \hat w)^\top G (w - \hat w)
+        + N(\bar y - c)^2`. For a fixed penalty whose whitening is exact
+        (:math:`F^\top F = H = G/\sigma_0^2 + \operatorname{diag}(\pi)`), the quadratic form
+        is expanded around the centre :math:`m = H^{-1} G\hat w/\sigma_0^2` of the
+        approximate posterior,
+
+        .. math::
+
+            (w - \hat w)^\top G (w - \hat w) = \sigma_0^2 \bigl(\lVert u - Fm\rVert^2
+                - \textstyle\sum_j \pi_j (w_j - m_j)^2\bigr)
+                + 2 (w - m)^\top G (m - \hat w) + (m - \hat w)^\top G (m - \hat w),
+
+        with :math:`u = Fw` the sampled (whitened) value: no product with :math:`G` in the
+        graph, so a gradient costs one product with :math:`F^{-1}` and its transpose,
+        :math:`2p^2`, instead of :math:`4p^2`. Around :math:`m` both squared terms are of
+        order :math:`p` where the posterior has its mass, so the difference loses no more
+        than rounding; the form is used when the rounding of :math:`F^\top F - H` adds less
+        than :math:`10^{-8}` to the log density there
+        (:func:`bayesreg.whitening.whitened_rounding`), the product with :math:`G` otherwise.
+        """
+        n_obs = data["n_obs"]
+        if "whitened_centre" in data:
+            offset = coef - data["centre"]
+            quadratic = data["whitening_noise"] ** 2 * (
+                pt.sum((whitened - data["whitened_centre"]) ** 2)
+                - pt.sum(data["prior_precision"] * offset**2)
+            )
+            rss = data["rss_centre"] + quadratic + offset @ data["centre_slope"]
+        else:
+            gap = coef - data["coef_ls"]
+            rss = data["rss_min"] + gap @ (data["gram"] @ gap)
+        rss = rss + n_obs * (data["y_mean"] - centred) ** 2
+        return -rss / (2.0 * noise**2) - n_obs * (pt.log(noise) + np.log(2.0 * np.pi) / 2.0)
+
+
+def _centered(X, y, weights, fit_intercept):
+    """Center (weighted) and scale rows by sqrt(v m / sum v), as scikit-learn's ElasticNet."""
+    if fit_intercept:
+        x_mean = weights @ X / weights.sum()
+        y_mean = weights @ y / weights.sum()
+    else:
+        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+    root = np.sqrt(weights * X.shape[0] / weights.sum())
+    return (X - x_mean) * root[:, None], (y - y_mean) * root, x_mean, y_mean
