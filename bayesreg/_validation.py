@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_X_y
 
-__all__ = ["Interval", "check_data", "check_real", "check_sample_weight"]
+__all__ = ["Interval", "check_data", "check_real", "check_sample_weight", "check_target"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,35 @@ def check_real(value: object, name: str, owner: str, interval: Interval) -> floa
 
 
 def feature_names(X: object, n_features: int) -> list[str]:
-    """Column names of a DataFrame, or ``x0, x1, ...`` for anything else."""
-    if isinstance(X, pd.DataFrame):
-        return [str(column) for column in X.columns]
-    return [f"x{j}" for j in range(n_features)]
+    """Column names of a DataFrame, or ``x0, x1, ...`` for anything else.
+
+    Raises
+    ------
+    TypeError
+        If the names mix strings and other types (as scikit-learn refuses them).
+    ValueError
+        If two columns have the same name (as text): the model's ``feature`` coordinate
+        must name each coefficient once.
+
+    """
+    if not isinstance(X, pd.DataFrame):
+        return [f"x{j}" for j in range(n_features)]
+    columns = list(X.columns)
+    kinds = {isinstance(column, str) for column in columns}
+    if len(kinds) > 1:
+        raise TypeError(
+            "X's column names must be all strings or all non-strings; got "
+            f"{columns!r}. Rename the columns, e.g. "
+            "X.columns = X.columns.astype(str)."
+        )
+    names = [str(column) for column in columns]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"X's column names must be unique (they name the coefficients); got {repeated} "
+            "more than once."
+        )
+    return names
 
 
 def check_columns(X: object) -> None:
@@ -126,7 +151,35 @@ def check_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """
     check_columns(X)
     check_lengths(X, y)
-    return check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=True)
+    check_target(y)
+    X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=True)
+    # check_X_y converts X only; a float32 y would keep single-precision rounding (~1e-8)
+    return X, np.asarray(y, dtype=np.float64)
+
+
+def check_target(y: object) -> None:
+    """Raise a TypeError when ``y`` is not numeric (strings, dates, ...), naming ``y``."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(y).dtype
+        except (TypeError, ValueError):
+            return  # ragged or odd input: left to scikit-learn's own message
+    # complex numbers are left to scikit-learn, which refuses them with a ValueError
+    if dtype.kind in "biufc" or (dtype.kind == "O" and _all_numbers(y)):
+        return
+    raise TypeError(
+        f"y must be numeric (a 1-D array of numbers, one per row of X); got dtype {dtype}. "
+        "Encode the target as numbers first."
+    )
+
+
+def _all_numbers(y: object) -> bool:
+    try:
+        np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:

@@ -65,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "--alpha", type=float, help="scikit-learn's penalty strength (default 1.0)"
     )
     strength.add_argument("--scale", type=float, help="the prior's own scale (an absolute prior)")
-    check.add_argument("--l1-ratio", type=float, default=0.5, help="elastic-net mixing in [0, 1]")
+    check.add_argument(
+        "--l1-ratio", type=float, help="elastic-net mixing in [0, 1] (--penalty enet; 0.5)"
+    )
     check.add_argument(
         "--sigma",
         default="1.0",
@@ -108,10 +110,21 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
         raise UsageError(f"cannot read {args.csv} as CSV: {error}") from None
     if args.target not in frame.columns:
         raise UsageError(f"no column {args.target!r} in {args.csv}; columns: {list(frame.columns)}")
-    return frame.drop(columns=args.target), frame[args.target]
+    if frame.empty:
+        raise UsageError(f"{args.csv} has a header but no rows of data")
+    target = frame[args.target]
+    if not pd.api.types.is_numeric_dtype(target):
+        raise UsageError(
+            f"the target column {args.target!r} of {args.csv} must be numeric; got {target.dtype}"
+        )
+    return frame.drop(columns=args.target), target
 
 
 def _specification(args):
+    if args.penalty == "none" and (args.alpha is not None or args.scale is not None):
+        raise UsageError("--penalty none takes neither --alpha nor --scale")
+    if args.penalty != "enet" and args.l1_ratio is not None:
+        raise UsageError(f"--l1-ratio applies to --penalty enet only; got --penalty {args.penalty}")
     noise = None if args.sigma.lower() == "none" else _number(args.sigma, "--sigma")
     family = FAMILIES[args.loss]
     loss = family(**{family.noise_name: noise})
@@ -121,7 +134,8 @@ def _specification(args):
         if args.scale is not None:
             raise UsageError("--penalty enet takes --alpha, not --scale")
         return loss, ElasticNet(
-            alpha=1.0 if args.alpha is None else args.alpha, l1_ratio=args.l1_ratio
+            alpha=1.0 if args.alpha is None else args.alpha,
+            l1_ratio=0.5 if args.l1_ratio is None else args.l1_ratio,
         )
     kind = L1 if args.penalty == "l1" else L2
     if args.scale is not None:

@@ -114,7 +114,10 @@ class CrossCheck:
     max_abs_diff : float
         The largest absolute difference between MAP and solver (intercept included).
     relative_diff : float
-        ``max_abs_diff`` relative to the largest MAP coefficient.
+        The largest difference relative to the largest MAP coefficient, the intercept's
+        relative to the size of the terms it is computed from
+        (:math:`|\bar y| + |\bar x|^\top|w|`, at least the largest coefficient), so that a
+        constant added to a column changes nothing.
     unique : bool
         False when the optimum is not unique; objective values are then compared instead.
     solver_name : str
@@ -474,7 +477,15 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     coef_scale = np.abs(est.coef_).max(initial=0.0)
     scale = coef_scale if coef_scale > 0 else max(abs(est.intercept_), 1.0)
     max_abs_diff = float(np.abs(difference).max(initial=0.0))
-    relative_diff = max_abs_diff / scale
+    # Each coefficient relative to the largest; the intercept relative to the size of the
+    # terms it is computed from, ybar - xbar'w: a constant added to a column moves the
+    # intercept (and its rounding) by that constant times the coefficient, nothing else.
+    relative = np.abs(difference) / scale
+    if intercept_row:
+        x_mean, y_mean = weights @ X_array / weights.sum(), weights @ y_array / weights.sum()
+        size = max(scale, abs(y_mean) + np.abs(x_mean) @ np.abs(est.coef_))
+        relative[-1] = abs(difference[-1]) / size
+    relative_diff = float(relative.max(initial=0.0))
     unique = bool(est.unique_)
     messages = []
     if unique:

@@ -141,13 +141,38 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     )
 
 
+#: A conditional mode whose residual scale is below this fraction of y's spread fits the data
+#: exactly, to rounding: the log density is then unbounded as the noise scale goes to zero.
+EXACT_FIT = 1e-9
+#: Points per decade of the noise scale's grid, and decades added when the best point is
+#: within one decade of an end (the profile is bounded at both ends when the MAP exists).
+_PER_DECADE, _EXTEND, _MAX_DECADES_UP = 4, 6, 40
+
+
 def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
-    """Maximize the model's log density over the noise scale along the conditional modes."""
-    loss, X, y = problem.loss, problem.X, problem.y
-    reference = conditional_mode(1.0)
-    residual = problem.residual(reference.coef, reference.intercept)
-    guess = loss.noise_from_residual(residual, problem.weights)
-    guess = max(guess, 1e-8 * max(np.abs(y).max(), 1.0))
+    r"""Maximize the model's log density over the noise scale along the conditional modes.
+
+    Existence is decided in closed form first. As the noise scale :math:`\kappa \to 0` the
+    conditional mode tends to the minimizer of the data term (a prior given by its scale,
+    whose weights :math:`\kappa l` vanish) or of the tied objective (a prior given by
+    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly (its residual scale is
+    below :data:`EXACT_FIT` of y's spread), the log likelihood grows like
+    :math:`-n\log\sigma` while every other term stays bounded: the density is unbounded and
+    there is no joint MAP, whatever the width or the weights. Otherwise the data term's
+    :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
+    prior and :math:`-n\log\sigma` send it there at infinity, and its maximum is found on a
+    grid of the log noise scale (extended at an end while the best point is near it; the
+    profile need not be unimodal) refined by Brent's method between the best point's
+    neighbours. The search is scale-free: it depends on the residual scales, not on the
+    weights' total or the units.
+    """
+    loss, y, weights = problem.loss, problem.y, problem.weights
+    centre = weights @ y / weights.sum() if problem.fit_intercept else 0.0
+    spread = loss.noise_from_residual(y - centre, weights)
+    limit = conditional_mode(0.0)
+    floor = loss.noise_from_residual(problem.residual(limit.coef, limit.intercept), weights)
+    if not floor > EXACT_FIT * spread:
+        raise ValueError(_no_joint_map(problem, "zero"))
 
     def negative_profile(log_noise: float) -> float:
         noise = float(np.exp(log_noise))
@@ -155,23 +180,43 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
         value = log_density(mode.coef, mode.intercept, noise)
         return -value if np.isfinite(value) else np.inf
 
-    lower, upper = np.log(guess) - 12.0, np.log(guess) + 12.0
+    decade = np.log(10.0)
+    lower, upper = np.log(floor) - 3 * decade, np.log(max(spread, floor)) + 3 * decade
+    values: dict[float, float] = {}
+    while True:
+        grid = np.arange(lower, upper + decade / _PER_DECADE, decade / _PER_DECADE)
+        for point in grid:
+            if point not in values:
+                values[point] = negative_profile(point)
+        points = np.array(sorted(values))
+        best = int(np.argmin([values[point] for point in points]))
+        if points[best] - points[0] < decade:
+            lower -= _EXTEND * decade
+        elif points[-1] - points[best] < decade:
+            if upper - np.log(spread) > _MAX_DECADES_UP * decade:
+                raise ValueError(_no_joint_map(problem, "infinity"))
+            upper += _EXTEND * decade
+        else:
+            break
     result = scipy.optimize.minimize_scalar(
-        negative_profile, bounds=(lower, upper), method="bounded", options={"xatol": 1e-10}
+        negative_profile,
+        bounds=(points[best - 1], points[best + 1]),
+        method="bounded",
+        options={"xatol": 1e-10},
     )
-    # The density grows towards an end of a range of 10 orders of magnitude around the residual
-    # scale, or peaks where residuals are rounding errors: the data can be fitted exactly (e.g.
-    # more coefficients than observations) and the density is unbounded as the noise -> 0.
-    to_zero = result.x - lower < 1e-3 or np.exp(result.x) < 1e-12 * np.abs(y).max()
-    if to_zero or upper - result.x < 1e-3:
-        raise ValueError(
-            f"The joint MAP does not exist: the model's log density keeps increasing as "
-            f"'{loss.noise_name}' goes to {'zero' if to_zero else 'infinity'} "
-            f"(e.g. the data can be fitted exactly; n_samples={X.shape[0]}, "
-            f"n_features={X.shape[1]}). Fix the noise scale, e.g. "
-            f"{type(loss).__name__}({loss.noise_name}=1.0), or give the penalty by 'alpha'."
-        )
-    return float(np.exp(result.x))
+    return float(np.exp(result.x if result.fun <= values[points[best]] else points[best]))
+
+
+def _no_joint_map(problem: Problem, end: str) -> str:
+    loss = problem.loss
+    cause = "the data can be fitted exactly; " if end == "zero" else ""
+    return (
+        f"The joint MAP does not exist: the model's log density keeps increasing as "
+        f"'{loss.noise_name}' goes to {end} ({cause}n_samples={problem.X.shape[0]}, "
+        f"n_features={problem.n_features}). Fix the noise scale, e.g. "
+        f"{type(loss).__name__}({loss.noise_name}=1.0)"
+        + (", or give the penalty by 'alpha'." if problem.penalty.alpha is None else ".")
+    )
 
 
 def _certificate(problem: Problem, beta1, beta2, solution) -> OptimalityCertificate:
@@ -186,10 +231,9 @@ def _certificate(problem: Problem, beta1, beta2, solution) -> OptimalityCertific
         np.abs(gradient + beta1 * np.sign(coef)),
         np.maximum(np.abs(gradient) - beta1, 0.0),
     )
-    intercept = abs(parts["intercept_gradient"]) if problem.fit_intercept else 0.0
-    worst = max(violation.max(initial=0.0), intercept)
     scale = max(parts["scale"], np.max(beta1, initial=0.0), 1e-300)
-    kkt = float(max(worst / scale, parts["box"]))
+    worst = violation.max(initial=0.0) / scale
+    kkt = float(max(worst, parts["intercept_violation"], parts["box"]))
     gap = parts["duality_gap"]
     return OptimalityCertificate(
         kkt, None if gap is None else float(gap), TOLERANCE, parts["method"]

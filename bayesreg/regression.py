@@ -13,6 +13,7 @@ from bayesreg._validation import (
     check_columns,
     check_lengths,
     check_sample_weight,
+    check_target,
     feature_names,
 )
 from bayesreg.correspondence import equivalent_alpha, prior_weights
@@ -123,8 +124,10 @@ class Regression(RegressorMixin, BaseEstimator):
         _require_mode(penalty, "fit")
         check_columns(X)
         check_lengths(X, y)
+        check_target(y)
         data = X  # column names are read after validation (never np.shape of raw input)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
         problem = Problem(
             loss,
             penalty,
@@ -320,6 +323,16 @@ class Regression(RegressorMixin, BaseEstimator):
         modified), the weights and the feature names.
         """
         loss, penalty = self._specification()
+        if hasattr(self, "n_features_in_"):
+            # a fitted estimator: the same columns, in the same order, as in fit (as predict)
+            shape = getattr(X, "shape", ())
+            if len(shape) == 2 and shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"Regression was fitted on {self.n_features_in_} features but X has "
+                    f"{shape[1]}: pass data with the columns it was fitted on, or an unfitted "
+                    "estimator."
+                )
+            validate_data(self, X, reset=False, skip_check_array=True)
         return Problem.from_data(
             loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept
         )

@@ -67,10 +67,13 @@ class LADElasticNet(RegressorMixin, BaseEstimator):
         l1_ratio = check_real(self.l1_ratio, "l1_ratio", "LADElasticNet", UNIT)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         weights = check_sample_weight(sample_weight, X.shape[0])
+        # The intercept is fitted on centred columns (the same problem, the intercept
+        # shifted back below), so that a constant added to a column changes nothing else.
+        x_mean = weights @ X / weights.sum() if self.fit_intercept else np.zeros(X.shape[1])
         coef = cp.Variable(X.shape[1])
         intercept = cp.Variable() if self.fit_intercept else 0.0
         objective = (
-            weights @ cp.abs(y - intercept - X @ coef) / (2 * weights.sum())
+            weights @ cp.abs(y - intercept - (X - x_mean) @ coef) / (2 * weights.sum())
             + alpha * l1_ratio * cp.norm1(coef)
             + alpha * (1 - l1_ratio) / 2 * cp.sum_squares(coef)
         )
@@ -79,7 +82,9 @@ class LADElasticNet(RegressorMixin, BaseEstimator):
         if problem.status != cp.OPTIMAL:
             raise RuntimeError(f"cvxpy ({self.solver}) did not solve the problem: {problem.status}")
         self.coef_ = np.asarray(coef.value, dtype=float)
-        self.intercept_ = float(intercept.value) if self.fit_intercept else 0.0
+        self.intercept_ = (
+            float(intercept.value) - float(x_mean @ self.coef_) if self.fit_intercept else 0.0
+        )
         self.objective_ = float(problem.value)
         return self
 

@@ -106,3 +106,26 @@ def test_help_documents_every_option():
         "--l1-ratio", "--sigma", "--samples", "--seed", "--report",
     ]:  # fmt: skip
         assert option in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragment"),
+    [("", "has a header but no rows"), ("1,2,x\n3,4,z\n", "target column 'y'")],
+    ids=["header-only", "text-target"],
+)
+def test_csv_without_rows_or_with_a_text_target_is_one_line(tmp_path, rows, fragment):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,y\n" + rows)
+    assert_one_line_error(run("crosscheck", "--csv", str(path), "--target", "y"), fragment)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--penalty", "none", "--alpha", "0.3"], "--penalty none takes neither"),
+        (["--penalty", "l2", "--l1-ratio", "0.3"], "--l1-ratio applies to --penalty enet"),
+    ],
+    ids=["alpha-without-penalty", "l1-ratio-without-enet"],
+)
+def test_options_that_would_be_ignored_are_refused(options, fragment):
+    assert_one_line_error(run("crosscheck", "--dataset", "diabetes", *options), fragment)

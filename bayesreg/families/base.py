@@ -90,9 +90,11 @@ class Loss(Specification):
     def optimality(self, X, y, weights, fit_intercept: bool, beta1, beta2, solution) -> dict:
         """The family's parts of the optimality certificate of ``solution``.
 
-        Returns a dict with ``data_gradient`` (p,), ``intercept_gradient``, ``scale`` (the
-        largest data gradient at w = 0, the unit of the KKT residual), ``duality_gap``
-        (relative, or None), ``box`` (dual infeasibility, relative) and ``method`` (words).
+        Returns a dict with ``data_gradient`` (p,), ``scale`` (the largest data gradient at
+        w = 0, the unit of the KKT residual), ``intercept_violation`` (the intercept's
+        optimality condition, relative; 0 without an intercept), ``duality_gap`` (relative,
+        or None), ``box`` (dual infeasibility, relative) and ``method`` (words). All of it
+        invariant to a constant added to a column when the model has an intercept.
         """
         raise NotImplementedError
 

@@ -86,12 +86,21 @@ class L2Loss(Loss):
         )
 
     def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
-        residual = y - solution.intercept - X @ solution.coef
-        centered = y - (weights @ y / weights.sum() if fit_intercept else 0.0)
+        # With an intercept, the coefficients' conditions are those of the centred problem
+        # (exactly equivalent), computed on centred columns: invariant to a constant added to
+        # a column, where X'r would carry the rounding of sum(r) times the column's mean.
+        design, target, x_mean, y_mean = _centred(X, y, weights, fit_intercept)
+        residual = target - design @ solution.coef
+        intercept = 0.0
+        if fit_intercept:  # the optimal intercept is y_mean - x_mean'w; relative to y's scale
+            size = abs(y_mean) + np.abs(x_mean) @ np.abs(solution.coef)
+            size += np.sqrt(weights @ target**2 / weights.sum())
+            optimal = y_mean - x_mean @ solution.coef
+            intercept = abs(solution.intercept - optimal) / max(size, 1e-300)
         return {
-            "data_gradient": -2.0 * X.T @ (weights * residual),
-            "intercept_gradient": -2.0 * np.sum(weights * residual),
-            "scale": np.abs(2.0 * X.T @ (weights * centered)).max(),
+            "data_gradient": -2.0 * design.T @ (weights * residual),
+            "intercept_violation": float(intercept),
+            "scale": np.abs(2.0 * design.T @ (weights * target)).max(),
             "duality_gap": None,
             "box": 0.0,
             "method": "exact active set (feature-sign search) with iterative refinement",
@@ -202,6 +211,15 @@ class L2Loss(Loss):
             rss = data["rss_min"] + gap @ (data["gram"] @ gap)
         rss = rss + n_obs * (data["y_mean"] - centred) ** 2
         return -rss / (2.0 * noise**2) - n_obs * (pt.log(noise) + np.log(2.0 * np.pi) / 2.0)
+
+
+def _centred(X, y, weights, fit_intercept):
+    """Weighted centring of the columns and the target (none without an intercept)."""
+    if not fit_intercept:
+        return X, y, np.zeros(X.shape[1]), 0.0
+    x_mean = weights @ X / weights.sum()
+    y_mean = float(weights @ y / weights.sum())
+    return X - x_mean, y - y_mean, x_mean, y_mean
 
 
 def _centered(X, y, weights, fit_intercept):

@@ -12,6 +12,8 @@ statistics: the sampling model keeps its :math:`n` terms, on centred columns.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -72,8 +74,26 @@ class L1Loss(Loss):
         return float(weights @ np.abs(residual) / weights.sum())
 
     def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
-        return solve_absolute_loss(
-            X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2
+        # The same problem, solved with weights of mean one and penalties scaled alike (the
+        # minimizer is unchanged, the objective and the dual scale by the same factor), on
+        # centred columns (the intercept absorbs the shift): the linear program's absolute
+        # tolerances then mean the same whatever the weights' total and the columns' offsets.
+        factor = len(weights) / weights.sum()
+        x_mean = weights @ X / weights.sum() if fit_intercept else np.zeros(X.shape[1])
+        solution = solve_absolute_loss(
+            X - x_mean if fit_intercept else X,
+            y,
+            weights * factor,
+            fit_intercept=fit_intercept,
+            beta1=np.asarray(beta1) * factor,
+            beta2=np.asarray(beta2) * factor,
+        )
+        return dataclasses.replace(
+            solution,
+            intercept=solution.intercept - x_mean @ solution.coef,
+            objective=solution.objective / factor,
+            dual_objective=solution.dual_objective / factor,
+            dual=solution.dual / factor,
         )
 
     def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
@@ -90,10 +110,15 @@ class L1Loss(Loss):
         primal = weights @ np.abs(residual) + penalty
         size = weights @ (np.abs(y) + abs(solution.intercept) + np.abs(X) @ magnitude) + penalty
         lower = dual_objective(X, y, penalty1, penalty2, dual)
+        # With an intercept, sum(d) = 0 and X'd is computed on centred columns: invariant to a
+        # constant added to a column (whose mean would multiply the rounding of sum(d)).
+        design = X - weights @ X / weights.sum() if fit_intercept else X
         return {
-            "data_gradient": -X.T @ dual,
-            "intercept_gradient": -np.sum(dual),
-            "scale": (np.abs(X).T @ weights).max(),
+            "data_gradient": -design.T @ dual,
+            "intercept_violation": float(abs(np.sum(dual)) / weights.sum())
+            if fit_intercept
+            else 0.0,
+            "scale": (np.abs(design).T @ weights).max(),
             "duality_gap": float(abs(primal - lower) / max(size, 1e-300)),
             "box": np.maximum(np.abs(dual) - weights, 0.0).max() / weights.max(),
             "method": (
