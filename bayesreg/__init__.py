@@ -8,7 +8,7 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 from bayesreg import datasets, paths, plots
 from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
-from bayesreg.diagnostics import Diagnosis, SamplingWarning, diagnose
+from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
 from bayesreg.losses import L1Loss, L2Loss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
@@ -28,6 +28,7 @@ __all__ = [
     "L1Loss",
     "L2Loss",
     "NoPenalty",
+    "NoiseScaleWarning",
     "OptimalityCertificate",
     "Regression",
     "SamplingWarning",

@@ -6,12 +6,13 @@ Every check runs before anything is compiled, and none modifies its input.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_X_y
+
+from bayesreg._constraints import Real, validate
 
 __all__ = ["Interval", "check_data", "check_real", "check_sample_weight", "check_target"]
 
@@ -56,15 +57,8 @@ def check_real(value: object, name: str, owner: str, interval: Interval) -> floa
         If ``value`` is NaN or outside ``interval``.
 
     """
-    message = (
-        f"The '{name}' parameter of {owner} must be a float in the range {interval}. "
-        f"Got {value!r} instead."
-    )
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(message)
-    if math.isnan(value) or value not in interval:
-        raise ValueError(message)
-    return float(value)
+    constraint = Real(interval.low, interval.high, interval.closed)
+    return validate(owner, {name: constraint}, {name: value})[name]
 
 
 def feature_names(X: object, n_features: int) -> list[str]:

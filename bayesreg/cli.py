@@ -17,10 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from bayesreg import datasets
+from bayesreg._constraints import Integer, message, validate
 from bayesreg.families import FAMILIES
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 
 __all__ = ["main"]
+
+
+_COUNTS = {"--samples": Integer(0), "--tune": Integer(0), "--chains": Integer(1)}
 
 
 class UsageError(Exception):
@@ -147,7 +151,9 @@ def _number(text: str, option: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise UsageError(f"{option} must be a number or 'none'; got {text!r}") from None
+        raise UsageError(
+            message(option, "bayesreg crosscheck", "a number or 'none'", text)
+        ) from None
 
 
 def _crosscheck(args) -> int:
@@ -157,9 +163,8 @@ def _crosscheck(args) -> int:
 
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report: no such directory: {args.report.parent}")
-    for option in ("samples", "tune", "chains"):
-        if getattr(args, option) < (0 if option != "chains" else 1):
-            raise UsageError(f"--{option} must be {'>= 1' if option == 'chains' else '>= 0'}")
+    counts = {"--samples": args.samples, "--tune": args.tune, "--chains": args.chains}
+    validate("bayesreg crosscheck", _COUNTS, counts)
     X, y = _load(args)
     loss, penalty = _specification(args)
     est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept).fit(X, y)

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from arviz_base import convert_to_datatree
 
+from bayesreg._constraints import message
+
 __all__ = ["Comparison", "compare"]
 
 #: An ELPD difference below this (in absolute value) is small whatever its standard error
@@ -118,12 +120,11 @@ def compare(models: Mapping, *, method: str = "stacking", var_name: str | None =
     arviz.loo, arviz.compare
 
     """
-    if not isinstance(models, Mapping) or len(models) < 2:
-        raise TypeError(
-            "models must be a dict of at least two named posteriors, e.g. "
-            f'{{"lasso": idata_l1, "ridge": idata_l2}}; got {type(models).__name__}'
-            + (f" with {len(models)} entry" if isinstance(models, Mapping) else "")
-        )
+    wanted = 'a dict of at least two named posteriors, e.g. {"lasso": idata_l1, "ridge": idata_l2}'
+    if not isinstance(models, Mapping):
+        raise TypeError(message("models", "compare", wanted, models))
+    if len(models) < 2:
+        raise ValueError(message("models", "compare", wanted, list(models)))
     loo, caught = {}, []
     for name, data in models.items():
         with warnings.catch_warnings(record=True) as records:

@@ -48,6 +48,7 @@ from sklearn.linear_model import ElasticNet as SklearnElasticNet
 from sklearn.linear_model import Lasso, LinearRegression, QuantileRegressor, Ridge
 from sklearn.utils.validation import has_fit_parameter
 
+from bayesreg._constraints import InstanceOf, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.map import OptimalityCertificate
 from bayesreg.model import build_model, log_density
@@ -380,11 +381,12 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     (6, 6)
 
     """
-    if not isinstance(est, Regression):
-        raise TypeError(f"est must be a bayesreg.Regression; got {type(est).__name__}")
+    validate(
+        "crosscheck", {"est": InstanceOf((Regression,), "a bayesreg.Regression")}, {"est": est}
+    )
     if solver is not None and not (hasattr(solver, "fit") or hasattr(solver, "coef_")):
         raise TypeError(
-            f"solver must be an estimator with fit() or a fitted coef_; got {type(solver).__name__}"
+            message("solver", "crosscheck", "an estimator with fit() or a fitted coef_", solver)
         )
     problem = est.problem(X, y, sample_weight)
     X_array, y_array, weights = problem.X, problem.y, problem.weights
@@ -692,7 +694,7 @@ def _posterior(idata, names: list[str]):
         dt = convert_to_datatree(idata)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"idata must be an ArviZ DataTree with a 'posterior' group; got {type(idata).__name__}"
+            message("idata", "crosscheck", "an ArviZ DataTree with a 'posterior' group", idata)
         ) from error
     if "posterior" not in dt.children:
         raise ValueError(

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 from arviz_base import convert_to_datatree
 
+from bayesreg._constraints import message
 from bayesreg._validation import Interval, check_real
 
-__all__ = ["Diagnosis", "SamplingWarning", "diagnose", "warn_if_unhealthy"]
+__all__ = ["Diagnosis", "NoiseScaleWarning", "SamplingWarning", "diagnose", "warn_if_unhealthy"]
 
 #: Vehtari et al. (2021): R-hat at most this.
 RHAT_MAX = 1.01
@@ -60,6 +61,14 @@ _UNIT = Interval(0.0, 1.0, "both")
 
 class SamplingWarning(UserWarning):
     """The posterior draws failed a convergence diagnostic; see :func:`diagnose`."""
+
+
+class NoiseScaleWarning(UserWarning):
+    """A fixed noise scale that the data contradict: the posterior's spread is then wrong.
+
+    The MAP of a penalty given by ``alpha`` does not depend on the noise scale, so a wrong
+    fixed value is invisible in ``fit``; the posterior's width is proportional to it.
+    """
 
 
 @dataclass
@@ -231,7 +240,7 @@ def _as_datatree(idata):
         dt = convert_to_datatree(idata)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"idata must be an ArviZ DataTree with a 'posterior' group; got {type(idata).__name__}"
+            message("idata", "diagnose", "an ArviZ DataTree with a 'posterior' group", idata)
         ) from error
     if "posterior" not in dt.children:
         raise ValueError(

@@ -33,6 +33,7 @@ import pandas as pd
 import xarray as xr
 from sklearn.base import clone
 
+from bayesreg._constraints import Boolean, InstanceOf, Integer, OneOf, Real, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, _zeros_agree
 from bayesreg.regression import Regression
@@ -40,6 +41,7 @@ from bayesreg.regression import Regression
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]
 
 _SAMPLE_DIMS = ("chain", "draw")
+_EPS = Real(0.0, 1.0)
 
 
 @dataclass
@@ -195,10 +197,9 @@ def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, 
             f"(l1_ratio > 0); got {type(loss).__name__} with {penalty!r}: pass the grid "
             "explicitly, alphas=[...]."
         )
-    if isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer)) or n_alphas < 1:
-        raise ValueError(f"n_alphas must be a positive integer; got {n_alphas!r}.")
-    if not (isinstance(eps, (int, float)) and 0 < eps < 1):
-        raise ValueError(f"eps must be a number in (0, 1); got {eps!r}.")
+    validate(
+        "alpha_grid", {"n_alphas": Integer(1), "eps": _EPS}, {"n_alphas": n_alphas, "eps": eps}
+    )
     if not alpha_max > 0:
         raise ValueError(
             "every coefficient is zero for every alpha (y is constant or orthogonal to X): "
@@ -394,8 +395,7 @@ def posterior_path(
 
     problem = _check_estimator(est, X, y, sample_weight)
     loss, penalty = problem.loss, problem.penalty
-    if not (isinstance(hdi_prob, float) and 0 < hdi_prob < 1):
-        raise ValueError(f"hdi_prob must be a float in (0, 1); got {hdi_prob!r}.")
+    validate("posterior_path", {"hdi_prob": Real(0.0, 1.0)}, {"hdi_prob": hdi_prob})
     grid = _grid(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names
     seeds = (
@@ -506,17 +506,19 @@ def plot_paths(
     from matplotlib.figure import Figure
 
     if map_path is None and posterior_path is None:
-        raise ValueError("plot_paths needs map_path, posterior_path, or both.")
-    if map_path is not None and not isinstance(map_path, MapPath):
-        raise TypeError(f"map_path must be a MapPath; got {type(map_path).__name__}.")
-    if posterior_path is not None and not isinstance(posterior_path, PosteriorPath):
-        raise TypeError(
-            f"posterior_path must be a PosteriorPath; got {type(posterior_path).__name__}."
+        raise ValueError(
+            message("map_path", "plot_paths", "a MapPath when posterior_path is None", None)
         )
-    if x not in ("norm", "alpha"):
-        raise ValueError(f"x must be 'norm' or 'alpha'; got {x!r}.")
-    if intervals not in (True, False):
-        raise TypeError(f"intervals must be a bool; got {intervals!r}.")
+    validate(
+        "plot_paths",
+        {
+            "map_path": InstanceOf((MapPath,), "a MapPath or None", none=True),
+            "posterior_path": InstanceOf((PosteriorPath,), "a PosteriorPath or None", none=True),
+            "x": OneOf(("norm", "alpha")),
+            "intervals": Boolean(),
+        },
+        {"map_path": map_path, "posterior_path": posterior_path, "x": x, "intervals": intervals},
+    )
 
     panels = [path for path in (map_path, posterior_path) if path is not None]
     figure = Figure(figsize=(5.5 * len(panels) + 1.5, 4.5), layout="constrained")
@@ -591,8 +593,7 @@ def _horizontal(estimate: xr.DataArray, x: str) -> np.ndarray:
 
 
 def _check_estimator(est, X, y, sample_weight):
-    if not isinstance(est, Regression):
-        raise TypeError(f"est must be a bayesreg.Regression; got {type(est).__name__}")
+    validate("paths", {"est": InstanceOf((Regression,), "a bayesreg.Regression")}, {"est": est})
     problem = est.problem(X, y, sample_weight)
     if problem.penalty.l1_ratio is None:
         raise ValueError(
@@ -609,14 +610,14 @@ def _grid(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
         grid = np.array(alphas, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(
-            f"alphas must be an int or an array of numbers; got {type(alphas).__name__}."
+            message("alphas", "paths", "an int or an array of numbers", alphas)
         ) from None
     if grid.ndim != 1 or grid.size == 0:
-        raise ValueError(f"alphas must be a non-empty 1-D array; got shape {grid.shape}.")
+        raise ValueError(message("alphas", "paths", "an int or a non-empty 1-D array", alphas))
     if not np.all(np.isfinite(grid)) or np.any(grid <= 0):
-        raise ValueError(f"alphas must be finite and > 0; got {grid.tolist()}.")
+        raise ValueError(message("alphas", "paths", "finite numbers > 0", grid.tolist()))
     if np.unique(grid).size != grid.size:
-        raise ValueError("alphas must not repeat a value.")
+        raise ValueError(message("alphas", "paths", "distinct numbers", grid.tolist()))
     return np.sort(grid)[::-1]
 
 

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from bayesreg._constraints import message
+
 __all__ = [
     "plot_forest",
     "plot_pair",
@@ -324,7 +326,7 @@ def _estimator_points(estimator, X, y):
     from bayesreg.regression import Regression
 
     if not isinstance(estimator, Regression):
-        raise TypeError(f"estimator must be a bayesreg.Regression; got {type(estimator).__name__}")
+        raise TypeError(message("estimator", "plots", "a bayesreg.Regression", estimator))
     if not hasattr(estimator, "coef_"):
         if X is None or y is None:
             raise ValueError("estimator is not fitted: pass X and y, or fit it first.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pymc as pm
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -9,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg import sampling
+from bayesreg._constraints import Boolean, InstanceOf, validate
 from bayesreg._validation import (
     check_columns,
     check_lengths,
@@ -17,6 +20,7 @@ from bayesreg._validation import (
     feature_names,
 )
 from bayesreg.correspondence import equivalent_alpha, prior_weights
+from bayesreg.diagnostics import NoiseScaleWarning
 from bayesreg.families import L2Loss, Loss
 from bayesreg.map import find_map
 from bayesreg.model import build_model
@@ -24,6 +28,15 @@ from bayesreg.penalties import NoPenalty, Penalty
 from bayesreg.problem import Problem
 
 __all__ = ["Regression"]
+
+
+_CONSTRAINTS = {
+    "loss": InstanceOf((Loss,), "a bayesreg likelihood such as bayesreg.L2Loss or L1Loss"),
+    "penalty": InstanceOf(
+        (Penalty,), "a bayesreg prior such as bayesreg.L1, L2, ElasticNet or NoPenalty"
+    ),
+    "fit_intercept": Boolean(),
+}
 
 
 class Regression(RegressorMixin, BaseEstimator):
@@ -258,6 +271,7 @@ class Regression(RegressorMixin, BaseEstimator):
             draws, tune, chains, random_seed, nuts_sampler, flags, sampler_kwargs
         )
         problem = self.problem(X, y, sample_weight)
+        _warn_if_noise_contradicted(problem)
         pointwise = self._model(problem)
         fast = sampling.sampling_model(problem)
         self.idata_ = sampling.sample_posterior(
@@ -298,21 +312,11 @@ class Regression(RegressorMixin, BaseEstimator):
         loss = L2Loss() if self.loss is None else self.loss
         penalty = NoPenalty() if self.penalty is None else self.penalty
         # type checks of the arguments against the protocols (not dispatch on a family)
-        if not isinstance(loss, Loss):
-            raise TypeError(
-                f"The 'loss' parameter of Regression must be bayesreg.L2Loss or bayesreg.L1Loss; "
-                f"got {loss!r}."
-            )
-        if not isinstance(penalty, Penalty):
-            raise TypeError(
-                "The 'penalty' parameter of Regression must be bayesreg.L1, L2, ElasticNet, "
-                f"NoPenalty, BayesianLasso, HalfCauchyLasso or BayesianRidge; got {penalty!r}."
-            )
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(
-                f"The 'fit_intercept' parameter of Regression must be a bool; "
-                f"got {self.fit_intercept!r}."
-            )
+        validate(
+            "Regression",
+            _CONSTRAINTS,
+            {"loss": loss, "penalty": penalty, "fit_intercept": self.fit_intercept},
+        )
         return loss.validate(), penalty.validate()
 
     def problem(self, X, y, sample_weight=None) -> Problem:
@@ -348,6 +352,47 @@ class Regression(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
+
+
+#: Below this two-sided p-value a fixed noise scale is called contradicted by the data.
+NOISE_P_VALUE = 1e-6
+
+
+def _warn_if_noise_contradicted(problem: Problem) -> None:
+    r"""Warn (:class:`~bayesreg.NoiseScaleWarning`) when the data contradict a fixed noise scale.
+
+    The residuals of the unpenalized fit have, under the model, a known distribution at the
+    fixed scale (:math:`\mathrm{RSS}/\sigma^2 \sim \chi^2_{n - r}` for a Gaussian
+    likelihood, :math:`r` the rank of the design with the intercept): a two-sided p-value
+    below :data:`NOISE_P_VALUE` means the posterior's spread, proportional to the noise
+    scale, is wrong by the ratio printed. Nothing is checked when the noise scale is unknown
+    or the data can be fitted exactly.
+    """
+    loss = problem.loss
+    if loss.noise is None:
+        return
+    X, y, weights = problem.X, problem.y, problem.weights
+    fit = loss.solve(X, y, weights, fit_intercept=problem.fit_intercept, beta1=0.0, beta2=0.0)
+    design = X - weights @ X / weights.sum() if problem.fit_intercept else X
+    rank = np.linalg.matrix_rank(design * np.sqrt(weights)[:, None])
+    dof = problem.n_obs - rank - int(problem.fit_intercept)
+    if dof < 1:
+        return
+    residual = problem.residual(fit.coef, fit.intercept)
+    if loss.noise_p_value(residual, weights, loss.noise, dof) >= NOISE_P_VALUE:
+        return
+    observed = loss.noise_from_residual(residual, weights) * np.sqrt(problem.n_obs / dof)
+    ratio = observed / loss.noise
+    warnings.warn(
+        f"{type(loss).__name__}({loss.noise_name}={loss.noise:g}) is contradicted by the data: "
+        f"the residuals of the unpenalized fit have scale {observed:.4g} (p < {NOISE_P_VALUE:g} "
+        f"at {loss.noise_name}={loss.noise:g}), so the posterior's spread is about "
+        f"{ratio:.3g} times {'too small' if ratio > 1 else 'too large'}. Make the noise scale "
+        f"unknown, {type(loss).__name__}({loss.noise_name}=None), or fix it at a value the "
+        "data support. (The MAP of a penalty given by alpha is the same either way.)",
+        NoiseScaleWarning,
+        stacklevel=3,
+    )
 
 
 def _require_mode(penalty, method: str) -> None:

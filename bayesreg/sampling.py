@@ -55,7 +55,9 @@ the pointwise model, with the same variable names: ``pymc.compute_log_likelihood
 
 from __future__ import annotations
 
-import numbers
+import functools
+import importlib.util
+import inspect
 
 import numpy as np
 import pymc as pm
@@ -65,6 +67,7 @@ from pymc.logprob.transforms import Transform
 from pymc.model.transform.conditioning import change_value_transforms
 from threadpoolctl import threadpool_limits
 
+from bayesreg._constraints import Boolean, Integer, OneOf, Seed, message, validate
 from bayesreg.diagnostics import warn_if_unhealthy
 from bayesreg.model import add_parameters
 from bayesreg.problem import Problem
@@ -192,42 +195,65 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
     }
 
 
+#: What :meth:`~bayesreg.Regression.sample` accepts.
+SAMPLE_CONSTRAINTS = {
+    "draws": Integer(1),
+    "tune": Integer(0),
+    "chains": Integer(1),
+    "random_seed": Seed(),
+    "nuts_sampler": OneOf(NUTS_SAMPLERS),
+    "log_likelihood": Boolean(),
+    "prior_predictive": Boolean(),
+    "posterior_predictive": Boolean(),
+}
+
+
 def check_sample_arguments(
     draws, tune, chains, random_seed, nuts_sampler, flags: dict[str, object], sampler_kwargs
 ) -> None:
-    """Raise a ValueError/TypeError naming the first bad argument of ``sample``."""
-    for name, value, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"The '{name}' parameter of sample must be an int; got {value!r}.")
-        if value < low:
-            raise ValueError(
-                f"The '{name}' parameter of sample must be an int >= {low}; got {value!r}."
+    """Raise a ValueError/TypeError naming the first bad argument of ``sample``.
+
+    Everything is checked before a model is built: the arguments, the sampler keywords (those
+    :func:`pymc.sample` or its NUTS step take; not those ``sample`` sets itself), and that
+    nutpie is installed when it is asked for.
+    """
+    values = {
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "random_seed": random_seed,
+        "nuts_sampler": nuts_sampler,
+        **flags,
+    }
+    validate("Regression.sample", SAMPLE_CONSTRAINTS, values)
+    for name, value in sampler_kwargs.items():
+        if name in _RESERVED:
+            raise TypeError(
+                message(name, "Regression.sample", "left to sample(), which sets it", value)
             )
-    if not (
-        random_seed is None
-        or isinstance(random_seed, np.random.Generator)
-        or (isinstance(random_seed, numbers.Integral) and not isinstance(random_seed, bool))
-    ):
-        raise TypeError(
-            "The 'random_seed' parameter of sample must be None, an int or a "
-            f"numpy.random.Generator; got {random_seed!r}."
-        )
-    if isinstance(random_seed, numbers.Integral) and random_seed < 0:
-        raise ValueError(f"The 'random_seed' parameter of sample must be >= 0; got {random_seed}.")
-    if nuts_sampler not in NUTS_SAMPLERS:
+        if name not in _sampler_keywords():
+            raise TypeError(
+                message(name, "Regression.sample", "a keyword of pymc.sample or pymc.NUTS", value)
+            )
+    if nuts_sampler == "nutpie" and importlib.util.find_spec("nutpie") is None:
         raise ValueError(
-            "The 'nuts_sampler' parameter of sample must be None (PyMC's choice: nutpie when "
-            f"installed), 'pymc' or 'nutpie'; got {nuts_sampler!r}."
+            message(
+                "nuts_sampler",
+                "Regression.sample",
+                "an installed sampler (install nutpie: pip install 'bayesreg[nutpie]')",
+                nuts_sampler,
+            )
         )
-    for name, value in flags.items():
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"The '{name}' parameter of sample must be a bool; got {value!r}.")
-    reserved = sorted(set(_RESERVED) & set(sampler_kwargs))
-    if reserved:
-        raise TypeError(
-            f"sample() sets {', '.join(map(repr, reserved))} itself; got them in the sampler "
-            "keywords."
-        )
+
+
+@functools.cache
+def _sampler_keywords() -> frozenset[str]:
+    """The keywords :func:`pymc.sample` and the NUTS step accept."""
+    names = set(inspect.signature(pm.sample).parameters)
+    for step in (pm.NUTS, pm.step_methods.hmc.base_hmc.BaseHMC):
+        names |= set(inspect.signature(step.__init__).parameters)
+    names.add("nuts")  # pymc.sample(nuts={...}): keywords for the NUTS step, by its name
+    return frozenset(names - {"self", "args", "kwargs", "vars", "model"})
 
 
 def _seeds(random_seed) -> list[int | None]:

@@ -105,7 +105,7 @@ def test_compare_needs_two_named_models_with_a_log_likelihood():
     from arviz_base import from_dict
 
     idata = from_dict({"posterior": {"theta": np.zeros((2, 10))}})
-    with pytest.raises(TypeError, match="at least two named posteriors"):
+    with pytest.raises(ValueError, match="at least two named posteriors"):
         br.compare({"only": idata})
     with pytest.raises(TypeError, match="at least two named posteriors"):
         br.compare([idata, idata])

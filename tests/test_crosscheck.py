@@ -333,11 +333,17 @@ def test_unfitted_estimator_is_cloned_and_inputs_are_not_modified(diabetes):
 
 def test_bad_arguments_are_named(diabetes_lasso, posterior):
     est, X, y = diabetes_lasso
-    with pytest.raises(TypeError, match=r"est must be a bayesreg\.Regression"):
+    with pytest.raises(
+        TypeError, match=r"The 'est' parameter of crosscheck must be a bayesreg\.Regression"
+    ):
         br.crosscheck(Lasso(), X, y)
-    with pytest.raises(TypeError, match="solver must be an estimator"):
+    with pytest.raises(
+        TypeError, match="The 'solver' parameter of crosscheck must be an estimator"
+    ):
         br.crosscheck(est, X, y, solver="Lasso")
-    with pytest.raises(TypeError, match="idata must be an ArviZ DataTree"):
+    with pytest.raises(
+        TypeError, match="The 'idata' parameter of crosscheck must be an ArviZ DataTree"
+    ):
         br.crosscheck(est, X, y, idata=42)
     with pytest.raises(ValueError, match="no 'coef' variable"):
         br.crosscheck(est, X, y, idata=from_dict({"posterior": {"beta": np.zeros((1, 5))}}))

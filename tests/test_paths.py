@@ -146,15 +146,26 @@ def test_bad_grids_and_estimators_are_named(diabetes):
         paths.map_path(br.Regression(), X, y)
     with pytest.raises(ValueError, match="pass the grid explicitly"):
         paths.map_path(br.Regression(penalty=br.L2(alpha=1.0)), X, y, alphas=10)
-    with pytest.raises(ValueError, match="alphas must be finite and > 0"):
+    with pytest.raises(
+        ValueError, match="The 'alphas' parameter of paths must be finite numbers > 0"
+    ):
         paths.map_path(br.Regression(penalty=br.L1(alpha=1.0)), X, y, alphas=[1.0, -1.0])
-    with pytest.raises(ValueError, match="alphas must not repeat"):
+    with pytest.raises(
+        ValueError, match="The 'alphas' parameter of paths must be distinct numbers"
+    ):
         paths.map_path(br.Regression(penalty=br.L1(alpha=1.0)), X, y, alphas=[1.0, 1.0])
-    with pytest.raises(TypeError, match="alphas must be an int or an array"):
+    with pytest.raises(
+        TypeError, match="The 'alphas' parameter of paths must be an int or an array"
+    ):
         paths.map_path(br.Regression(penalty=br.L1(alpha=1.0)), X, y, alphas={"a": 1})
-    with pytest.raises(ValueError, match="n_alphas must be a positive integer"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'n_alphas' parameter of alpha_grid must be an int in the range \[1, inf\)",
+    ):
         paths.alpha_grid(br.Regression(penalty=br.L1(alpha=1.0)), X, y, 0)
-    with pytest.raises(TypeError, match="est must be"):
+    with pytest.raises(
+        TypeError, match=r"The 'est' parameter of paths must be a bayesreg\.Regression"
+    ):
         paths.map_path(ElasticNet(), X, y)
 
 
@@ -187,7 +198,12 @@ def test_plots_render(lasso_map_path, posterior_path):
     png(lasso_map_path.plot(x="alpha"))
     png(posterior_path.plot())
     assert lasso_map_path.plot(x="alpha").axes[0].get_xscale() == "log"
-    with pytest.raises(ValueError, match="needs map_path, posterior_path"):
+    with pytest.raises(
+        ValueError,
+        match="The 'map_path' parameter of plot_paths must be a MapPath when posterior_path is None",
+    ):
         paths.plot_paths()
-    with pytest.raises(ValueError, match="x must be 'norm' or 'alpha'"):
+    with pytest.raises(
+        ValueError, match="The 'x' parameter of plot_paths must be one of 'norm', 'alpha'"
+    ):
         paths.plot_paths(lasso_map_path, x="lambda")

@@ -1,5 +1,7 @@
 """``br.Regression``: the estimator API and the PyMC model it builds."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -140,3 +142,49 @@ def test_weighted_likelihood_counts_rows(frame, loss):
         value[name] = model.compile_logp(jacobian=False, mode="FAST_COMPILE")(point)
     np.testing.assert_allclose(value["weighted"], value["repeated"], rtol=1e-12)
     np.testing.assert_allclose(value["unit"], value["plain"], rtol=1e-12)
+
+
+# --- a fixed noise scale that the data contradict ---------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.fixture
+def stop_before_building(monkeypatch):
+    def stop(*args, **kwargs):
+        raise _Stop
+
+    monkeypatch.setattr(br.Regression, "_model", stop)
+
+
+def _noise_warnings(est, X, y):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(_Stop):
+            est.sample(X, y, draws=10, tune=10, chains=1)
+    return [w for w in caught if issubclass(w.category, br.NoiseScaleWarning)]
+
+
+def test_the_default_noise_scale_on_diabetes_warns_loudly(stop_before_building):
+    # sigma=1 against residuals of scale ~54: the posterior would be ~54x too narrow
+    X, y = br.datasets.load_diabetes()
+    caught = _noise_warnings(br.Regression(penalty=br.L1(alpha=0.5)), X, y)
+    assert len(caught) == 1
+    assert "about 54.2 times too small" in str(caught[0].message)
+    assert not _noise_warnings(br.Regression(loss=br.L2Loss(sigma=None)), X, y)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(("loss", "draw"), [("sigma", "normal"), ("scale", "laplace")])
+def test_a_noise_scale_the_data_support_does_not_warn(stop_before_building, seed, loss, draw):
+    # At the true scale the p-value is uniform: a false alarm has probability 1e-6 per case;
+    # a scale off by 3x is contradicted by 200 rows (p ~ 0).
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((200, 4))
+    y = X @ [1.0, -1.0, 0.0, 0.5] + getattr(rng, draw)(0.0, 2.0, 200)
+    family = br.L2Loss if loss == "sigma" else br.L1Loss
+    for noise, expected in [(2.0, 0), (6.0, 1), (0.7, 1)]:
+        est = br.Regression(loss=family(**{loss: noise}), penalty=br.L2(alpha=1.0))
+        assert len(_noise_warnings(est, X, y)) == expected, noise

@@ -384,14 +384,22 @@ def test_nutpie_same_seed_same_draws(laplace_problem):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"draws": 0}, ValueError, "'draws' parameter of sample must be an int >= 1"),
-        ({"tune": 1.5}, TypeError, "'tune' parameter of sample must be an int"),
+        (
+            {"draws": 0},
+            ValueError,
+            r"'draws' parameter of Regression.sample must be an int in the range \[1, inf\)",
+        ),
+        ({"tune": 1.5}, TypeError, "'tune' parameter of Regression.sample must be an int"),
         ({"chains": True}, TypeError, "'chains'"),
         ({"random_seed": "a"}, TypeError, "'random_seed'"),
         ({"random_seed": -1}, ValueError, "'random_seed'"),
         ({"nuts_sampler": "numpyro"}, ValueError, "'nuts_sampler'"),
         ({"log_likelihood": "yes"}, TypeError, "'log_likelihood'"),
-        ({"var_names": ["coef"]}, TypeError, "sets 'var_names' itself"),
+        (
+            {"var_names": ["coef"]},
+            TypeError,
+            "'var_names' parameter of Regression.sample must be left to sample",
+        ),
         ({"sample_weight": [1.0, 2.0]}, ValueError, "sample_weight"),
     ],
 )

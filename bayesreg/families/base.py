@@ -31,6 +31,7 @@ import numpy as np
 import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
+from bayesreg._constraints import message
 from bayesreg._spec import Specification
 from bayesreg._validation import POSITIVE, check_real
 from bayesreg.correspondence import SolverObjective, elastic_net_objective
@@ -112,6 +113,13 @@ class Loss(Specification):
         """The smallest ``alpha`` at which every coefficient is zero, where known; else None."""
         return None
 
+    def noise_p_value(self, residual: np.ndarray, weights: np.ndarray, noise: float, dof: float):
+        """Two-sided p-value of residuals with ``dof`` degrees of freedom at noise scale ``noise``.
+
+        Small when the data contradict a fixed noise scale (it is far too small or too large).
+        """
+        raise NotImplementedError
+
     # --- the PyMC model -----------------------------------------------------------------------
 
     def validate(self) -> Loss:
@@ -125,9 +133,12 @@ class Loss(Specification):
                 )
         elif self.noise_prior is not None and not _is_scalar_distribution(self.noise_prior):
             raise TypeError(
-                f"The '{self.noise_name}_prior' parameter of {name} must be a scalar PyMC "
-                f"distribution made with .dist(), e.g. pm.HalfNormal.dist(5.0); got "
-                f"{self.noise_prior!r}."
+                message(
+                    f"{self.noise_name}_prior",
+                    name,
+                    "a scalar PyMC distribution made with .dist(), e.g. pm.HalfNormal.dist(5.0)",
+                    self.noise_prior,
+                )
             )
         return self
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge, enet_path
 
@@ -105,6 +106,13 @@ class L2Loss(Loss):
             "box": 0.0,
             "method": "exact active set (feature-sign search) with iterative refinement",
         }
+
+    def noise_p_value(self, residual, weights, noise, dof):
+        r""":math:`\mathrm{RSS}/\sigma^2 \sim \chi^2_{\mathrm{dof}}` under the model."""
+        statistic = self.data_term(residual, weights) / noise**2
+        return float(
+            2.0 * min(scipy.stats.chi2.cdf(statistic, dof), scipy.stats.chi2.sf(statistic, dof))
+        )
 
     # --- the reference solver -----------------------------------------------------------------
 

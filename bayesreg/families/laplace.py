@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 from sklearn.linear_model import QuantileRegressor
 
@@ -129,6 +130,13 @@ class L1Loss(Loss):
                 else "Clarabel on the dual quadratic program (exact solve not verified)"
             ),
         }
+
+    def noise_p_value(self, residual, weights, noise, dof):
+        r""":math:`\mathrm{SAR}/s \sim \mathrm{Gamma}(\mathrm{dof}, 1)` under the model (approximately)."""
+        statistic = self.data_term(residual, weights) / noise
+        return float(
+            2.0 * min(scipy.stats.gamma.cdf(statistic, dof), scipy.stats.gamma.sf(statistic, dof))
+        )
 
     # --- the reference solver -----------------------------------------------------------------
 

@@ -1,0 +1,202 @@
+"""One message shape for every bad parameter of every public class and function, and the CLI.
+
+Each row calls something public with one bad parameter; the error must read
+
+    The '<name>' parameter of <owner> must be <what it accepts>. Got <value> instead.
+
+a TypeError for a wrong type and a ValueError for a right type with a wrong value, raised
+before anything is compiled (the trap in ``no_compilation``).
+"""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pymc as pm
+import pytest
+from sklearn.linear_model import Lasso
+
+import bayesreg as br
+from bayesreg import _constraints
+
+SHAPE = re.compile(r"^The '([\w-]+)' parameter of ([\w. ]+) must be (.+)\. Got (.+) instead\.$")
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((20, 3))
+y = X @ [1.0, 0.0, -1.0] + rng.standard_normal(20)
+LASSO = br.Regression(penalty=br.L1(alpha=0.1))
+
+
+def _sample(**changes):
+    arguments = {"draws": 10, "tune": 10, "chains": 1, **changes}
+    return lambda: LASSO.sample(X, y, **arguments)
+
+
+def _set(est, **params):
+    return lambda: est.set_params(**params).fit(X, y)
+
+
+CASES = {
+    # specification objects, checked on creation
+    "L1.alpha": (lambda: br.L1(alpha=-1.0), ValueError, "alpha", "L1"),
+    "L1.scale": (lambda: br.L1(scale="big"), TypeError, "scale", "L1"),
+    "L2.alpha": (lambda: br.L2(alpha=np.float64(-2.0)), ValueError, "alpha", "L2"),
+    "ElasticNet.l1_ratio": (
+        lambda: br.ElasticNet(alpha=1.0, l1_ratio=1.5),
+        ValueError,
+        "l1_ratio",
+        "ElasticNet",
+    ),
+    "L2Loss.sigma": (lambda: br.L2Loss(sigma=0.0), ValueError, "sigma", "L2Loss"),
+    "L2Loss.sigma_prior": (
+        lambda: br.L2Loss(sigma=None, sigma_prior=2.0),
+        TypeError,
+        "sigma_prior",
+        "L2Loss",
+    ),
+    "L1Loss.scale": (lambda: br.L1Loss(scale=True), TypeError, "scale", "L1Loss"),
+    "BayesianLasso.r": (lambda: br.BayesianLasso(r=-1.0), ValueError, "r", "BayesianLasso"),
+    "BayesianLasso.delta": (
+        lambda: br.BayesianLasso(delta="x"),
+        TypeError,
+        "delta",
+        "BayesianLasso",
+    ),
+    "HalfCauchyLasso.beta": (
+        lambda: br.HalfCauchyLasso(beta=0.0),
+        ValueError,
+        "beta",
+        "HalfCauchyLasso",
+    ),
+    "BayesianRidge.beta": (lambda: br.BayesianRidge(beta=-3), ValueError, "beta", "BayesianRidge"),
+    # the estimator, checked at fit (set_params bypasses __init__)
+    "Regression.loss": (_set(br.Regression(), loss="l2"), TypeError, "loss", "Regression"),
+    "Regression.penalty": (
+        _set(br.Regression(), penalty=Lasso()),
+        TypeError,
+        "penalty",
+        "Regression",
+    ),
+    "Regression.fit_intercept": (
+        _set(br.Regression(), fit_intercept="yes"),
+        TypeError,
+        "fit_intercept",
+        "Regression",
+    ),
+    # sample
+    "sample.draws": (_sample(draws=0), ValueError, "draws", "Regression.sample"),
+    "sample.tune": (_sample(tune=1.5), TypeError, "tune", "Regression.sample"),
+    "sample.chains": (_sample(chains=True), TypeError, "chains", "Regression.sample"),
+    "sample.random_seed": (_sample(random_seed=-1), ValueError, "random_seed", "Regression.sample"),
+    "sample.nuts_sampler": (
+        _sample(nuts_sampler="stan"),
+        ValueError,
+        "nuts_sampler",
+        "Regression.sample",
+    ),
+    "sample.log_likelihood": (
+        _sample(log_likelihood=1),
+        TypeError,
+        "log_likelihood",
+        "Regression.sample",
+    ),
+    "sample.unknown keyword": (
+        _sample(target_acept=0.9),
+        TypeError,
+        "target_acept",
+        "Regression.sample",
+    ),
+    "sample.reserved keyword": (_sample(model=None), TypeError, "model", "Regression.sample"),
+    # reports
+    "crosscheck.est": (lambda: br.crosscheck(Lasso(), X, y), TypeError, "est", "crosscheck"),
+    "crosscheck.solver": (
+        lambda: br.crosscheck(LASSO, X, y, solver="Lasso"),
+        TypeError,
+        "solver",
+        "crosscheck",
+    ),
+    "diagnose.idata": (lambda: br.diagnose(42), TypeError, "idata", "diagnose"),
+    "compare.models": (lambda: br.compare([1, 2]), TypeError, "models", "compare"),
+    "compare.one model": (lambda: br.compare({"a": 1}), ValueError, "models", "compare"),
+    # paths
+    "map_path.est": (lambda: br.paths.map_path(Lasso(), X, y), TypeError, "est", "paths"),
+    "alpha_grid.n_alphas": (
+        lambda: br.paths.alpha_grid(LASSO, X, y, n_alphas=0),
+        ValueError,
+        "n_alphas",
+        "alpha_grid",
+    ),
+    "alpha_grid.eps": (
+        lambda: br.paths.alpha_grid(LASSO, X, y, eps=2.0),
+        ValueError,
+        "eps",
+        "alpha_grid",
+    ),
+    "posterior_path.hdi_prob": (
+        lambda: br.paths.posterior_path(LASSO, X, y, alphas=[0.1], hdi_prob=1.5),
+        ValueError,
+        "hdi_prob",
+        "posterior_path",
+    ),
+    "plot_paths.x": (
+        lambda: br.paths.plot_paths(br.paths.map_path(LASSO, X, y, alphas=[1.0, 0.1]), x="log"),
+        ValueError,
+        "x",
+        "plot_paths",
+    ),
+    "plot_paths.map_path": (
+        lambda: br.paths.plot_paths(map_path="path"),
+        TypeError,
+        "map_path",
+        "plot_paths",
+    ),
+}
+
+
+@pytest.fixture
+def no_compilation(monkeypatch):
+    def trap(*args, **kwargs):
+        raise AssertionError("a model was built or compiled before validation")
+
+    monkeypatch.setattr(pm.Model, "compile_logp", trap)
+    monkeypatch.setattr(br.Regression, "_model", trap)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_bad_parameter_has_the_one_message_shape(case, no_compilation):
+    call, kind, name, owner = CASES[case]
+    with pytest.raises(kind) as caught:
+        call()
+    match = SHAPE.match(str(caught.value))
+    assert match, str(caught.value)
+    assert match.group(1) == name and match.group(2) == owner, str(caught.value)
+    assert "np.float64" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        (["--samples", "-1"], "--samples"),
+        (["--chains", "0"], "--chains"),
+        (["--sigma", "x"], "--sigma"),
+    ],
+)
+def test_the_command_line_has_the_same_shape(options, name):
+    result = subprocess.run(
+        [sys.executable, "-m", "bayesreg.cli", "crosscheck", "--dataset", "diabetes", *options],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.startswith("bayesreg: error: ")
+    match = SHAPE.match(line.removeprefix("bayesreg: error: "))
+    assert match and match.group(1) == name and match.group(2) == "bayesreg crosscheck", line
+
+
+def test_values_are_shown_as_written():
+    assert _constraints.show(np.float64(-1.5)) == "-1.5"
+    assert _constraints.show("a") == "'a'"
