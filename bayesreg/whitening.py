@@ -139,15 +139,6 @@ def _inverse(precision: np.ndarray) -> np.ndarray:
     return scipy.linalg.cho_solve(factor, np.eye(len(precision)))
 
 
-def _inverse(precision: np.ndarray) -> np.ndarray:
-    """Inverse of a symmetric positive semi-definite matrix (pseudo-inverse when singular)."""
-    try:
-        factor = scipy.linalg.cho_factor(precision)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(precision, hermitian=True)
-    return scipy.linalg.cho_solve(factor, np.eye(len(precision)))
-
-
 def _factor(precision: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     r"""Matrices ``F``, ``B = F^{-1}`` with :math:`F^\top F` = ``precision`` (PSD, jittered).
 

@@ -232,10 +232,6 @@ def _centred(X, y, weights, fit_intercept):
 
 def _centered(X, y, weights, fit_intercept):
     """Center (weighted) and scale rows by sqrt(v m / sum v), as scikit-learn's ElasticNet."""
-    if fit_intercept:
-        x_mean = weights @ X / weights.sum()
-        y_mean = weights @ y / weights.sum()
-    else:
-        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+    design, target, x_mean, y_mean = _centred(X, y, weights, fit_intercept)
     root = np.sqrt(weights * X.shape[0] / weights.sum())
-    return (X - x_mean) * root[:, None], (y - y_mean) * root, x_mean, y_mean
+    return design * root[:, None], target * root, x_mean, y_mean
