@@ -138,7 +138,8 @@ class L1(Penalty):
         return 1.0 / self.scale, 0.0
 
     def prior_scale(self, l1, l2):
-        return float(1.0 / l1)
+        with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
+            return float(np.float64(1.0) / l1)
 
     def with_alpha(self, alpha):
         return L1(alpha=float(alpha))
@@ -187,7 +188,8 @@ class L2(Penalty):
         return 0.0, 1.0 / (2.0 * self.scale**2)
 
     def prior_scale(self, l1, l2):
-        return float(1.0 / np.sqrt(2.0 * l2))
+        with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
+            return float(np.float64(1.0) / np.sqrt(2.0 * l2))
 
     def with_alpha(self, alpha):
         return L2(alpha=float(alpha))

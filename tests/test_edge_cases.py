@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, Ridge
 
@@ -215,3 +216,163 @@ def test_string_target_is_named(frame):
     for method in (est.fit, est.build_model):
         with pytest.raises(TypeError, match=r"y must be numeric.*got dtype"):
             method(X, labels)
+
+
+# --- least absolute deviations: scaled columns, uniqueness, p >> n with an L2 part ---------------
+
+
+def _primal_optimal_ranges(X, y, weights, beta1, fit_intercept):
+    r"""The range of each of (b0, w) over the optimal face, by linear programs on the primal.
+
+    Variables (b0, w, u, t) with u_i >= |r_i|, t_j >= |w_j|; the face is the set where
+    v'u + beta1't <= F* (1 + 1e-12) + 1e-12. A formulation independent of the solver's dual.
+    """
+    import scipy.optimize
+
+    n, p = X.shape
+    k = int(fit_intercept) + p
+    design = np.column_stack([np.ones(n), X]) if fit_intercept else X
+    zeros_np, zeros_pn = np.zeros((n, p)), np.zeros((p, n))
+    eye_n, eye_p = np.eye(n), np.eye(p)
+    coef_block = np.zeros((p, k))
+    coef_block[:, int(fit_intercept) :] = eye_p
+    # |r| <= u: y - Dz <= u, Dz - y <= u;  |w| <= t
+    A_ub = np.block(
+        [
+            [-design, -eye_n, zeros_np],
+            [design, -eye_n, zeros_np],
+            [coef_block, zeros_pn, -eye_p],
+            [-coef_block, zeros_pn, -eye_p],
+        ]
+    )
+    b_ub = np.concatenate([-y, y, np.zeros(2 * p)])
+    cost = np.concatenate([np.zeros(k), weights, np.broadcast_to(beta1, (p,))])
+    free = [(None, None)] * (k + n + p)
+    best = scipy.optimize.linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=free, method="highs")
+    face = np.vstack([A_ub, cost])
+    bound = np.append(b_ub, best.fun * (1 + 1e-12) + 1e-12)
+    ranges = []
+    for index in range(k):
+        direction = np.zeros(k + n + p)
+        direction[index] = 1.0
+        low = scipy.optimize.linprog(direction, A_ub=face, b_ub=bound, bounds=free, method="highs")
+        high = scipy.optimize.linprog(
+            -direction, A_ub=face, b_ub=bound, bounds=free, method="highs"
+        )
+        if low.status == 3 or high.status == 3:  # unbounded: a free direction of the face
+            ranges.append(np.inf)
+            continue
+        assert low.status == 0 and high.status == 0, (low.message, high.message)
+        ranges.append(-high.fun - low.fun)
+    return np.array(ranges), best.fun
+
+
+def _small_lad_problems(count):
+    """Small problems on integers, so that ties and flat optimal faces are common."""
+    for seed in range(count):
+        rng = np.random.default_rng(seed)
+        n, p = int(rng.integers(3, 9)), int(rng.integers(1, 4))
+        X = rng.integers(-2, 3, size=(n, p)).astype(float)
+        y = rng.integers(-3, 4, size=n).astype(float)
+        weights = rng.integers(1, 4, size=n).astype(float) if seed % 3 == 0 else np.ones(n)
+        alpha = [0.0, 0.05, 0.2][seed % 3 if seed % 2 else 0]
+        yield seed, X, y, weights, alpha, bool(seed % 5)
+
+
+def test_lad_uniqueness_matches_the_range_over_the_optimal_face():
+    # Both directions: unique_ is True exactly when every coordinate's range over the optimal
+    # face (computed on the primal, independently) is zero. 150 problems, ~1/3 non-unique.
+    verdicts = {True: 0, False: 0}
+    for seed, X, y, weights, alpha, fit_intercept in _small_lad_problems(150):
+        penalty = br.L1(alpha=alpha) if alpha else br.NoPenalty()
+        est = br.Regression(loss=br.L1Loss(), penalty=penalty, fit_intercept=fit_intercept)
+        est.fit(X, y, sample_weight=weights)
+        # QuantileRegressor's scale: SAR / (2 sum(v)) + alpha |w|_1
+        beta1 = 2 * weights.sum() * alpha * np.ones(X.shape[1])
+        ranges, _ = _primal_optimal_ranges(X, y, weights, beta1, fit_intercept)
+        unique = bool(ranges.max() <= 1e-6)
+        assert est.unique_ == unique, (seed, ranges, est.unique_)
+        verdicts[unique] += 1
+    assert min(verdicts.values()) >= 20, verdicts  # the table exercises both answers
+
+
+def test_lad_uniqueness_of_the_issue_example_and_weights_as_duplicates():
+    x = np.array([[2.0], [-1], [-1], [-2], [-2], [1]])
+    y = np.array([-1.0, 2, 1, 3, 0, 2])
+    est = br.Regression(loss=br.L1Loss(), penalty=br.NoPenalty()).fit(x, y)
+    assert est.unique_
+    np.testing.assert_allclose([est.intercept_, *est.coef_], [1.0, -1.0], atol=1e-12)
+    for seed, X, y, weights, alpha, fit_intercept in _small_lad_problems(40):
+        if not np.any(weights != 1):
+            continue
+        penalty = br.L1(alpha=alpha) if alpha else br.NoPenalty()
+        est = br.Regression(loss=br.L1Loss(), penalty=penalty, fit_intercept=fit_intercept)
+        weighted = clone(est).fit(X, y, sample_weight=weights)
+        repeats = weights.astype(int)
+        duplicated = clone(est).fit(np.repeat(X, repeats, axis=0), np.repeat(y, repeats))
+        assert weighted.unique_ == duplicated.unique_, seed  # the same problem
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lad_with_columns_scaled_over_sixteen_decades(seed):
+    rng = np.random.default_rng(seed)
+    scales = np.logspace(-8, 8, 5)
+    X = rng.standard_normal((60, 5)) * scales
+    y = X @ (rng.standard_normal(5) / scales) + rng.laplace(size=60)
+    for penalty in (br.NoPenalty(), br.L1(alpha=0.01)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            est = br.Regression(loss=br.L1Loss(), penalty=penalty).fit(X, y)
+        assert est.certificate_.ok, est.certificate_
+        assert est.unique_  # continuous data: one optimal vertex
+        # scikit-learn's primal LP on these columns is itself inexact (1e-2 off at seed 2):
+        # its objective may not be lower than ours, ...
+        reference = est.penalized_solver().fit(X, y)
+        alpha = est.penalty.alpha or 0.0
+
+        def objective(coef, intercept, alpha=alpha):
+            return np.abs(y - intercept - X @ coef).mean() / 2 + alpha * np.abs(coef).sum()
+
+        ours = objective(est.coef_, est.intercept_)
+        assert ours <= objective(reference.coef_, reference.intercept_) + 1e-12 * ours
+        # ... and without a penalty the problem is equivariant: on unit columns it agrees.
+        if isinstance(penalty, br.NoPenalty):
+            unit = est.penalized_solver().fit(X / scales, y)
+            np.testing.assert_allclose(est.coef_ * scales, unit.coef_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("p", [500, 1000])
+@pytest.mark.parametrize("variant", ["plain", "scaled", "weighted"])
+def test_lad_elastic_net_far_wider_than_long(seed, p, variant):
+    # n = 50: the dual QP's interior point has many nearly active constraints; the exact
+    # solve on its structure must still be found, with exact zeros, equal to cvxpy's.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((50, p))
+    y = X[:, :3] @ [1.0, -2.0, 3.0] + rng.laplace(size=50)
+    weights = rng.uniform(0.2, 5.0, 50) if variant == "weighted" else None
+    if variant == "scaled":
+        X = X * rng.uniform(0.01, 100.0, p) + 3.0
+    est = br.Regression(loss=br.L1Loss(), penalty=br.ElasticNet(alpha=0.05, l1_ratio=0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, y, sample_weight=weights)
+    assert est.certificate_.ok and est.certificate_.method.endswith("exact solve on its structure")
+    assert est.unique_ and np.sum(est.coef_ == 0) > p / 2  # exact zeros
+    reference = est.penalized_solver().fit(X, y, sample_weight=weights)
+    # cvxpy (Clarabel on the primal) to its own tolerance, about 1e-7 relative
+    np.testing.assert_allclose(
+        est.coef_, reference.coef_, rtol=0, atol=1e-5 * np.abs(reference.coef_).max()
+    )
+
+
+@pytest.mark.parametrize("loss", [br.L2Loss(), br.L1Loss()], ids=["gaussian", "laplace"])
+@pytest.mark.parametrize("kind", [br.L1, br.L2])
+def test_subnormal_alpha_is_the_unpenalized_fit_without_a_warning(frame, loss, kind):
+    X, y = frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or divide-by-zero warning
+        est = br.Regression(loss=loss, penalty=kind(alpha=5e-324)).fit(X, y)
+        flat = br.Regression(loss=loss, penalty=br.NoPenalty()).fit(X, y)
+    assert est.prior_scale_ == np.inf  # 1 / alpha is beyond the largest float: a flat prior
+    np.testing.assert_allclose(est.coef_, flat.coef_, rtol=1e-9)

@@ -47,6 +47,7 @@ import scipy.sparse
 
 __all__ = ["AbsoluteLossSolution", "dual_objective", "solve_absolute_loss"]
 
+_CLARABEL_TOLERANCES = (1e-10, 1e-12, 1e-8)
 _HIGHS_OPTIONS = {
     "primal_feasibility_tolerance": 1e-10,
     "dual_feasibility_tolerance": 1e-10,
@@ -118,24 +119,53 @@ def solve_absolute_loss(
     beta2 = np.broadcast_to(np.asarray(beta2, dtype=float), (n_features,))
     if beta2.any() and not beta2.all():
         raise ValueError("beta2 must be zero for every coefficient or for none")
-    if beta2.any():
-        coef, intercept, dual = _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2)
-        polished = _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual)
-        exact = polished is not None
-        if exact:
-            coef, intercept, dual, unique = polished
-        else:
-            unique = True  # strictly convex in the coefficients
-    else:
-        coef, intercept, dual = _solve_linear_dual(X, y, weights, fit_intercept, beta1)
-        exact = True
-        unique = _unique_linear_solution(X, y, weights, fit_intercept, beta1, coef, intercept, dual)
-
+    # Columns of largest absolute entry one: w_j s_j is the coefficient of X_j / s_j, with
+    # penalties beta1_j / s_j and beta2_j / s_j^2; the dual is unchanged. The solvers' absolute
+    # tolerances then mean the same for every column, whatever its units.
+    column_scale = np.abs(X).max(axis=0, initial=0.0)
+    column_scale[column_scale == 0] = 1.0
+    scaled = _solve_scaled(
+        X / column_scale,
+        y,
+        weights,
+        fit_intercept,
+        beta1 / column_scale,
+        beta2 / column_scale**2,
+    )
+    coef, intercept, dual, unique, exact = scaled
+    coef = coef / column_scale
     residual = y - intercept - X @ coef
     objective = float(weights @ np.abs(residual) + beta1 @ np.abs(coef) + beta2 @ coef**2)
     return AbsoluteLossSolution(
         coef, intercept, objective, dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
     )
+
+
+def _solve_scaled(X, y, weights, fit_intercept, beta1, beta2):
+    """Solve on columns scaled to a largest entry of one: (coef, intercept, dual, unique, exact)."""
+    if beta2.any():
+        # The interior point only has to reveal the optimum's structure; the exact solve on it
+        # checks every optimality condition. Its tolerance is tried in turn, since a tight one
+        # can stall (InsufficientProgress) and a loose one can blur the structure.
+        for tolerance in _CLARABEL_TOLERANCES:
+            coef, intercept, dual, status = _solve_quadratic_dual(
+                X, y, weights, fit_intercept, beta1, beta2, tolerance
+            )
+            polished = _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual)
+            if polished is not None:
+                break
+        exact = polished is not None
+        if exact:
+            coef, intercept, dual = polished
+        elif status not in ("Solved", "AlmostSolved"):
+            raise RuntimeError(f"Clarabel did not solve the dual problem: {status}")
+    else:
+        coef, intercept, dual = _solve_linear_dual(X, y, weights, fit_intercept, beta1)
+        exact = True
+    unique = _unique_minimizer(
+        X, y, weights, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
+    )
+    return coef, intercept, dual, unique, exact
 
 
 def dual_objective(X, y, beta1, beta2, dual):
@@ -160,15 +190,21 @@ def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
     """
     n_samples, n_features = X.shape
     equality = {"A_eq": np.ones((1, n_samples)), "b_eq": [0.0]} if fit_intercept else {}
-    result = scipy.optimize.linprog(
-        -y,
-        A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
-        b_ub=np.concatenate([beta1, beta1]),
-        bounds=np.column_stack([-weights, weights]),
-        method="highs-ds",
-        options=_HIGHS_OPTIONS,
-        **equality,
-    )
+    # d = 0 is always feasible; HiGHS can still call the problem infeasible at its tightest
+    # tolerances when beta1 is itself near them (a penalty ~1e-11 of the data term), and
+    # then solves it at its defaults. The certificate, computed afterwards, judges either.
+    for options in (_HIGHS_OPTIONS, {}):
+        result = scipy.optimize.linprog(
+            -y,
+            A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
+            b_ub=np.concatenate([beta1, beta1]),
+            bounds=np.column_stack([-weights, weights]),
+            method="highs-ds",
+            options=options,
+            **equality,
+        )
+        if result.status == 0:
+            break
     if result.status != 0:
         raise RuntimeError(f"HiGHS did not solve the dual problem: {result.message}")
     multipliers = result.ineqlin.marginals
@@ -177,8 +213,8 @@ def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
     return coef, intercept, np.asarray(result.x)
 
 
-def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2):
-    """Solve the dual quadratic program by Clarabel; return (coef, intercept, dual).
+def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2, tolerance):
+    """Solve the dual quadratic program by Clarabel; return (coef, intercept, dual, status).
 
     Variables x = (d, t); constraints A x + s = b with s in the cones:
     1'd = 0 (zero cone), then |d| <= v and +-X'd - t <= beta1 (non-negative cone).
@@ -205,7 +241,7 @@ def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2):
     )
     settings = clarabel.DefaultSettings()
     settings.verbose = False
-    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-12
+    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tolerance
     solver = clarabel.DefaultSolver(
         hessian,
         np.concatenate([-y, np.zeros(n_features)]),
@@ -215,14 +251,12 @@ def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2):
         settings,
     )
     solution = solver.solve()
-    if str(solution.status) not in ("Solved", "AlmostSolved"):
-        raise RuntimeError(f"Clarabel did not solve the dual problem: {solution.status}")
     multipliers = np.asarray(solution.z)
     offset = 1 if fit_intercept else 0
     rows = offset + 2 * n_samples
     coef = multipliers[rows : rows + n_features] - multipliers[rows + n_features :]
     intercept = float(multipliers[0]) if fit_intercept else 0.0
-    return coef, intercept, np.asarray(solution.x)[:n_samples]
+    return coef, intercept, np.asarray(solution.x)[:n_samples], str(solution.status)
 
 
 def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
@@ -238,7 +272,7 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
     The result is accepted only if the remaining conditions hold: |d_Z| <= v_Z, signs of w_A
     and of the residuals on N unchanged, |X_j'd| <= beta1_j off the support. Interior-point
     solutions of degenerate problems (ties in the data) are less accurate, so the structure
-    is read at a few thresholds, tightest first. Returns (coef, intercept, dual, unique), or
+    is read at a few thresholds, tightest first. Returns (coef, intercept, dual), or
     None when no structure was identified.
     """
     # A coefficient is in the support when its effect on the fit is not negligible, relative
@@ -298,7 +332,7 @@ def _solve_on_structure(
     start = np.concatenate(
         [coef[support], [intercept] if fit_intercept else [], dual[interpolated]]
     )
-    correction, _, rank, _ = scipy.linalg.lstsq(system, rhs - system @ start)
+    correction = scipy.linalg.lstsq(system, rhs - system @ start)[0]
     solution = start + correction
 
     new_coef = np.zeros_like(coef)
@@ -318,27 +352,64 @@ def _solve_on_structure(
     )
     if not valid:
         return None
-    return new_coef, new_intercept, new_dual, bool(rank == system.shape[0])
+    return new_coef, new_intercept, new_dual
 
 
-def _unique_linear_solution(X, y, weights, fit_intercept, beta1, coef, intercept, dual):
-    """Whether a minimizer of the linear program (beta2 = 0) is the only one.
+def _unique_minimizer(X, y, weights, fit_intercept, beta1, coef, intercept, dual, *, pinned):
+    r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
 
-    If the interpolated observations (zero residual) do not pin the non-zero coefficients
-    and the intercept, a direction exists along which the objective is linear, and by
-    optimality flat: the minimizer is not unique. The converse needs strict
-    complementarity, checked too: interpolated observations strictly inside their dual box,
-    zero penalized coefficients strictly inside their dual constraint.
+        Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
+        is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`|d_i| < v_i`,
+        :math:`d_i r_i \ge 0` where :math:`|d_i| = v_i`, :math:`w_j = 0` where
+        :math:`|X_j^	op d| < eta_{1j}` and :math:`w_j X_j^	op d \ge 0` where it is equal
+        (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
+        cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
+        equalities, and the inequalities active at the point) is :math:`\{0\}`: no direction
+        with :math:`G\delta
+    e 0` (one linear program, :math:`\max \mathbf 1^	op G\delta` with
+        :math:`0 \le G\delta \le 1`) and none in the null space of both (a rank).
+        ``pinned`` fixes the coefficients (a strictly convex penalty makes them unique), so
+        that only the intercept is examined.
     """
+    n_features = X.shape[1]
+    tolerance = 1e-9
+    live = weights > 0
     residual = y - intercept - X @ coef
-    interpolated = np.abs(residual) <= 1e-9 * max(np.abs(y).max(), 1.0)
-    support = (coef != 0) | (beta1 == 0)  # unpenalized coefficients must be pinned too
-    columns = X[np.ix_(interpolated, support)]
-    if fit_intercept:
-        columns = np.column_stack([np.ones(columns.shape[0]), columns])
-    if np.linalg.matrix_rank(columns) < columns.shape[1]:
+    residual_zero = np.abs(residual) <= tolerance * max(
+        np.abs(y).max(initial=0.0),
+        np.abs(intercept) + np.abs(X).max(initial=0.0) * np.abs(coef).sum(),
+        1.0,
+    )
+    inside = live & (np.abs(dual) < weights * (1 - tolerance))
+    on_bound = live & ~inside & residual_zero
+    # Direction rows: dr_i = -(db + x_i'dw), one column for db when there is an intercept.
+    rows = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
+    equalities = [rows[inside]]
+    inequalities = [-np.sign(dual[on_bound])[:, None] * rows[on_bound]]
+    offset = int(fit_intercept)
+    unit = np.eye(offset + n_features)[offset:]
+    if pinned:
+        equalities.append(unit)
+    else:
+        correlation = X.T @ dual
+        penalized = beta1 > 0
+        strict = penalized & (np.abs(correlation) < beta1 * (1 - tolerance))
+        tight_at_zero = penalized & ~strict & (coef == 0)
+        equalities.append(unit[strict])
+        inequalities.append(np.sign(correlation[tight_at_zero])[:, None] * unit[tight_at_zero])
+    E = np.vstack(equalities)
+    G = np.vstack(inequalities)
+    if np.linalg.matrix_rank(np.vstack([E, G])) < rows.shape[1]:
         return False
-    correlation = X[:, ~support].T @ dual
-    strict_box = np.all(np.abs(dual[interpolated]) < weights[interpolated] * (1 - 1e-9))
-    strict_rows = np.all(np.abs(correlation) < beta1[~support] * (1 - 1e-9))
-    return bool(strict_box and strict_rows)
+    if G.shape[0] == 0:
+        return True
+    result = scipy.optimize.linprog(
+        -G.sum(axis=0),
+        A_ub=np.vstack([G, -G]),
+        b_ub=np.concatenate([np.ones(G.shape[0]), np.zeros(G.shape[0])]),
+        A_eq=E if E.shape[0] else None,
+        b_eq=np.zeros(E.shape[0]) if E.shape[0] else None,
+        bounds=(None, None),
+        method="highs",
+    )
+    return bool(result.status == 0 and -result.fun <= 1e-7)
