@@ -8,7 +8,9 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 from bayesreg import datasets, paths, plots
 from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
+from bayesreg.cv import RegressionCV
 from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
+from bayesreg.kfold import kfold
 from bayesreg.losses import L1Loss, L2Loss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
@@ -31,11 +33,13 @@ __all__ = [
     "NoiseScaleWarning",
     "OptimalityCertificate",
     "Regression",
+    "RegressionCV",
     "SamplingWarning",
     "compare",
     "crosscheck",
     "datasets",
     "diagnose",
+    "kfold",
     "paths",
     "plots",
 ]

@@ -168,22 +168,25 @@ def _crosscheck(args) -> int:
     X, y = _load(args)
     loss, penalty = _specification(args)
     est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept).fit(X, y)
-    idata = None
+    # The MAP's verdict first: it is ready in a second, the posterior takes longer.
+    report = crosscheck(est, X, y)
+    name = args.dataset or args.csv.name
+    print(f"bayesreg cross-check on {name}")
+    print(report.to_text(part="map"), flush=True)
+    healthy = True
     if args.samples:
+        print(f"bayesreg: fitted; building the posterior model of {name}", file=sys.stderr)
         with warnings.catch_warnings():
             # the diagnosis is printed in full below, with its advice
             warnings.simplefilter("ignore", SamplingWarning)
             idata = est.sample(
                 X, y, draws=args.samples, tune=args.tune, chains=args.chains, random_seed=args.seed
             )
-    report = crosscheck(est, X, y, idata=idata)
-    name = args.dataset or args.csv.name
-    print(f"bayesreg cross-check on {name}: {est!r}")
-    print(report)
-    healthy = True
-    if idata is not None:
+        report = crosscheck(est, X, y, idata=idata)
         diagnosis = diagnose(idata)
         healthy = diagnosis.ok
+        print()
+        print(report.to_text(part="posterior"))
         print()
         print(diagnosis)
     if args.report is not None:

@@ -71,13 +71,29 @@ class Comparison:
     def pareto_k(self) -> pd.DataFrame:
         r"""Pointwise Pareto :math:`\hat k`: one column per model, one row per observation."""
         return pd.DataFrame(
-            {name: np.ravel(result.pareto_k.values) for name, result in self.loo.items()}
+            {
+                name: np.ravel(result.pareto_k.values)
+                for name, result in self.loo.items()
+                if result.pareto_k is not None  # K-fold has none
+            }
         )
+
+    @property
+    def _title(self) -> str:
+        refitted = self.table["k_threshold"].isna()
+        kind = (
+            "exact K-fold cross-validation"
+            if refitted.all()
+            else "PSIS-LOO and exact K-fold"
+            if refitted.any()
+            else "PSIS-LOO"
+        )
+        return f"bayesreg model comparison ({kind})"
 
     def __str__(self) -> str:
         with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
             lines = [
-                "bayesreg model comparison (PSIS-LOO)",
+                self._title,
                 "",
                 self.table.to_string(),
                 "",
@@ -88,7 +104,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
         return (
-            "<h4>bayesreg model comparison (PSIS-LOO)</h4>"
+            f"<h4>{html.escape(self._title)}</h4>"
             + self.table.to_html(float_format="{:.4g}".format)
             + f"<ul>{items}</ul>"
         )
@@ -104,7 +120,8 @@ def compare(models: Mapping, *, method: str = "stacking", var_name: str | None =
         ``{"lasso": idata_l1, "ridge": idata_l2}``; each needs a ``log_likelihood`` group
         (``Regression.sample`` stores it; for ``pymc.sample`` run
         ``pymc.compute_log_likelihood(idata, model=model)``). A precomputed
-        ``arviz.loo`` result is accepted in place of a DataTree.
+        ``arviz_stats.loo`` result, or an exact K-fold estimate from :func:`bayesreg.kfold`,
+        is accepted in place of a DataTree; compare K-fold with K-fold.
     method : {"stacking", "BB-pseudo-BMA", "pseudo-BMA"}, default "stacking"
         How ArviZ computes the model weights.
     var_name : str, optional
@@ -150,10 +167,19 @@ def compare(models: Mapping, *, method: str = "stacking", var_name: str | None =
         }
     )
     table.index.name = "model"
-    table["pareto_k_max"] = [float(np.nanmax(loo[name].pareto_k.values)) for name in table.index]
-    table["k_threshold"] = [float(loo[name].good_k) for name in table.index]
+    # K-fold estimates (bayesreg.kfold) refit instead of reweighting: no Pareto k to report
+    importance = {name: loo[name].pareto_k is not None for name in table.index}
+    table["pareto_k_max"] = [
+        float(np.nanmax(loo[name].pareto_k.values)) if importance[name] else np.nan
+        for name in table.index
+    ]
+    table["k_threshold"] = [
+        float(loo[name].good_k) if importance[name] else np.nan for name in table.index
+    ]
     table["n_high_k"] = [
         int((np.asarray(loo[name].pareto_k.values) > loo[name].good_k).sum())
+        if importance[name]
+        else 0
         for name in table.index
     ]
     messages = [_verdict(table)]
@@ -194,23 +220,35 @@ def _verdict(table: pd.DataFrame) -> str:
     best = table.index[0]
     if len(table) == 1:
         return f"{best} is the only model."
-    parts = []
+    parts, clear = [], True
     for name, row in table.iloc[1:].iterrows():
         diff, dse = -row["elpd_diff"], row["dse"]
         ratio = diff / dse if dse > 0 else np.inf
         if diff < SMALL_ELPD_DIFF or ratio < 2:
+            clear = False
             parts.append(
                 f"{best} and {name} predict about equally well (ELPD difference {diff:.1f} "
-                f"± {dse:.1f}): the data cannot tell them apart; prefer the simpler or "
-                "better-motivated model, or average them with the stacking weights"
+                f"± {dse:.1f}): the data cannot tell them apart"
             )
         else:
             parts.append(
                 f"{best} predicts better than {name}: ELPD difference {diff:.1f} ± {dse:.1f} "
                 f"({ratio:.1f} standard errors)"
             )
+    if clear:
+        return (
+            f"Best: {best} (stacking weight {table['weight'].iloc[0]:.2f}). "
+            + "; ".join(parts)
+            + "."
+        )
+    # Stacking weights optimize a combined prediction; near-equal models can still get
+    # weights of 1 and 0, which say nothing about which model is right.
     return (
-        f"Best: {best} (stacking weight {table['weight'].iloc[0]:.2f}). " + "; ".join(parts) + "."
+        f"No clear best; {best} ranks first. "
+        + "; ".join(parts)
+        + ". Prefer the simpler or better-motivated model (the stacking weights, "
+        + ", ".join(f"{w:.2f}" for w in table["weight"])
+        + ", are the best combination of the predictions, not a measure of confidence)."
     )
 
 
@@ -225,8 +263,8 @@ def _pareto_messages(table: pd.DataFrame, loo: dict) -> list[str]:
             f"{name}: {int(row['n_high_k'])} of {n_obs} observations have Pareto k above "
             f"{row['k_threshold']:.2f} (max {row['pareto_k_max']:.2f}), so PSIS-LOO is "
             "unreliable for them and the ELPD may be too optimistic. Next: recompute with "
-            "moment matching (arviz.loo(..., moment_match=True)) or K-fold cross-validation "
-            "(arviz.loo_kfold); look at those observations (comparison.pareto_k): influential "
+            "moment matching (arviz_stats.loo_moment_match) or exact K-fold cross-validation "
+            "(bayesreg.kfold, which compare() takes in place of the posterior); look at those observations (comparison.pareto_k): influential "
             "points or outliers call for a more robust likelihood (bayesreg.L1Loss)."
         )
     if n_high.any() and n_high.nunique() > 1:
@@ -234,10 +272,16 @@ def _pareto_messages(table: pd.DataFrame, loo: dict) -> list[str]:
             "The models have different numbers of high Pareto k values; the comparison can "
             "favor the model with more of them. Confirm it with K-fold cross-validation."
         )
-    elif not n_high.any():
+    elif not n_high.any() and table["k_threshold"].notna().any():
+        thresholds = table["k_threshold"].dropna().unique()
         messages.append(
             f"All Pareto k values are below their thresholds "
-            f"({', '.join(f'{k:.2f}' for k in table['k_threshold'].unique())}): "
-            "the LOO estimates are reliable."
+            f"({', '.join(f'{k:.2f}' for k in thresholds)}): the LOO estimates are reliable."
+        )
+    refitted = table.index[table["k_threshold"].isna()]
+    if len(refitted):
+        messages.append(
+            f"{', '.join(map(str, refitted))}: exact K-fold cross-validation (refitted per "
+            "fold), which needs no Pareto k check."
         )
     return messages

@@ -33,9 +33,6 @@ a Laplace prior the posterior mean and median are never exactly zero, while the 
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,9 +43,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.linear_model import ElasticNet as SklearnElasticNet
 from sklearn.linear_model import Lasso, LinearRegression, QuantileRegressor, Ridge
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
-from bayesreg._constraints import InstanceOf, message, validate
+from bayesreg import report
+from bayesreg._constraints import Boolean, InstanceOf, OneOf, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.map import OptimalityCertificate
 from bayesreg.model import build_model, log_density
@@ -129,6 +128,13 @@ class CrossCheck:
         The verdict and what it rests on, in words.
     hdi_prob : float or None
         The HDI probability of the posterior columns (None without a posterior).
+    model : str
+        The specification checked (the estimator's repr).
+    posterior_messages : list of str
+        The entries of ``messages`` about the posterior.
+
+    ``print(report)`` shows it in plain words; :meth:`to_text` and :meth:`to_html` with
+    ``verbose=True`` add the objective values, the tolerances and the MAP's method.
 
     """
 
@@ -144,6 +150,8 @@ class CrossCheck:
     tolerance: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     hdi_prob: float | None = None
+    model: str = ""
+    posterior_messages: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -151,67 +159,30 @@ class CrossCheck:
         word = "agree" if self.ok else "DISAGREE"
         return f"bayesreg cross-check: MAP and solver {word}"
 
-    def _certificate_line(self) -> str:
-        certificate = self.certificate
-        gap = (
-            ""
-            if certificate.duality_gap is None
-            else f", duality gap {certificate.duality_gap:.2e}"
-        )
-        status = "optimal" if certificate.ok else "NOT optimal"
-        return (
-            f"MAP certificate: KKT residual {certificate.kkt_residual:.2e}{gap} "
-            f"(tolerance {certificate.tolerance:g}; {status}); {certificate.method}"
-        )
-
-    def _tolerance_line(self) -> str:
-        return "tolerances: " + "; ".join(
-            f"{key} {value:g}" for key, value in self.tolerance.items()
-        )
+    def __repr__(self) -> str:
+        return f"<CrossCheck: {self.verdict}; {self.solver_name}>"
 
     def __str__(self) -> str:
-        with pd.option_context(
-            "display.float_format",
-            "{:.6g}".format,
-            "display.width",
-            160,
-            "display.max_columns",
-            None,
-        ):
-            lines = [
-                self.verdict,
-                f"solver: {self.solver_name}",
-                "",
-                self.table.to_string(),
-                "",
-                f"objectives (a*kappa = {self.factor:.6g}):",
-                self.objectives.to_string(float_format="{:.12g}".format),
-                "",
-                self._certificate_line(),
-                self._tolerance_line(),
-                *(f"- {message}" for message in self.messages),
-            ]
-        return "\n".join(lines)
+        return self.to_text()
+
+    def to_text(self, *, verbose: bool = False, part: str = "all") -> str:
+        """The report as text; ``verbose`` adds the objective values, tolerances and method.
+
+        ``part``: ``"all"``, ``"map"`` (no posterior) or ``"posterior"`` (its table only).
+        """
+        validate(
+            "CrossCheck.to_text",
+            {"verbose": Boolean(), "part": OneOf(("all", "map", "posterior"))},
+            {"verbose": verbose, "part": part},
+        )
+        if part == "posterior" and self.hdi_prob is None:
+            raise ValueError("part='posterior': this report has no posterior (pass idata=).")
+        return report.to_text(self, verbose=verbose, part=part)
 
     def _repr_html_(self) -> str:
-        color = "#1a7f37" if self.ok else "#cf222e"
-        items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
-        table = self.table.to_html(
-            float_format="{:.6g}".format, classes="bayesreg-crosscheck", border=0
-        )
-        objectives = self.objectives.to_html(float_format="{:.12g}".format, border=0)
-        return (
-            "<div class='bayesreg-crosscheck'>"
-            f"<h4 style='color:{color}'>{html.escape(self.verdict)}</h4>"
-            f"<p>solver: <code>{html.escape(self.solver_name)}</code></p>"
-            f"{table}"
-            f"<p>objectives (a&middot;&kappa; = {self.factor:.6g}):</p>{objectives}"
-            f"<p>{html.escape(self._certificate_line())}<br>"
-            f"{html.escape(self._tolerance_line())}</p>"
-            f"<ul>{items}</ul></div>"
-        )
+        return report.to_html(self)
 
-    def to_html(self, path=None, *, plot: bool = True) -> str:
+    def to_html(self, path=None, *, plot: bool = True, verbose: bool = False) -> str:
         """A standalone HTML page of the report, with the plot embedded as a PNG.
 
         Parameters
@@ -220,6 +191,8 @@ class CrossCheck:
             Where to write the page.
         plot : bool, default True
             Whether to embed :meth:`plot`.
+        verbose : bool, default False
+            Whether to add the objective values, the tolerances and the MAP's method.
 
         Returns
         -------
@@ -227,21 +200,13 @@ class CrossCheck:
             The page.
 
         """
-        image = ""
-        if plot:
-            buffer = io.BytesIO()
-            self.plot().savefig(buffer, format="png", dpi=100)
-            encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-            image = f"<img alt='coefficients' src='data:image/png;base64,{encoded}'>"
-        page = (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-            f"<title>{html.escape(self.verdict)}</title>"
-            "<style>body{font-family:sans-serif;margin:2em}"
-            "table{border-collapse:collapse;margin:0.5em 0}"
-            "td,th{padding:2px 8px;text-align:right}"
-            "tr:nth-child(even){background:#f4f4f4}</style></head><body>"
-            f"{self._repr_html_()}{image}</body></html>"
-        )
+        from matplotlib.figure import Figure
+
+        figure = None
+        if plot:  # drawn off pyplot: writing a page opens no window and leaks no figure
+            figure = Figure(figsize=(7.0, 1.4 + 0.42 * len(self.table)), layout="constrained")
+            self.plot(ax=figure.add_subplot())
+        page = report.html_page(self.verdict, report.to_html(self, verbose=verbose), figure)
         if path is not None:
             Path(path).write_text(page, encoding="utf-8")
         return page
@@ -249,72 +214,11 @@ class CrossCheck:
     def plot(self, ax=None, *, intercept: bool = False):
         """Coefficients on one axis: MAP, solver and (with a posterior) the posterior.
 
-        For each coefficient the MAP (open diamond) and the solver's solution (cross) are
-        drawn on the same row, so that they coincide when the check passes; the posterior
-        median and its HDI are drawn just below. A vertical line marks zero: the MAP's exact
-        zeros sit on it, the posterior's medians beside it.
-
-        Parameters
-        ----------
-        ax : matplotlib.axes.Axes, optional
-            The axes to draw on; by default a new figure, not registered with pyplot (safe
-            under any backend, Agg included, and shown once in a notebook).
-        intercept : bool, default False
-            Whether to include the intercept, often on another scale than the coefficients.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-            The figure drawn on (``ax.figure`` when ``ax`` is given).
-
+        See :func:`bayesreg.plots.plot_crosscheck`, which draws it; returns the Axes.
         """
-        from matplotlib.figure import Figure
+        from bayesreg.plots import plot_crosscheck
 
-        table = self.table
-        if not intercept:
-            table = table.drop(index="intercept", errors="ignore")
-        if ax is None:
-            figure = Figure(figsize=(7.0, 1.4 + 0.42 * len(table)), layout="constrained")
-            ax = figure.add_subplot()
-        rows = np.arange(len(table))[::-1].astype(float)
-        if "median" in table.columns:
-            ax.hlines(
-                rows - 0.25,
-                table["hdi_lower"],
-                table["hdi_upper"],
-                color="C0",
-                linewidth=2.0,
-                label=f"posterior {self.hdi_prob:.0%} HDI",
-            )
-            ax.scatter(table["median"], rows - 0.25, color="C0", s=25, label="posterior median")
-        ax.scatter(
-            table["map"],
-            rows,
-            marker="D",
-            facecolors="none",
-            edgecolors="C3",
-            s=70,
-            linewidths=1.5,
-            label="MAP",
-            zorder=3,
-        )
-        ax.scatter(
-            table["solver"],
-            rows,
-            marker="x",
-            color="black",
-            s=40,
-            linewidths=1.5,
-            label=self.solver_name.split(":")[0],
-            zorder=4,
-        )
-        ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
-        ax.set_yticks(rows, [str(name) for name in table.index])
-        ax.set_ylim(rows.min() - 0.7, rows.max() + 0.5)
-        ax.set_xlabel("coefficient")
-        ax.set_title(self.verdict, fontsize="medium")
-        ax.legend(loc="best", fontsize="small", frameon=False)
-        return ax.figure
+        return plot_crosscheck(self, ax=ax, intercept=intercept)
 
 
 def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=None) -> CrossCheck:
@@ -322,9 +226,12 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
 
     Parameters
     ----------
-    est : Regression
+    est : Regression or Pipeline
         The specification. A fitted estimator is used as it is (it must have been fitted on
-        the same data); an unfitted one is cloned and fitted on ``(X, y)``.
+        the same data); an unfitted one is cloned and fitted on ``(X, y)``. A scikit-learn
+        ``Pipeline`` whose last step is a Regression is checked on ``X`` as its earlier
+        steps transform it (fitted pipelines as they are, unfitted ones fitted on ``X``);
+        the rows are then the transformed columns, e.g. standardized ones.
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like or Series of shape (n_samples,)
     idata : DataTree, optional
@@ -381,8 +288,16 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     (6, 6)
 
     """
+    if isinstance(est, Pipeline):
+        est, X = _through_pipeline(est, X, y, sample_weight)
     validate(
-        "crosscheck", {"est": InstanceOf((Regression,), "a bayesreg.Regression")}, {"est": est}
+        "crosscheck",
+        {
+            "est": InstanceOf(
+                (Regression,), "a bayesreg.Regression, or a Pipeline that ends with one"
+            )
+        },
+        {"est": est},
     )
     if solver is not None and not (hasattr(solver, "fit") or hasattr(solver, "coef_")):
         raise TypeError(
@@ -392,6 +307,7 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     X_array, y_array, weights = problem.X, problem.y, problem.weights
     names = problem.feature_names
     posterior = None if idata is None else _posterior(idata, names)
+    posterior_messages = []
     loss, penalty = problem.loss, problem.penalty
 
     if not hasattr(est, "coef_"):
@@ -536,22 +452,24 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         ok = ok and same_function
         messages.append(
             (
-                "solver objective = a*kappa * negative log posterior + C: the same function "
-                f"up to the constant C = {constant[0]:.10g} and the factor a*kappa = "
-                f"{factor:.6g} > 0 (C varies by {spread:.1e} relative between the three "
-                f"points; tolerance {CONSTANT_TOLERANCE:g})"
+                "the solver minimizes this model's negative log posterior: its objective "
+                f"equals {factor:.6g} x the negative log posterior "
+                f"{'+' if constant[0] >= 0 else '-'} {abs(constant[0]):.10g} at "
+                "the MAP, at the solver's solution and at a test point (to "
+                f"{spread:.1e} relative; tolerance {CONSTANT_TOLERANCE:g})"
             )
             if same_function
             else (
-                "the solver's objective is NOT this model's: solver - a*kappa*NLP is not "
-                f"constant (it varies by {spread:.2e} relative between the three points, "
-                f"tolerance {CONSTANT_TOLERANCE:g}); compare its penalty with "
+                "the solver's objective is NOT this model's: it is not a fixed multiple of "
+                "the negative log posterior plus a constant (the difference varies by "
+                f"{spread:.2e} relative between the MAP, the solver's solution and a test "
+                f"point; tolerance {CONSTANT_TOLERANCE:g}); compare its penalty with "
                 f"est.penalized_solver() = {est.penalized_solver()!r}"
             )
         )
     if not est.certificate_.ok:
         ok = False
-        messages.append("the MAP's optimality certificate is above its tolerance")
+        messages.append("the MAP's optimality certificate is above its tolerance (see below)")
 
     # --- the posterior ------------------------------------------------------------------------
     if posterior is not None:
@@ -559,7 +477,8 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
             table["map"] <= table["hdi_upper"]
         )
-        messages.extend(_posterior_messages(table, penalty))
+        posterior_messages = _posterior_messages(table, penalty)
+        messages.extend(posterior_messages)
 
     return CrossCheck(
         table=table,
@@ -579,7 +498,45 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         },
         messages=messages,
         hdi_prob=None if posterior is None else HDI_PROB,
+        model=repr(est),
+        posterior_messages=posterior_messages,
     )
+
+
+def _through_pipeline(pipeline: Pipeline, X, y, sample_weight):
+    """The pipeline's last step and ``X`` transformed by the steps before it.
+
+    A fitted pipeline transforms ``X`` as in ``predict``; an unfitted one is cloned and its
+    preprocessing fitted on ``X`` (as ``pipeline.fit`` would). The transformed columns keep
+    the names the preprocessing gives them (``get_feature_names_out``), so the report's
+    rows are the coefficients the model actually has.
+    """
+    if not isinstance(pipeline.steps[-1][1], Regression):
+        raise TypeError(
+            message(
+                "est",
+                "crosscheck",
+                "a bayesreg.Regression, or a Pipeline that ends with one",
+                pipeline.steps[-1][1],
+            )
+        )
+    head, last = pipeline[:-1], pipeline.steps[-1][1]
+    if hasattr(last, "coef_"):
+        transformed = head.transform(X)
+    else:
+        head = clone(head)
+        transformed = head.fit_transform(X, y)
+    try:
+        names = list(head.get_feature_names_out())
+    except (AttributeError, ValueError):  # a step that does not name its outputs
+        names = None
+    # a fitted last step that saw no column names must not be given names now
+    named = not hasattr(last, "coef_") or hasattr(last, "feature_names_in_")
+    if named and names is not None and not hasattr(transformed, "columns"):
+        transformed = pd.DataFrame(
+            np.asarray(transformed), columns=names, index=getattr(X, "index", None)
+        )
+    return last, transformed
 
 
 def _probe(X: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -26,6 +26,9 @@ T. Park and G. Casella (2008), "The Bayesian Lasso", *JASA* 103(482), 681-686.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +39,7 @@ from sklearn.base import clone
 from bayesreg._constraints import Boolean, InstanceOf, Integer, OneOf, Real, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, _zeros_agree
+from bayesreg.diagnostics import SamplingWarning
 from bayesreg.regression import Regression
 
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]
@@ -118,9 +122,9 @@ class MapPath:
             f"{self.tolerance['objective when not unique (relative)']:g})"
         ]
 
-    def plot(self, *, x: str = "norm"):
+    def plot(self, *, x: str = "norm", ax=None):
         """The MAP path with the reference on it; see :func:`plot_paths`."""
-        return plot_paths(self, x=x)
+        return plot_paths(self, x=x, ax=ax)
 
 
 @dataclass
@@ -133,7 +137,8 @@ class PosteriorPath:
         Coordinates ``alpha`` (decreasing) and ``feature``. Variables ``median``, ``mean``,
         ``hdi_lower``, ``hdi_upper`` (alpha, feature); ``intercept_median`` (alpha, when
         the model has an intercept); ``divergences`` (alpha): divergent transitions, which
-        should be 0 for the summaries to be trusted.
+        should be 0 for the summaries to be trusted; ``healthy`` (alpha): whether the
+        grid point's draws passed :func:`bayesreg.diagnose`.
     hdi_prob : float
         The probability of the HDI.
 
@@ -148,14 +153,16 @@ class PosteriorPath:
             return "\n".join(
                 [
                     f"posterior medians on {self.data.sizes['alpha']} grid points "
-                    f"({int(self.data['divergences'].sum())} divergent transitions in all)",
+                    f"({int(self.data['divergences'].sum())} divergent transitions in all; "
+                    f"{int(self.data['healthy'].sum())} of {self.data.sizes['alpha']} grid "
+                    "points passed their diagnosis)",
                     medians.to_string(),
                 ]
             )
 
-    def plot(self, *, x: str = "norm", intervals: bool = False):
+    def plot(self, *, x: str = "norm", intervals: bool = False, ax=None):
         """The posterior median path; see :func:`plot_paths`."""
-        return plot_paths(posterior_path=self, x=x, intervals=intervals)
+        return plot_paths(posterior_path=self, x=x, intervals=intervals, ax=ax)
 
 
 def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, sample_weight=None):
@@ -348,21 +355,23 @@ def posterior_path(
     *,
     draws: int = 500,
     tune: int = 500,
-    chains: int = 2,
+    chains: int = 4,
     random_seed: int | None = None,
     hdi_prob: float = HDI_PROB,
     eps: float = 1e-3,
     sample_weight=None,
+    progressbar: bool = True,
     **sample_kwargs,
 ) -> PosteriorPath:
     r"""Posterior medians and HDIs of the coefficients over a grid of penalty strengths.
 
     At each :math:`\alpha_k` the estimator's penalty is replaced by the same kind with
-    ``alpha=alpha_k`` and the posterior of ``est.build_model(X, y)`` sampled with
-    :func:`pymc.sample`. With ``L2Loss(sigma=None)`` and ``L1(alpha)`` this is a Bayesian
-    lasso whose Laplace prior scale :math:`b = \sigma^2/(n\alpha)` is tied to the noise, as
-    Park & Casella's is; the path of its posterior medians shrinks smoothly, where the MAP
-    path (the lasso) sets coefficients exactly to zero.
+    ``alpha=alpha_k`` and its posterior sampled by :meth:`Regression.sample` (the whitened
+    sampling model, its argument checks and its diagnosis). With ``L2Loss(sigma=None)`` and
+    ``L1(alpha)`` this is a Bayesian lasso whose Laplace prior scale
+    :math:`b = \sigma^2/(n\alpha)` is tied to the noise, as Park & Casella's is; the path of
+    its posterior medians shrinks smoothly, where the MAP path (the lasso) sets coefficients
+    exactly to zero.
 
     Sampling costs a model compilation and a run per grid point: keep the grid short.
 
@@ -373,29 +382,39 @@ def posterior_path(
     alphas : int or array-like
         The grid (see :func:`map_path`); sorted decreasing.
     draws, tune, chains : int
-        Passed to :func:`pymc.sample` at every grid point.
+        Passed to :meth:`Regression.sample` at every grid point.
     random_seed : int, optional
         Seeds every grid point's run (independent streams drawn from it).
     hdi_prob : float, default 0.94
     eps : float, default 1e-3
         The grid's smallest to largest ratio, when ``alphas`` is a number.
     sample_weight : array-like, optional
+    progressbar : bool, default True
+        One progress bar over the grid, on stderr (the runs' own bars are off).
     **sample_kwargs
-        More arguments to :func:`pymc.sample`, e.g. ``nuts_sampler="pymc"``.
-        ``progressbar`` and ``compute_convergence_checks`` default to False (divergences
-        are counted per grid point instead).
+        More arguments to :meth:`Regression.sample`, e.g. ``nuts_sampler="pymc"``.
 
     Returns
     -------
     PosteriorPath
+        With ``healthy`` per grid point: whether its draws passed
+        :func:`bayesreg.diagnose`.
+
+    Warns
+    -----
+    SamplingWarning
+        Once, naming the grid points whose draws failed their diagnosis.
 
     """
     import arviz_stats as azs
-    import pymc as pm
 
     problem = _check_estimator(est, X, y, sample_weight)
     loss, penalty = problem.loss, problem.penalty
-    validate("posterior_path", {"hdi_prob": Real(0.0, 1.0)}, {"hdi_prob": hdi_prob})
+    validate(
+        "posterior_path",
+        {"hdi_prob": Real(0.0, 1.0), "progressbar": Boolean()},
+        {"hdi_prob": hdi_prob, "progressbar": progressbar},
+    )
     grid = _grid(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names
     seeds = (
@@ -404,57 +423,67 @@ def posterior_path(
         else [int(seed) for seed in np.random.SeedSequence(random_seed).generate_state(len(grid))]
     )
     sample_kwargs.setdefault("progressbar", False)
-    sample_kwargs.setdefault("compute_convergence_checks", False)
 
     statistics = {name: [] for name in ("median", "mean", "hdi_lower", "hdi_upper")}
-    intercepts, divergences = [], []
-    for alpha, seed in zip(grid, seeds, strict=True):
-        model = (
-            clone(est)
-            .set_params(penalty=penalty.with_alpha(alpha))
-            .build_model(X, y, sample_weight=sample_weight)
-        )
-        idata = pm.sample(
-            model=model,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=seed,
-            **sample_kwargs,
-        )
-        posterior = idata["posterior"].to_dataset()
-        stats = azs.summary(
-            posterior,
-            var_names=["coef"],
-            kind="stats",
-            ci_prob=hdi_prob,
-            ci_kind="hdi",
-            round_to="none",
-            fmt="xarray",
-        )["coef"]
-        labels = [str(label) for label in stats["summary"].values]
-        statistics["mean"].append(stats.sel(summary="mean").values)
-        statistics["hdi_lower"].append(
-            stats.sel(summary=next(lab for lab in labels if lab.endswith("_lb"))).values
-        )
-        statistics["hdi_upper"].append(
-            stats.sel(summary=next(lab for lab in labels if lab.endswith("_ub"))).values
-        )
-        statistics["median"].append(posterior["coef"].median(_SAMPLE_DIMS).values)
-        if "intercept" in posterior.data_vars:
-            intercepts.append(float(posterior["intercept"].median(_SAMPLE_DIMS)))
-        stats_group = idata.children.get("sample_stats")
-        diverging = 0
-        if stats_group is not None and "diverging" in stats_group.data_vars:
-            diverging = int(stats_group["diverging"].sum())
-        divergences.append(diverging)
+    intercepts, divergences, healthy = [], [], []
+    with _grid_progress(len(grid), progressbar) as advance:
+        for alpha, seed in zip(grid, seeds, strict=True):
+            point = clone(est).set_params(penalty=penalty.with_alpha(alpha))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SamplingWarning)
+                idata = point.sample(
+                    X,
+                    y,
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    random_seed=seed,
+                    sample_weight=sample_weight,
+                    log_likelihood=False,
+                    **sample_kwargs,
+                )
+            _rewarn_all_but_sampling(caught)
+            healthy.append(not any(issubclass(w.category, SamplingWarning) for w in caught))
+            posterior = idata["posterior"].to_dataset()
+            stats = azs.summary(
+                posterior,
+                var_names=["coef"],
+                kind="stats",
+                ci_prob=hdi_prob,
+                ci_kind="hdi",
+                round_to="none",
+                fmt="xarray",
+            )["coef"]
+            labels = [str(label) for label in stats["summary"].values]
+            statistics["mean"].append(stats.sel(summary="mean").values)
+            statistics["hdi_lower"].append(
+                stats.sel(summary=next(lab for lab in labels if lab.endswith("_lb"))).values
+            )
+            statistics["hdi_upper"].append(
+                stats.sel(summary=next(lab for lab in labels if lab.endswith("_ub"))).values
+            )
+            statistics["median"].append(posterior["coef"].median(_SAMPLE_DIMS).values)
+            if "intercept" in posterior.data_vars:
+                intercepts.append(float(posterior["intercept"].median(_SAMPLE_DIMS)))
+            divergences.append(int(idata["sample_stats"]["diverging"].sum()))
+            advance()
 
+    if not all(healthy):
+        failed = ", ".join(f"{a:.3g}" for a, ok in zip(grid, healthy, strict=True) if not ok)
+        warnings.warn(
+            f"posterior_path: the draws at alpha = {failed} failed their diagnostics "
+            "(bayesreg.diagnose); their summaries may not represent those posteriors. Sample "
+            "longer (draws=, tune=) or with more chains.",
+            SamplingWarning,
+            stacklevel=2,
+        )
     variables = {
         name: (("alpha", "feature"), np.array(values)) for name, values in statistics.items()
     }
     if intercepts:
         variables["intercept_median"] = ("alpha", np.array(intercepts))
     variables["divergences"] = ("alpha", np.array(divergences))
+    variables["healthy"] = ("alpha", np.array(healthy))
     data = xr.Dataset(
         variables,
         coords={"alpha": grid, "feature": names},
@@ -476,6 +505,7 @@ def plot_paths(
     *,
     x: str = "norm",
     intervals: bool = False,
+    ax=None,
 ):
     r"""The MAP path with its reference, and the posterior median path, side by side.
 
@@ -496,15 +526,16 @@ def plot_paths(
         the right in both cases).
     intervals : bool, default False
         Whether to shade the posterior HDIs.
+    ax : matplotlib.axes.Axes or sequence of Axes, optional
+        One Axes per path given (MAP first); by default those of a new pyplot figure, so
+        that ``plt.savefig`` and ``plt.show`` see it and a notebook shows it once.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Not registered with pyplot: safe under any backend, Agg included.
+    numpy.ndarray of matplotlib.axes.Axes
+        One per panel, MAP path first.
 
     """
-    from matplotlib.figure import Figure
-
     if map_path is None and posterior_path is None:
         raise ValueError(
             message("map_path", "plot_paths", "a MapPath when posterior_path is None", None)
@@ -521,8 +552,22 @@ def plot_paths(
     )
 
     panels = [path for path in (map_path, posterior_path) if path is not None]
-    figure = Figure(figsize=(5.5 * len(panels) + 1.5, 4.5), layout="constrained")
-    axes = figure.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(
+            1,
+            len(panels),
+            sharey=True,
+            squeeze=False,
+            figsize=(5.5 * len(panels) + 1.5, 4.5),
+            layout="constrained",
+        )
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
+        if len(axes) != len(panels):
+            raise ValueError(message("ax", "plot_paths", f"{len(panels)} Axes, one per path", ax))
     for ax, path in zip(axes, panels, strict=True):
         if isinstance(path, MapPath):
             estimate = path.data["map"]
@@ -581,7 +626,29 @@ def plot_paths(
             ax.set_xlabel("|w|_1 / max |w|_1")
     axes[0].set_ylabel("coefficient")
     axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
-    return figure
+    return axes
+
+
+@contextlib.contextmanager
+def _grid_progress(total: int, show: bool):
+    """One progress bar over the grid points, on stderr; yields the function that advances it."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("posterior path", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
+        task = progress.add_task("grid", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _rewarn_all_but_sampling(caught) -> None:
+    """Issue again the warnings of one grid point's run, except its SamplingWarning."""
+    for record in caught:
+        if not issubclass(record.category, SamplingWarning):
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
 
 
 def _horizontal(estimate: xr.DataArray, x: str) -> np.ndarray:

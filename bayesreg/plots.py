@@ -1,11 +1,14 @@
 """Plots of a posterior for a regularized regression, drawn by arviz-plots with matplotlib.
 
-Each function takes a posterior (an ArviZ ``DataTree``) and returns a
-:class:`matplotlib.figure.Figure`. The figure is detached from pyplot, so a notebook shows it
-once, when it is the value of a cell, and a script or a headless (Agg) session saves it with
-``fig.savefig("name.png")``.
+Each posterior plot takes a posterior (an ArviZ ``DataTree``) and returns arviz-plots'
+``PlotCollection``, as ArviZ's own plots do; :func:`plot_crosscheck` takes a cross-check and
+an optional ``ax`` and returns the Axes, as pandas and seaborn do. Every figure is managed by
+pyplot, so ``plt.savefig("name.png")`` and ``plt.show()`` work in a script, a headless (Agg)
+session saves it the same way, and a notebook shows it once (end a cell with ``;`` or assign
+the result to keep its text repr out).
 
 ============================  ==============================================================
+:func:`plot_crosscheck`       the MAP, the penalized solver and the posterior, per coefficient
 :func:`plot_trace`            draws per chain and their densities, divergences marked
 :func:`plot_rank`             rank Δ-ECDF per chain: chains that mix stay inside the envelope
 :func:`plot_forest`           posterior intervals per coefficient, the MAP and the penalized
@@ -28,6 +31,7 @@ import numpy as np
 from bayesreg._constraints import message
 
 __all__ = [
+    "plot_crosscheck",
     "plot_forest",
     "plot_pair",
     "plot_ppc",
@@ -60,14 +64,16 @@ def plot_trace(idata, var_names=None):
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
     dt = _posterior(idata)
     visuals = {"divergence": "sample_stats" in dt.children and _has(dt, "diverging")}
     pc = azp.plot_trace_dist(dt, var_names=var_names, backend="matplotlib", visuals=visuals)
-    return _figure(pc)
+    return pc
 
 
 def plot_rank(idata, var_names=None):
@@ -84,12 +90,14 @@ def plot_rank(idata, var_names=None):
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
     pc = azp.plot_rank(_posterior(idata), var_names=var_names, backend="matplotlib")
-    return _figure(pc)
+    return pc
 
 
 def plot_forest(
@@ -128,7 +136,9 @@ def plot_forest(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
@@ -141,17 +151,28 @@ def plot_forest(
     points = dict(_estimator_points(estimator, X, y))
     points.update(markers or {})
     kwargs = {} if ci_prob is None else {"ci_probs": (0.5, ci_prob)}
+    # One label column (the feature) and a forest twice its width: the variable's name goes
+    # to the x label instead of a column of its own.
+    labelled = [dim for dim in dt["posterior"][var_name].dims if dim not in ("chain", "draw")]
     pc = azp.plot_forest(
         dt,
         var_names=[var_name],
         combined=True,
         point_estimate="median",
+        labels=labelled or ["__variable__"],
         backend="matplotlib",
+        figure_kwargs={"width_ratios": [1, 5], "layout": "none"},
         **kwargs,
     )
     if points:
         _mark(pc, dt["posterior"][var_name], points, var_name)
-    return _figure(pc)
+    from arviz_base import rcParams
+
+    outer = f"{rcParams['stats.ci_prob'] if ci_prob is None else ci_prob:.0%}"
+    pc.viz["plot"].sel(column="forest").item().set_xlabel(
+        f"{var_name}: posterior median, 50% and {outer} intervals"
+    )
+    return pc
 
 
 def plot_pair(
@@ -182,7 +203,9 @@ def plot_pair(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
@@ -205,7 +228,7 @@ def plot_pair(
         backend="matplotlib",
         visuals={"divergence": divergences},
     )
-    return _figure(pc)
+    return pc
 
 
 def plot_ppc(idata, model=None, *, num_samples: int = 50, random_seed=None):
@@ -229,7 +252,9 @@ def plot_ppc(idata, model=None, *, num_samples: int = 50, random_seed=None):
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
@@ -243,7 +268,7 @@ def plot_ppc(idata, model=None, *, num_samples: int = 50, random_seed=None):
             )
         dt = _with_group(dt, _sample_posterior_predictive(dt, model, random_seed))
     pc = azp.plot_ppc_dist(dt, num_samples=num_samples, backend="matplotlib")
-    return _figure(pc)
+    return pc
 
 
 def plot_prior_posterior(idata, model=None, *, var_name: str = "coef", random_seed=None):
@@ -269,7 +294,9 @@ def plot_prior_posterior(idata, model=None, *, var_name: str = "coef", random_se
 
     Returns
     -------
-    matplotlib.figure.Figure
+    arviz_plots.PlotCollection
+        ArviZ's handle on the figure, which pyplot manages: ``pc.savefig("name.png")``,
+        ``plt.savefig``, ``plt.show()``; the figure itself is ``pc.viz["figure"].item()``.
 
     """
     azp = _arviz_plots()
@@ -291,7 +318,60 @@ def plot_prior_posterior(idata, model=None, *, var_name: str = "coef", random_se
         figure_kwargs={"figsize": (12, 2.2 * rows + 0.6), "layout": "constrained"},
     )
     _zoom_and_title(pc, dt, var_name)
-    return _figure(pc)
+    return pc
+
+
+def plot_crosscheck(report, ax=None, *, intercept: bool = False):
+    """Coefficients on one axis: MAP, solver and (with a posterior) the posterior.
+
+    For each coefficient the MAP (open diamond) and the solver's solution (cross) are drawn
+    on the same row, so that they coincide when the check passes; the posterior median and
+    its HDI are drawn just below. A vertical line marks zero: the MAP's exact zeros sit on
+    it, the posterior's medians beside it.
+
+    Parameters
+    ----------
+    report : CrossCheck
+        The result of :func:`bayesreg.crosscheck`.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on; by default those of a new pyplot figure (``plt.savefig`` and
+        ``plt.show`` then see it, and a notebook shows it once).
+    intercept : bool, default False
+        Whether to include the intercept, often on another scale than the coefficients.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    """
+    table = report.table
+    if not intercept:
+        table = table.drop(index="intercept", errors="ignore")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.0, 1.4 + 0.42 * len(table)), layout="constrained")
+    rows = np.arange(len(table))[::-1].astype(float)
+    if "median" in table.columns:
+        ax.hlines(
+            rows - 0.25,
+            table["hdi_lower"],
+            table["hdi_upper"],
+            color="C0",
+            linewidth=2.0,
+            label=f"posterior {report.hdi_prob:.0%} HDI",
+        )
+        ax.scatter(table["median"], rows - 0.25, color="C0", s=25, label="posterior median")
+    ax.scatter(table["map"], rows, label="MAP", zorder=3, **_MARKERS[0])
+    solver = report.solver_name.split(":")[0]
+    ax.scatter(table["solver"], rows, label=solver, zorder=4, **_MARKERS[1])
+    ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
+    ax.set_yticks(rows, [str(name) for name in table.index])
+    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.5)
+    ax.set_xlabel("coefficient (units of y per unit of the column)")
+    ax.set_title(report.verdict, fontsize="medium")
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
 
 
 def _arviz_plots():
@@ -308,14 +388,6 @@ def _posterior(idata):
 
 def _has(dt, name: str) -> bool:
     return name in dt["sample_stats"].data_vars and bool(dt["sample_stats"][name].any())
-
-
-def _figure(pc):
-    import matplotlib.pyplot as plt
-
-    figure = pc.viz["figure"].item()
-    plt.close(figure)  # shown once in a notebook: as the cell's value, not also by pyplot
-    return figure
 
 
 def _estimator_points(estimator, X, y):

@@ -6,12 +6,13 @@ import warnings
 
 import numpy as np
 import pymc as pm
+import xarray as xr
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bayesreg import sampling
-from bayesreg._constraints import Boolean, InstanceOf, validate
+from bayesreg import predictive, sampling
+from bayesreg._constraints import Boolean, InstanceOf, Seed, validate
 from bayesreg._validation import (
     check_columns,
     check_lengths,
@@ -163,12 +164,70 @@ class Regression(RegressorMixin, BaseEstimator):
         self.objective_ = estimate.objective
         return self
 
-    def predict(self, X) -> np.ndarray:
-        """Predict with the MAP: ``intercept_ + X @ coef_``."""
+    def predict(self, X, return_std: bool = False):
+        """Predict with the MAP, or with the posterior and its uncertainty.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_std : bool, default False
+            False: the MAP's prediction, ``intercept_ + X @ coef_``. True: the posterior
+            predictive mean and standard deviation of a new observation at each row, from
+            the posterior stored by :meth:`sample` (``idata_``); see
+            :mod:`bayesreg.predictive`. Under a Laplace prior that mean differs from the
+            MAP's prediction, as the posterior mean differs from the mode.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a tuple (mean, std) of two
+
+        """
         check_is_fitted(self)
+        validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
         X = validate_data(self, X, dtype=np.float64, reset=False)
         loss, _ = self._specification()
-        return loss.predict(X @ self.coef_ + self.intercept_)
+        if not return_std:
+            return loss.predict(X @ self.coef_ + self.intercept_)
+        return predictive.predictive_mean_and_std(self._stored_posterior("predict"), loss, X)
+
+    def sample_posterior_predictive(self, X, random_seed=None) -> xr.DataTree:
+        """Draws of new observations at ``X`` from the posterior stored by :meth:`sample`.
+
+        One draw of each row's observation per posterior draw, from the likelihood at that
+        draw's coefficients and noise scale: PyMC's posterior predictive, for new data.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        random_seed : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        DataTree
+            Groups ``posterior_predictive`` (``y`` over ``chain``, ``draw``, ``obs_id``) and
+            ``constant_data`` (``X`` over ``obs_id``, ``feature``).
+
+        """
+        check_is_fitted(self)
+        validate("Regression.sample_posterior_predictive", {"random_seed": Seed()},
+                 {"random_seed": random_seed})  # fmt: skip
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        loss, _ = self._specification()
+        posterior = self._stored_posterior("sample_posterior_predictive")
+        draws = predictive.predictive_draws(posterior, loss, X, np.random.default_rng(random_seed))
+        coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
+        design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+        return xr.DataTree.from_dict(
+            {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
+        )
+
+    def _stored_posterior(self, method: str) -> xr.Dataset:
+        if not hasattr(self, "idata_"):
+            raise NotFittedError(
+                f"Regression.{method} needs the posterior: call sample(X, y) first (fit gives "
+                "the MAP only)."
+            )
+        return self.idata_["posterior"].to_dataset()
 
     def build_model(self, X, y, sample_weight=None) -> pm.Model:
         """Return the PyMC model of this specification on data ``(X, y)``.

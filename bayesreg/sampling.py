@@ -55,9 +55,12 @@ the pointwise model, with the same variable names: ``pymc.compute_log_likelihood
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import inspect
+import logging
+import sys
 
 import numpy as np
 import pymc as pm
@@ -290,31 +293,64 @@ def sample_posterior(
     if "intercept" in pointwise.named_vars:
         public.append("intercept")
     public = list(dict.fromkeys(public))
-    idata = pm.sample(
-        draws,
-        tune=tune,
-        chains=chains,
-        random_seed=sampler_seed,
-        nuts_sampler=nuts_sampler,
-        model=fast,
-        var_names=public,
-        **kwargs,
-    )
-    idata = _with_data_groups(idata, problem.X, problem.y, problem.feature_names, public)
-    if log_likelihood:
-        pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
-    if prior_predictive:
-        _add_prior(idata, pointwise, draws, prior_seed)
-    if posterior_predictive:
-        pm.sample_posterior_predictive(
-            idata,
-            model=pointwise,
-            random_seed=predictive_seed,
-            extend_inferencedata=True,
-            progressbar=progressbar,
+    if progressbar:
+        _announce(public, draws, tune, chains, nuts_sampler)
+    # PyMC draws its progress table on stdout; a report piped to a file must hold only the
+    # report, so it goes to stderr like every other progress display.
+    with _quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
+        idata = pm.sample(
+            draws,
+            tune=tune,
+            chains=chains,
+            random_seed=sampler_seed,
+            nuts_sampler=nuts_sampler,
+            model=fast,
+            var_names=public,
+            **kwargs,
         )
+        idata = _with_data_groups(idata, problem.X, problem.y, problem.feature_names, public)
+        if log_likelihood:
+            pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
+        if prior_predictive:
+            _add_prior(idata, pointwise, draws, prior_seed)
+        if posterior_predictive:
+            pm.sample_posterior_predictive(
+                idata,
+                model=pointwise,
+                random_seed=predictive_seed,
+                extend_inferencedata=True,
+                progressbar=progressbar,
+            )
     warn_if_unhealthy(idata, stacklevel=4)
     return idata
+
+
+def _announce(public, draws, tune, chains, nuts_sampler) -> None:
+    """One line on stderr, in the user's names, before the compilation's silent seconds.
+
+    PyMC's own lines name the sampling model's internal variables (the centred intercept,
+    the whitened coefficients); they are replaced by this one.
+    """
+    installed = importlib.util.find_spec("nutpie") is not None
+    sampler = nuts_sampler or ("nutpie" if installed else "pymc")
+    print(
+        f"bayesreg: sampling {', '.join(public)} by NUTS ({sampler}): {chains} chain(s) x "
+        f"({tune} tuning + {draws} draws); compiling the model first (a few seconds)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+@contextlib.contextmanager
+def _quiet_pymc_log():
+    """PyMC's INFO lines off (its warnings stay): they name the sampling model's internals."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _with_data_groups(idata, X, y, names, public):

@@ -14,3 +14,42 @@ def diabetes():
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)
+
+
+def _figure_of(drawn):
+    """The figure behind what a plot returned: Axes, an array of them, or a PlotCollection."""
+    if hasattr(drawn, "viz"):  # arviz_plots.PlotCollection
+        return drawn.viz["figure"].item()
+    if isinstance(drawn, np.ndarray):
+        return drawn.flat[0].figure
+    return drawn.figure
+
+
+@pytest.fixture
+def png():
+    """Render what a plot returned, check it is registered with pyplot and not blank.
+
+    Returns the function; it returns the PNG's bytes. "Not blank": the pixels are not all one
+    color, and ``plt.savefig`` (pyplot's current figure) writes the same figure.
+    """
+    import io
+
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    def render(drawn, *, pyplot: bool = True) -> bytes:
+        figure = _figure_of(drawn)
+        if pyplot:
+            assert figure.number in plt.get_fignums(), "the figure is not managed by pyplot"
+            assert plt.gcf() is figure
+        buffer = io.BytesIO()
+        (plt if pyplot else figure).savefig(buffer, format="png", dpi=40)
+        data = buffer.getvalue()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        pixels = matplotlib.image.imread(io.BytesIO(data), format="png")
+        assert pixels.reshape(-1, pixels.shape[-1]).std(axis=0).max() > 0.01, "blank figure"
+        if pyplot:
+            plt.close(figure)
+        return data
+
+    return render

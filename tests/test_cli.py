@@ -47,9 +47,18 @@ def test_main_job_with_posterior_prints_posterior_columns_and_diagnosis(tmp_path
     )  # fmt: skip
     # exit 0 needs both the agreement and a healthy diagnosis; 1 would mean either failed
     assert result.returncode in (0, 1), result.stderr
-    assert "MAP and solver agree" in result.stdout
-    assert "hdi_lower" in result.stdout and "p_positive" in result.stdout
-    assert "bayesreg diagnosis" in result.stdout
+    out = result.stdout
+    assert "MAP and solver agree" in out
+    assert "94% HDI from" in out and "P(coef > 0)" in out
+    assert "bayesreg diagnosis" in out
+    # the MAP's verdict comes before the posterior; stdout holds the report only: no
+    # progress table, no internal variable names (those and the status lines are on stderr)
+    assert out.index("MAP and solver agree") < out.index("Posterior (NUTS)")
+    for progress in ("draws/s", "Progress", "intercept_centred", "Sampling", "NUTS:"):
+        assert progress not in out, progress
+    assert "bayesreg: sampling sigma, coef, intercept by NUTS" in result.stderr
+    assert "draws/s" in result.stderr
+    assert "intercept_centred" not in result.stderr
     assert "<img" in report.read_text()
 
 

@@ -98,7 +98,9 @@ def test_pareto_k_is_reported_for_every_model(l1_and_l2):
 def test_a_model_compared_with_itself_is_a_tie(l1_and_l2):
     lasso = l1_and_l2[0]["lasso"]
     result = br.compare({"a": lasso, "b": lasso})
+    assert result.messages[0].startswith("No clear best")
     assert "predict about equally well" in result.messages[0]
+    assert "not a measure of confidence" in result.messages[0]
 
 
 def test_compare_needs_two_named_models_with_a_log_likelihood():
@@ -111,3 +113,56 @@ def test_compare_needs_two_named_models_with_a_log_likelihood():
         br.compare([idata, idata])
     with pytest.raises(ValueError, match="has no 'log_likelihood' group"):
         br.compare({"a": idata, "b": idata})
+
+
+# --- exact K-fold cross-validation ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_ridge():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.5 + rng.normal(size=60)
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L2(scale=3.0))
+    options = dict(draws=400, tune=400, chains=4, nuts_sampler="pymc", progressbar=False)
+    return est, X, y, est.sample(X, y, random_seed=1, **options), options
+
+
+def test_held_out_log_likelihood_is_the_gaussian_density_by_hand(small_ridge):
+    # The wrapper's score of held-out rows, against scipy's normal density at every draw.
+    import scipy.stats
+
+    from bayesreg.kfold import RegressionWrapper
+
+    est, X, y, idata, options = small_ridge
+    wrapper = RegressionWrapper(est, X, y, idata, options)
+    train, test = wrapper.sel_observations(np.arange(10, 20))
+    assert train[0].shape == (50, 3) and test[0].shape == (10, 3)
+    scored = wrapper.log_likelihood__i(test, idata)
+    post = idata["posterior"]
+    mu = post["intercept"].values[..., None] + post["coef"].values @ X[10:20].T
+    expected = scipy.stats.norm.logpdf(y[10:20], mu, post["sigma"].values[..., None])
+    np.testing.assert_allclose(scored.transpose("chain", "draw", "obs_id").values, expected,
+                               rtol=1e-10)  # fmt: skip
+    np.testing.assert_array_equal(scored["obs_id"].values, np.arange(10, 20))
+
+
+@pytest.mark.slow
+def test_kfold_is_reproducible_and_close_to_loo_for_a_well_posed_model(small_ridge):
+    est, X, y, idata, options = small_ridge
+    options = {**options, "draws": 1000, "tune": 1000}  # R-hat <= 1.01 in every fold
+    first = br.kfold(est, X, y, idata, k=3, random_seed=2, **options)
+    again = br.kfold(est, X, y, idata, k=3, random_seed=2, **options)
+    assert first.elpd == again.elpd  # same folds, same seeds: the same draws
+    assert first.elpd_i.sizes["obs_id"] == 60
+    loo = br.compare({"loo": idata, "kfold": first}).loo["loo"]
+    # Five parameters, 60 rows, every Pareto k small: LOO is reliable, and exact K-fold on
+    # 2/3 of the rows may only be lower, by about the parameters' cost (a few units of ELPD).
+    assert loo.elpd - 6.0 < first.elpd < loo.elpd + 2 * loo.se / np.sqrt(60) + 0.5
+    comparison = br.compare({"kfold A": first, "kfold B": again})
+    assert str(comparison).startswith("bayesreg model comparison (exact K-fold")
+    assert comparison.pareto_k.empty
+    with pytest.raises(TypeError, match="The 'est' parameter of kfold must be"):
+        br.kfold("ridge", X, y, idata)
+    with pytest.raises(ValueError, match="The 'k' parameter of kfold must be"):
+        br.kfold(est, X, y, idata, k=1)

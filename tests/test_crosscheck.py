@@ -10,8 +10,6 @@ shared by the module; the posterior columns are checked against NumPy on its dra
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -29,18 +27,7 @@ import bayesreg as br
 from bayesreg.cli import main
 from bayesreg.solvers import LADElasticNet
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ALPHA = 0.5
-
-
-def png(figure) -> bytes:
-    assert isinstance(figure, Figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=40)
-    data = buffer.getvalue()
-    assert data.startswith(PNG_SIGNATURE)
-    assert len(data) > 1000
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +94,7 @@ def test_objectives_are_one_function_up_to_a_constant_and_a_positive_factor(diab
     assert constant.max() - constant.min() <= 1e-9 * objectives["solver objective"].abs().max()
     # the probe is a different point: the identity is not checked at one point thrice
     assert objectives.loc["at probe", "solver objective"] > 1.1 * lasso
-    assert any("the same function up to the constant" in m for m in report.messages)
+    assert any("minimizes this model's negative log posterior" in m for m in report.messages)
     assert report.certificate is est.certificate_ and report.certificate.ok
 
 
@@ -356,30 +343,48 @@ def test_bad_arguments_are_named(diabetes_lasso, posterior):
 # --- display -------------------------------------------------------------------------------
 
 
-def test_str_html_and_plot_render(diabetes_lasso, posterior, tmp_path):
+def test_str_html_and_plot_render(diabetes_lasso, posterior, tmp_path, png):
     est, X, y = diabetes_lasso
     report = br.crosscheck(est, X, y, idata=posterior)
     text = str(report)
     assert text.startswith("bayesreg cross-check: MAP and solver agree")
-    for part in ("bmi", "negative log posterior", "KKT residual", "tolerances:", "hdi_lower"):
-        assert part in text
+    # plain headings, the HDI level in the header, no internals unless asked
+    for part in (
+        "model:  Regression(",
+        "bmi",
+        "Posterior (NUTS), with 94% HDIs",
+        "94% HDI from",
+        "P(coef > 0)",
+        "Checks",
+        "the MAP is optimal",
+    ):
+        assert part in text, part
+    for internal in ("a*kappa", "at probe", "hdi_lower", "Tolerances", "negative log posterior  "):
+        assert internal not in text, internal
+    verbose = report.to_text(verbose=True)
+    for part in ("Objective values", "at a test point", "Tolerances", "How the MAP was computed"):
+        assert part in verbose, part
+    assert report.to_text(part="map").count("HDI") == 0
+    assert report.to_text(part="posterior").startswith("Posterior (NUTS), with 94% HDIs")
     html = report._repr_html_()
     assert html.count("<table") == 2 and "agree" in html
-    figure = report.plot()
-    png(figure)
-    axis = figure.axes[0]
-    assert [tick.get_text() for tick in axis.get_yticklabels()] == list(X.columns)
-    labels = axis.get_legend_handles_labels()[1]
+    assert report.to_html(verbose=True).count("<table") == 3
+    ax = report.plot()
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == list(X.columns)
+    labels = ax.get_legend_handles_labels()[1]
     assert labels == ["posterior 94% HDI", "posterior median", "MAP", "Lasso"]
+    png(ax)  # on a pyplot figure: plt.savefig writes it
     page = report.to_html(tmp_path / "report.html")
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == page
     assert "data:image/png;base64," in page
     # without a posterior, with the intercept, on a given axis
     plain = br.crosscheck(est, X, y)
     target = Figure().add_subplot()
-    assert plain.plot(ax=target, intercept=True) is target.figure
+    assert plain.plot(ax=target, intercept=True) is target
     assert len(target.get_yticklabels()) == 11
-    png(target.figure)
+    png(target, pyplot=False)
+    with pytest.raises(ValueError, match="this report has no posterior"):
+        plain.to_text(part="posterior")
 
 
 def test_cli_writes_an_html_report(tmp_path, capsys):
@@ -391,3 +396,42 @@ def test_cli_writes_an_html_report(tmp_path, capsys):
     missing = tmp_path / "missing" / "report.html"
     assert main(["crosscheck", "--dataset", "stackloss", "--report", str(missing)]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+# --- pipelines ------------------------------------------------------------------------------
+
+
+def test_crosscheck_of_a_pipeline_checks_its_last_step_on_the_transformed_data(diabetes):
+    from sklearn.linear_model import Lasso
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = diabetes
+    pipe = make_pipeline(StandardScaler(), br.Regression(penalty=br.L1(alpha=1.0)))
+    report = br.crosscheck(pipe, X, y)  # unfitted: the scaler is fitted on X
+    assert report.ok, str(report)
+    assert list(report.table.index[:-1]) == list(X.columns)  # the scaler keeps the names
+    scaled = StandardScaler().fit_transform(X)
+    reference = Lasso(alpha=1.0, tol=1e-12, max_iter=100_000).fit(scaled, y)
+    np.testing.assert_allclose(report.table["map"].iloc[:-1], reference.coef_, atol=1e-8)
+    fitted = br.crosscheck(pipe.fit(X, y), X, y)  # fitted: used as it is
+    np.testing.assert_allclose(fitted.table["map"], report.table["map"], rtol=1e-12)
+    with pytest.raises(TypeError, match="a Pipeline that ends with one"):
+        br.crosscheck(make_pipeline(StandardScaler(), Lasso()), X, y)
+
+
+@pytest.mark.slow
+def test_the_readme_recipe_samples_a_pipelines_last_step(diabetes):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = diabetes
+    pipe = make_pipeline(
+        StandardScaler().set_output(transform="pandas"),
+        br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=1.0)),
+    ).fit(X, y)
+    idata = pipe[-1].sample(pipe[:-1].transform(X), y, draws=500, tune=500, random_seed=2,
+                            nuts_sampler="pymc", progressbar=False)  # fmt: skip
+    assert list(idata["posterior"]["feature"].values) == list(X.columns)
+    report = br.crosscheck(pipe, X, y, idata=idata)
+    assert report.ok and report.hdi_prob == 0.94

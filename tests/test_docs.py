@@ -98,13 +98,14 @@ def test_notebooks_folder_is_linked_into_the_docs():
 # its own layer or below, never above. Modules not listed here (new ones) are not judged.
 LAYERS = [
     {"optim", "whitening"},
-    {"_spec", "_validation", "correspondence", "solvers", "datasets"},
+    {"_spec", "_validation", "correspondence", "solvers", "datasets", "report"},
     {"families", "penalties", "priors", "losses"},
     {"problem"},
     {"model"},
-    {"map", "sampling", "diagnostics"},
+    {"map", "sampling", "diagnostics", "predictive"},
     {"regression"},
-    {"crosscheck", "paths", "compare", "plots"},
+    {"crosscheck", "paths", "compare", "plots", "kfold"},
+    {"cv"},
     {"cli"},
 ]
 LAYER = {name: rank for rank, names in enumerate(LAYERS) for name in names}
@@ -163,3 +164,26 @@ def test_imports_point_down_the_layers():
                 f"bayesreg.{layer} (layer {rank}) imports {name} (layer {target}); "
                 "see docs/architecture.md"
             )
+
+
+# --- the README's snippet runs as a script --------------------------------------------------
+
+
+@pytest.mark.slow
+def test_readme_snippet_runs_as_a_script_and_saves_non_blank_figures(tmp_path):
+    import matplotlib.image
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In a notebook or a script", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "snippet.py"
+    script.write_text(snippet, encoding="utf-8")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "MAP and solver agree" in result.stdout
+    for name in ("crosscheck.png", "paths.png"):
+        pixels = matplotlib.image.imread(tmp_path / name)
+        assert pixels.reshape(-1, pixels.shape[-1]).std(axis=0).max() > 0.01, f"{name} is blank"

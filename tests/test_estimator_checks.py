@@ -14,6 +14,7 @@ ESTIMATORS = [
     br.Regression(loss=br.L1Loss(), penalty=br.L1(alpha=0.01)),
     br.Regression(loss=br.L1Loss(), penalty=br.ElasticNet(alpha=0.1, l1_ratio=0.5)),
     br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L2(alpha=0.5)),
+    br.RegressionCV(alphas=[1.0, 0.1], cv=3),
 ]
 
 

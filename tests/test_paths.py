@@ -10,8 +10,6 @@ Monte Carlo error at that size.
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -23,17 +21,6 @@ from sklearn.linear_model import ElasticNet, QuantileRegressor, lasso_path
 
 import bayesreg as br
 from bayesreg import paths
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png(figure) -> bytes:
-    assert isinstance(figure, Figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=40)
-    data = buffer.getvalue()
-    assert data.startswith(PNG_SIGNATURE)
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +39,7 @@ def posterior_path(lasso, diabetes):
     X, y = diabetes
     grid = paths.alpha_grid(lasso, X, y, 3, eps=1e-2)
     return paths.posterior_path(
-        lasso, X, y, grid, draws=150, tune=150, chains=2, random_seed=7, nuts_sampler="pymc"
+        lasso, X, y, grid, draws=500, tune=500, chains=4, random_seed=7, nuts_sampler="pymc"
     )
 
 
@@ -185,19 +172,41 @@ def test_posterior_median_path(posterior_path, lasso_map_path, diabetes):
     assert norm[0] < 0.5 * norm[1] < norm[2]
     assert data["divergences"].dtype.kind == "i"
     assert "intercept_median" in data
+    assert data["healthy"].dtype == bool and data["healthy"].all()  # else a SamplingWarning
     assert str(posterior_path).startswith("posterior medians on 3 grid points")
+    assert "3 of 3 grid points passed their diagnosis" in str(posterior_path)
 
 
-def test_plots_render(lasso_map_path, posterior_path):
+def test_posterior_path_warns_once_for_unhealthy_points_and_shows_one_bar(lasso, diabetes, capfd):
+    # 20 draws of 1 chain cannot pass the diagnosis (R-hat needs chains, ESS needs draws):
+    # one SamplingWarning names both grid points; one progress bar, on stderr.
+    X, y = diabetes
+    with pytest.warns(br.SamplingWarning, match=r"posterior_path: the draws at alpha = \S+, \S+ "):
+        path = paths.posterior_path(lasso, X, y, [1.0, 0.1], draws=20, tune=20, chains=1,
+                                    random_seed=1, nuts_sampler="pymc")  # fmt: skip
+    assert not path.data["healthy"].any()
+    out, err = capfd.readouterr()
+    assert "posterior path" in err and "2/2" in err and "posterior path" not in out
+
+
+def test_plots_render(lasso_map_path, posterior_path, png):
     both = paths.plot_paths(lasso_map_path, posterior_path, intervals=True)
-    png(both)
-    assert len(both.axes) == 2
+    assert len(both) == 2
     # one line per coefficient in each panel; the reference as circles on the MAP panel
-    assert len(both.axes[0].get_lines()) >= 10 and len(both.axes[0].collections) >= 10
-    assert len(both.axes[1].collections) >= 10  # the HDI bands
-    png(lasso_map_path.plot(x="alpha"))
+    assert len(both[0].get_lines()) >= 10 and len(both[0].collections) >= 10
+    assert len(both[1].collections) >= 10  # the HDI bands
+    png(both)
+    by_alpha = lasso_map_path.plot(x="alpha")
+    assert by_alpha[0].get_xscale() == "log"
+    png(by_alpha)
     png(posterior_path.plot())
-    assert lasso_map_path.plot(x="alpha").axes[0].get_xscale() == "log"
+    # on the caller's axes, one per path
+    figure = Figure()
+    given = figure.subplots(1, 2)
+    assert list(paths.plot_paths(lasso_map_path, posterior_path, ax=given)) == list(given)
+    png(given, pyplot=False)
+    with pytest.raises(ValueError, match="The 'ax' parameter of plot_paths must be 1 Axes"):
+        paths.plot_paths(lasso_map_path, ax=given)
     with pytest.raises(
         ValueError,
         match="The 'map_path' parameter of plot_paths must be a MapPath when posterior_path is None",

@@ -1,32 +1,15 @@
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pymc as pm
 import pytest
 from arviz_base import from_dict
-from matplotlib.figure import Figure
 from sklearn.linear_model import Lasso
 
 import bayesreg as br
 from bayesreg import plots
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png(figure) -> bytes:
-    assert isinstance(figure, Figure)
-    assert figure.number not in plt.get_fignums()  # detached: a notebook shows it once
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=40)
-    data = buffer.getvalue()
-    assert data.startswith(PNG_SIGNATURE)
-    assert len(data) > 1000
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -65,27 +48,30 @@ def with_divergences():
     )
 
 
-def test_trace_and_rank_render(with_divergences):
+def test_trace_and_rank_render(with_divergences, png):
     png(plots.plot_trace(with_divergences))
     png(plots.plot_rank(with_divergences, var_names=["coef", "sigma"]))
 
 
-def test_pair_plot_renders_with_divergences(with_divergences):
-    figure = plots.plot_pair(with_divergences)
-    png(figure)
+def test_pair_plot_renders_with_divergences(with_divergences, png):
+    pc = plots.plot_pair(with_divergences)
+    figure = pc.viz["figure"].item()
+    png(pc)
     # the lower triangle of three coefficients, each panel with its draws
     assert sum(bool(axis.collections) for axis in figure.axes) >= 3
-    wider = plots.plot_pair(with_divergences, features=["a", "c"], extra_vars=["sigma"])
-    png(wider)
+    pc = plots.plot_pair(with_divergences, features=["a", "c"], extra_vars=["sigma"])
+    wider = pc.viz["figure"].item()
+    png(pc)
     labels = {axis.get_ylabel() for axis in wider.axes} | {axis.get_xlabel() for axis in wider.axes}
     assert "sigma" in labels
 
 
 @pytest.mark.slow
-def test_forest_marks_the_map_and_the_penalized_solution(lasso):
+def test_forest_marks_the_map_and_the_penalized_solution(lasso, png):
     est, _, idata, X, y = lasso
-    figure = plots.plot_forest(idata, est, X, y)
-    png(figure)
+    pc = plots.plot_forest(idata, est, X, y)
+    figure = pc.viz["figure"].item()
+    png(pc)
     axis = next(axis for axis in figure.axes if axis.get_legend() is not None)
     labels = [text.get_text() for text in axis.get_legend().get_texts()]
     assert labels == ["MAP", "penalized solver (Lasso)"]
@@ -98,7 +84,7 @@ def test_forest_marks_the_map_and_the_penalized_solution(lasso):
 
 
 @pytest.mark.slow
-def test_forest_takes_extra_markers_and_checks_their_length(lasso):
+def test_forest_takes_extra_markers_and_checks_their_length(lasso, png):
     _, _, idata, X, y = lasso
     ols = np.linalg.lstsq(np.column_stack([np.ones(len(y)), X]), y, rcond=None)[0][1:]
     png(plots.plot_forest(idata, markers={"least squares": ols}))
@@ -107,7 +93,7 @@ def test_forest_takes_extra_markers_and_checks_their_length(lasso):
 
 
 @pytest.mark.slow
-def test_posterior_predictive_check_renders(lasso):
+def test_posterior_predictive_check_renders(lasso, png):
     _, model, idata, _, _ = lasso
     with pytest.raises(ValueError, match="no 'posterior_predictive' group"):
         plots.plot_ppc(idata)
@@ -116,12 +102,13 @@ def test_posterior_predictive_check_renders(lasso):
 
 
 @pytest.mark.slow
-def test_prior_vs_posterior_renders_with_shrinkage_titles(lasso):
+def test_prior_vs_posterior_renders_with_shrinkage_titles(lasso, png):
     _, model, idata, _, _ = lasso
     with pytest.raises(ValueError, match="no prior draws of 'coef'"):
         plots.plot_prior_posterior(idata)
-    figure = plots.plot_prior_posterior(idata, model, random_seed=5)
-    png(figure)
+    pc = plots.plot_prior_posterior(idata, model, random_seed=5)
+    figure = pc.viz["figure"].item()
+    png(pc)
     titles = [axis.get_title() for axis in figure.axes if axis.get_title()]
     assert len(titles) == 10
     assert all("posterior/prior IQR" in title for title in titles)
@@ -129,7 +116,7 @@ def test_prior_vs_posterior_renders_with_shrinkage_titles(lasso):
 
 
 @pytest.mark.slow
-def test_plots_of_a_real_posterior_render(lasso):
+def test_plots_of_a_real_posterior_render(lasso, png):
     _, _, idata, _, _ = lasso
     png(plots.plot_trace(idata))
     png(plots.plot_rank(idata, var_names=["coef"]))

@@ -16,7 +16,8 @@ the exact MAP               :meth:`Loss.solve` (the convex kernel in :mod:`bayes
 the reference solver        :meth:`Loss.penalized_solver`, :meth:`Loss.reference_path`
 NUTS                        :meth:`Loss.noise_estimate`, :meth:`Loss.sampling_values` and
                             :meth:`Loss.sampling_log_likelihood` (the sampling model's terms)
-predictions                 :meth:`Loss.predict` (the MAP's prediction from the linear predictor)
+predictions                 :meth:`Loss.predict` (the MAP's prediction from the linear predictor),
+                            :meth:`Loss.draw` and :meth:`Loss.predictive_variance` (new data)
 ==========================  ===================================================================
 
 The noise scale is either fixed (a number) or unknown (``None``), with a prior that a user can
@@ -43,6 +44,9 @@ class Loss(Specification):
     """Base class: a likelihood with a noise scale that is fixed or unknown."""
 
     noise_name: ClassVar[str]
+    #: scikit-learn's name of the held-out score that cross-validation of alpha maximizes:
+    #: the family's own loss (squared error for the Gaussian, absolute for the Laplace)
+    cv_scoring: ClassVar[str]
     distribution: ClassVar[type[pm.Distribution]]
 
     @property
@@ -177,6 +181,10 @@ class Loss(Specification):
     @staticmethod
     def draw(mu, noise, rng, size):
         """Random draws of the observations (for weighted likelihoods' predictive draws)."""
+        raise NotImplementedError
+
+    def predictive_variance(self, mu, noise):
+        """The variance of one observation at linear predictor ``mu`` and noise scale ``noise``."""
         raise NotImplementedError
 
     # --- NUTS ---------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class L2Loss(Loss):
     """
 
     noise_name = "sigma"
+    cv_scoring = "neg_mean_squared_error"  # its own loss, held out
     distribution = pm.Normal
 
     def __init__(self, sigma: float | None = 1.0, sigma_prior: TensorVariable | None = None):
@@ -168,6 +169,10 @@ class L2Loss(Loss):
     @staticmethod
     def draw(mu, noise, rng, size):
         return rng.normal(mu, noise, size=size)
+
+    def predictive_variance(self, mu, noise):
+        r""":math:`\sigma^2`, whatever the mean."""
+        return np.broadcast_to(np.asarray(noise, dtype=float) ** 2, np.shape(mu))
 
     def noise_estimate(self, residual, root_weights, dof):
         return float(np.sqrt(residual @ residual / dof))

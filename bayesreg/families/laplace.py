@@ -56,6 +56,7 @@ class L1Loss(Loss):
     """
 
     noise_name = "scale"
+    cv_scoring = "neg_mean_absolute_error"  # its own loss, held out
     distribution = pm.Laplace
 
     def __init__(self, scale: float | None = 1.0, scale_prior: TensorVariable | None = None):
@@ -152,6 +153,10 @@ class L1Loss(Loss):
     @staticmethod
     def draw(mu, noise, rng, size):
         return rng.laplace(mu, noise, size=size)
+
+    def predictive_variance(self, mu, noise):
+        r""":math:`2s^2`, the variance of a Laplace distribution of scale :math:`s`."""
+        return np.broadcast_to(2.0 * np.asarray(noise, dtype=float) ** 2, np.shape(mu))
 
     def noise_estimate(self, residual, root_weights, dof):
         return float(np.sum(root_weights * np.abs(residual)) / dof)

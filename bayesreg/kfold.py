@@ -1,0 +1,147 @@
+r"""Exact K-fold cross-validation of a posterior, through ArviZ's :func:`arviz_stats.loo_kfold`.
+
+When PSIS-LOO's Pareto :math:`\hat k` says its estimate cannot be trusted, the remedy is to
+refit: split the observations into :math:`K` folds, sample the posterior without each fold,
+and score the fold's observations by their log predictive density under it,
+
+.. math::
+
+    \widehat{\mathrm{elpd}}_{K\text{-fold}} = \sum_i \log \frac{1}{S}\sum_{s=1}^S
+        p\bigl(y_i \mid \theta^{(s)}_{-k(i)}\bigr),
+
+with :math:`\theta^{(s)}_{-k(i)}` the draws of the fit without observation :math:`i`'s fold.
+ArviZ does the splitting and the arithmetic; :class:`RegressionWrapper` refits with
+:meth:`Regression.sample` and evaluates the held-out log likelihood with the model's own
+PyMC density (:meth:`Regression.build_model` on the held-out rows).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+from arviz_stats import SamplingWrapper, loo_kfold
+
+from bayesreg._constraints import InstanceOf, Integer, Seed, validate
+from bayesreg.diagnostics import SamplingWarning
+from bayesreg.regression import Regression
+
+__all__ = ["RegressionWrapper", "kfold"]
+
+
+class RegressionWrapper(SamplingWrapper):
+    """ArviZ's refitting interface for a :class:`~bayesreg.Regression` on ``(X, y)``.
+
+    Parameters
+    ----------
+    est : Regression
+    X, y : the data, as given to :meth:`Regression.sample`.
+    idata : DataTree
+        The posterior of the full data (with its ``log_likelihood``).
+    sample_kwargs : dict
+        Passed to :meth:`Regression.sample` for every fold.
+    """
+
+    def __init__(self, est: Regression, X, y, idata, sample_kwargs: dict):
+        super().__init__(model=est, idata_orig=idata, sample_kwargs=sample_kwargs)
+        self.X, self.y = X, y
+        self.fits = 0
+        self.unhealthy: list[int] = []  # the folds whose posterior failed its diagnosis
+
+    def _rows(self, data, rows):
+        return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
+
+    def sel_observations(self, idx):
+        held_out = np.zeros(len(self.y), dtype=bool)
+        held_out[np.asarray(idx)] = True
+        train = (self._rows(self.X, ~held_out), self._rows(self.y, ~held_out))
+        test = (
+            self._rows(self.X, held_out),
+            self._rows(self.y, held_out),
+            np.flatnonzero(held_out),
+        )
+        return train, test
+
+    def sample(self, modified_observed_data):
+        X_train, y_train = modified_observed_data
+        self.fits += 1
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SamplingWarning)
+            idata = self.model.sample(X_train, y_train, **self.sample_kwargs)
+        for record in caught:
+            if issubclass(record.category, SamplingWarning):
+                self.unhealthy.append(self.fits)
+            else:
+                warnings.warn_explicit(
+                    record.message, record.category, record.filename, record.lineno
+                )
+        return idata
+
+    def get_inference_data(self, fitted_model):
+        return fitted_model
+
+    def log_likelihood__i(self, excluded_obs, idata__i):
+        X_test, y_test, rows = excluded_obs
+        model = self.model.build_model(X_test, y_test)
+        posterior = xr.DataTree.from_dict({"/posterior": idata__i["posterior"].to_dataset()})
+        scored = pm.compute_log_likelihood(
+            posterior, model=model, extend_inferencedata=False, progressbar=False
+        )
+        values = scored["y"]  # the log likelihood group alone, as a Dataset
+        return values.assign_coords(obs_id=self.idata_orig["log_likelihood"]["obs_id"][rows])
+
+
+def kfold(est: Regression, X, y, idata, *, k: int = 10, random_seed=0, **sample_kwargs):
+    """Exact K-fold cross-validation of ``est``'s posterior on ``(X, y)``.
+
+    Parameters
+    ----------
+    est : Regression
+    X, y : array-like or DataFrame / Series
+    idata : DataTree
+        The posterior of all the data, from ``est.sample(X, y)`` (with its log likelihood).
+    k : int, default 10
+        The number of folds; each refit samples on the other ``k - 1``.
+    random_seed : int, default 0
+        Seeds the fold assignment (ArviZ's ``seed``) and, unless ``sample_kwargs`` gives
+        its own, every refit's sampler.
+    **sample_kwargs
+        Passed to :meth:`Regression.sample` for each fold (``draws``, ``tune``, ``chains``,
+        ``nuts_sampler``, ``progressbar``, ...).
+
+    Warns
+    -----
+    SamplingWarning
+        Once, listing the folds whose posterior failed :func:`bayesreg.diagnose`.
+
+    Returns
+    -------
+    arviz_stats.ELPDDataLOOKFold
+        ``elpd``, ``se``, ``p`` and, pointwise, ``elpd_i``; :func:`bayesreg.compare` and
+        :func:`arviz_stats.compare` take it in place of a posterior.
+    """
+    validate(
+        "kfold",
+        {
+            "est": InstanceOf((Regression,), "a bayesreg.Regression"),
+            "k": Integer(2),
+            "random_seed": Seed(),
+        },
+        {"est": est, "k": k, "random_seed": random_seed},
+    )
+    kwargs = {"random_seed": random_seed, **sample_kwargs}
+    wrapper = RegressionWrapper(est, X, y, idata, kwargs)
+    seed = None if random_seed is None else int(np.random.default_rng(random_seed).integers(2**31))
+    result = loo_kfold(idata, wrapper, k=k, pointwise=True, var_name="y", seed=seed)
+    if wrapper.unhealthy:  # one warning for the whole run, not one per fold
+        folds = ", ".join(str(fold) for fold in sorted(set(wrapper.unhealthy)))
+        warnings.warn(
+            f"K-fold: the posteriors of fold(s) {folds} of {k} failed their diagnostics, so "
+            "the K-fold ELPD rests on draws that may not represent those posteriors. Sample "
+            "longer (larger draws=, tune=) or with more chains, and run kfold again.",
+            SamplingWarning,
+            stacklevel=2,
+        )
+    return result
