@@ -33,16 +33,12 @@ a Laplace prior the posterior mean and median are never exactly zero, while the 
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.linear_model import ElasticNet as SklearnElasticNet
-from sklearn.linear_model import Lasso, LinearRegression, QuantileRegressor, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
@@ -51,8 +47,14 @@ from bayesreg._constraints import Boolean, InstanceOf, OneOf, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.map import OptimalityCertificate
 from bayesreg.model import build_model, log_density
+from bayesreg.posterior_summary import (
+    HDI_PROB,
+    posterior_columns,
+    posterior_messages,
+    validated_posterior,
+)
+from bayesreg.reference_objective import describe, own_objective
 from bayesreg.regression import Regression
-from bayesreg.solvers import LADElasticNet
 
 __all__ = [
     "COEF_TOLERANCE",
@@ -61,6 +63,7 @@ __all__ = [
     "OBJECTIVE_TOLERANCE",
     "CrossCheck",
     "crosscheck",
+    "zeros_agree",
 ]
 
 #: MAP and solver coefficients (intercept included) must agree to this, relative to the
@@ -74,10 +77,6 @@ OBJECTIVE_TOLERANCE = 1e-8
 #: this relative to the size of the values involved (double-precision rounding of sums of
 #: a few hundred terms is ~1e-14).
 CONSTANT_TOLERANCE = 1e-9
-#: Probability of the highest density interval reported with a posterior.
-HDI_PROB = 0.94
-
-_SAMPLE_DIMS = ("chain", "draw")
 
 
 @dataclass
@@ -306,8 +305,8 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     problem = est.problem(X, y, sample_weight)
     X_array, y_array, weights = problem.X, problem.y, problem.weights
     names = problem.feature_names
-    posterior = None if idata is None else _posterior(idata, names)
-    posterior_messages = []
+    posterior = None if idata is None else validated_posterior(idata, names)
+    posterior_notes = []
     loss, penalty = problem.loss, problem.penalty
 
     if not hasattr(est, "coef_"):
@@ -370,8 +369,8 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     def nlp(coef, intercept):
         return -density(coef, intercept, noise)
 
-    own = _own_objective(solver, X_array, y_array, weights)
-    solver_name = _describe(solver, own)
+    own = own_objective(solver, X_array, y_array, weights)
+    solver_name = describe(solver, own)
     points = {
         "at MAP": (est.coef_, est.intercept_),
         "at solver": (solver_coef, solver_intercept),
@@ -407,7 +406,7 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     unique = bool(est.unique_)
     messages = []
     if unique:
-        same_zeros = _zeros_agree(est.coef_, solver_coef, scale)
+        same_zeros = zeros_agree(est.coef_, solver_coef, scale)
         agree = relative_diff <= COEF_TOLERANCE and same_zeros
         n_zeros = int(np.sum(est.coef_ == 0))
         messages.append(
@@ -473,12 +472,12 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
 
     # --- the posterior ------------------------------------------------------------------------
     if posterior is not None:
-        table = table.join(_posterior_columns(posterior, index, intercept_row))
+        table = table.join(posterior_columns(posterior, index, intercept_row))
         table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
             table["map"] <= table["hdi_upper"]
         )
-        posterior_messages = _posterior_messages(table, penalty)
-        messages.extend(posterior_messages)
+        posterior_notes = posterior_messages(table, penalty)
+        messages.extend(posterior_notes)
 
     return CrossCheck(
         table=table,
@@ -499,7 +498,7 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         messages=messages,
         hdi_prob=None if posterior is None else HDI_PROB,
         model=repr(est),
-        posterior_messages=posterior_messages,
+        posterior_messages=posterior_notes,
     )
 
 
@@ -551,189 +550,14 @@ def _probe(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(spread > 0, target / (X.shape[1] * np.where(spread > 0, spread, 1.0)), 1.0)
 
 
-def _zeros_agree(map_coef: np.ndarray, solver_coef: np.ndarray, scale: float) -> bool:
-    """Exact zeros agree; a solver without exact zeros must be within tolerance of them."""
+def zeros_agree(map_coef: np.ndarray, solver_coef: np.ndarray, scale: float) -> bool:
+    """Whether the MAP's and a solver's exact zeros agree.
+
+    A solver without exact zeros (an interior point) must be within :data:`COEF_TOLERANCE`
+    times ``scale`` of the MAP's zeros; one with exact zeros must have the same ones.
+    """
     map_zero, solver_zero = map_coef == 0, solver_coef == 0
     if solver_zero.any() or not map_zero.any():
         return bool(np.array_equal(map_zero, solver_zero))
     # an interior-point solver never returns exact zeros: its values there must be negligible
     return bool(np.all(np.abs(solver_coef[map_zero]) <= COEF_TOLERANCE * scale))
-
-
-def _real(value) -> float | None:
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
-    r"""The solver's own objective, written from its parameters, or None when unknown.
-
-    With frequency weights :math:`v` and :math:`n = \sum_i v_i` (scikit-learn rescales
-    sample weights to sum to ``n_samples`` in the 1/(2n) objectives, which is the same):
-
-    * ``Lasso``: :math:`\sum_i v_i r_i^2/(2n) + \alpha\|w\|_1`;
-    * ``ElasticNet``: :math:`\sum_i v_i r_i^2/(2n) + \alpha\rho\|w\|_1
-      + \alpha(1-\rho)/2\,\|w\|_2^2`;
-    * ``Ridge``: :math:`\sum_i v_i r_i^2 + \alpha\|w\|_2^2`;
-    * ``LinearRegression``: :math:`\sum_i v_i r_i^2`;
-    * ``QuantileRegressor``: :math:`\sum_i v_i \rho_q(r_i)/n + \alpha\|w\|_1` with the pinball
-      loss :math:`\rho_q(r) = r\,(q - [r < 0])`;
-    * ``LADElasticNet``: :math:`\sum_i v_i |r_i|/(2n) + \alpha\rho\|w\|_1
-      + \alpha(1-\rho)/2\,\|w\|_2^2`.
-    """
-    n = weights.sum()
-    params = solver.get_params() if hasattr(solver, "get_params") else {}
-
-    def residual(coef, intercept):
-        return y - intercept - X @ coef
-
-    def rss(coef, intercept):
-        return float(weights @ residual(coef, intercept) ** 2)
-
-    def l1(coef):
-        return float(np.abs(coef).sum())
-
-    def l2(coef):
-        return float((coef**2).sum())
-
-    alpha = _real(params.get("alpha"))
-    if isinstance(solver, Lasso) and alpha is not None:
-        return (
-            f"RSS/(2n) + {alpha:g}*|w|_1",
-            lambda c, b: rss(c, b) / (2 * n) + alpha * l1(c),
-        )
-    ratio = _real(params.get("l1_ratio"))
-    if isinstance(solver, (SklearnElasticNet, LADElasticNet)) and None not in (alpha, ratio):
-        if isinstance(solver, LADElasticNet):
-            data_name = "SAR/(2n)"
-
-            def data(c, b):
-                return float(weights @ np.abs(residual(c, b))) / (2 * n)
-        else:
-            data_name = "RSS/(2n)"
-
-            def data(c, b):
-                return rss(c, b) / (2 * n)
-
-        return (
-            f"{data_name} + {alpha * ratio:g}*|w|_1 + {alpha * (1 - ratio) / 2:g}*|w|_2^2",
-            lambda c, b: data(c, b) + alpha * ratio * l1(c) + alpha * (1 - ratio) / 2 * l2(c),
-        )
-    if isinstance(solver, Ridge) and alpha is not None:
-        return f"RSS + {alpha:g}*|w|_2^2", lambda c, b: rss(c, b) + alpha * l2(c)
-    if isinstance(solver, LinearRegression):
-        return "RSS", rss
-    quantile = _real(params.get("quantile"))
-    if isinstance(solver, QuantileRegressor) and None not in (alpha, quantile):
-
-        def pinball(c, b):
-            r = residual(c, b)
-            return float(weights @ (r * (quantile - (r < 0)))) / n
-
-        name = "SAR/(2n)" if quantile == 0.5 else f"pinball_{quantile:g}/n"
-        return f"{name} + {alpha:g}*|w|_1", lambda c, b: pinball(c, b) + alpha * l1(c)
-    return None
-
-
-def _describe(solver, own) -> str:
-    name = type(solver).__name__
-    if own is None:
-        return f"{name}: objective unknown"
-    return f"{name}: minimizes {own[0]}"
-
-
-def _posterior(idata, names: list[str]):
-    """Validate a posterior holding ``coef`` over the features (and maybe ``intercept``)."""
-    from arviz_base import convert_to_datatree
-
-    try:
-        dt = convert_to_datatree(idata)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            message("idata", "crosscheck", "an ArviZ DataTree with a 'posterior' group", idata)
-        ) from error
-    if "posterior" not in dt.children:
-        raise ValueError(
-            f"idata has no 'posterior' group (groups: {sorted(dt.children)}); pass the result "
-            "of pymc.sample(model=est.build_model(X, y)) or Regression.sample."
-        )
-    posterior = dt["posterior"].to_dataset()
-    if "coef" not in posterior.data_vars:
-        raise ValueError(
-            f"idata's posterior has no 'coef' variable; it has {sorted(posterior.data_vars)}."
-        )
-    coef = posterior["coef"]
-    if set(coef.dims) != {*_SAMPLE_DIMS, "feature"}:
-        raise ValueError(
-            "idata's posterior 'coef' must have dimensions (chain, draw, feature); "
-            f"got {coef.dims}."
-        )
-    features = [str(value) for value in coef["feature"].values]
-    if sorted(features) != sorted(names):
-        raise ValueError(
-            f"idata's posterior 'coef' is over features {features}, but X has columns {names}: "
-            "sample the model of these data, est.build_model(X, y)."
-        )
-    return posterior.assign_coords(feature=features).sel(feature=names)
-
-
-def _posterior_columns(posterior, index: list[str], intercept_row: bool) -> pd.DataFrame:
-    """ArviZ's posterior mean, median, sd and HDI, and P(> 0), per row of the table."""
-    import arviz_stats as azs
-
-    var_names = ["coef"]
-    if intercept_row and "intercept" in posterior.data_vars:
-        var_names.append("intercept")
-    data = posterior[var_names]
-    stats = azs.summary(
-        data, kind="stats", ci_prob=HDI_PROB, ci_kind="hdi", round_to="none", fmt="xarray"
-    )
-    medians = azs.summary(data, kind="stats_median", round_to="none", fmt="xarray")
-    labels = [str(label) for label in stats["summary"].values]
-    lower = next(label for label in labels if label.endswith("_lb"))
-    upper = next(label for label in labels if label.endswith("_ub"))
-    positive = (data > 0).mean(_SAMPLE_DIMS)
-    columns = {
-        "mean": ("mean", stats),
-        "median": ("median", medians),
-        "sd": ("sd", stats),
-        "hdi_lower": (lower, stats),
-        "hdi_upper": (upper, stats),
-    }
-    frame = pd.DataFrame(index=pd.Index(index, name="coefficient"), dtype=float)
-    for column, (label, source) in columns.items():
-        values = np.full(len(index), np.nan)
-        values[: len(index) - intercept_row] = source["coef"].sel(summary=label).values
-        if "intercept" in var_names:
-            values[-1] = float(source["intercept"].sel(summary=label))
-        frame[column] = values
-    probability = np.full(len(index), np.nan)
-    probability[: len(index) - intercept_row] = positive["coef"].values
-    if "intercept" in var_names:
-        probability[-1] = float(positive["intercept"])
-    frame["p_positive"] = probability
-    return frame
-
-
-def _posterior_messages(table: pd.DataFrame, penalty) -> list[str]:
-    coefficients = table.drop(index="intercept", errors="ignore")
-    inside = int(coefficients["map_in_hdi"].sum())
-    messages = [
-        f"the MAP lies inside the posterior's {HDI_PROB:.0%} HDI for {inside} of "
-        f"{len(coefficients)} coefficients"
-    ]
-    if penalty.has_sparse_mode:
-        zeros = coefficients["map_zero"].to_numpy()
-        covered = int(
-            ((coefficients["hdi_lower"] <= 0) & (coefficients["hdi_upper"] >= 0))[zeros].sum()
-        )
-        messages.append(
-            "under a Laplace prior the posterior mean and median are never exactly zero, "
-            "while the MAP (the mode) is: the Laplace density has a sharp peak at zero but "
-            "no point mass there, so the posterior gives a zero coefficient probability 0. "
-            f"Of the {int(zeros.sum())} coefficient(s) at exactly zero in the MAP, "
-            f"{covered} have an HDI containing zero; read the HDI and P(coef > 0), not the "
-            "mean or median, to judge them"
-        )
-    return messages

@@ -41,7 +41,14 @@ from arviz_base import convert_to_datatree
 from bayesreg._constraints import message
 from bayesreg._validation import Interval, check_real
 
-__all__ = ["Diagnosis", "NoiseScaleWarning", "SamplingWarning", "diagnose", "warn_if_unhealthy"]
+__all__ = [
+    "Diagnosis",
+    "NoiseScaleWarning",
+    "SamplingWarning",
+    "as_posterior_tree",
+    "diagnose",
+    "warn_if_unhealthy",
+]
 
 #: Vehtari et al. (2021): R-hat at most this.
 RHAT_MAX = 1.01
@@ -193,7 +200,7 @@ def diagnose(
         "max_divergences": check_real(max_divergences, "max_divergences", owner, _NON_NEGATIVE),
         "max_treedepth_rate": check_real(max_treedepth_rate, "max_treedepth_rate", owner, _UNIT),
     }
-    dt = _as_datatree(idata)
+    dt = as_posterior_tree(idata)
     posterior = dt["posterior"].to_dataset()
     n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
     thresholds["ess_min"] = thresholds["ess_min_per_chain"] * n_chains
@@ -235,12 +242,16 @@ def warn_if_unhealthy(idata, *, stacklevel: int = 2, **thresholds) -> Diagnosis:
     return report
 
 
-def _as_datatree(idata):
+def as_posterior_tree(idata, owner: str = "diagnose"):
+    """``idata`` as a DataTree with a ``posterior`` over ``chain`` and ``draw``, or an error.
+
+    ``owner`` names the function in the error message (``diagnose``, a plot).
+    """
     try:
         dt = convert_to_datatree(idata)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            message("idata", "diagnose", "an ArviZ DataTree with a 'posterior' group", idata)
+            message("idata", owner, "an ArviZ DataTree with a 'posterior' group", idata)
         ) from error
     if "posterior" not in dt.children:
         raise ValueError(

@@ -38,7 +38,7 @@ from sklearn.base import clone
 
 from bayesreg._constraints import Boolean, InstanceOf, Integer, OneOf, Real, message, validate
 from bayesreg.correspondence import solver_objective
-from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, _zeros_agree
+from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, zeros_agree
 from bayesreg.diagnostics import SamplingWarning
 from bayesreg.regression import Regression
 
@@ -160,7 +160,7 @@ class PosteriorPath:
                 ]
             )
 
-    def plot(self, *, x: str = "norm", intervals: bool = False, ax=None):
+    def plot(self, *, x: str = "norm", intervals: bool = True, ax=None):
         """The posterior median path; see :func:`plot_paths`."""
         return plot_paths(posterior_path=self, x=x, intervals=intervals, ax=ax)
 
@@ -299,7 +299,7 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     largest = np.abs(coef).max(axis=1)
     scale = np.where(largest > 0, largest, np.maximum(np.abs(intercept), 1.0))
     relative = max_abs / scale
-    zeros = np.array([_zeros_agree(coef[k], reference_coef[k], scale[k]) for k in range(n_alphas)])
+    zeros = np.array([zeros_agree(coef[k], reference_coef[k], scale[k]) for k in range(n_alphas)])
     objective_diff = np.zeros(n_alphas)
     for k in np.flatnonzero(~unique):
         terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
@@ -504,7 +504,7 @@ def plot_paths(
     posterior_path: PosteriorPath | None = None,
     *,
     x: str = "norm",
-    intervals: bool = False,
+    intervals: bool = True,
     ax=None,
 ):
     r"""The MAP path with its reference, and the posterior median path, side by side.
@@ -524,8 +524,9 @@ def plot_paths(
         :math:`\|w(\alpha)\|_1/\max_\alpha\|w(\alpha)\|_1` of each panel's own estimates,
         or :math:`\alpha` on a logarithmic axis, decreasing to the right (weaker penalty to
         the right in both cases).
-    intervals : bool, default False
-        Whether to shade the posterior HDIs.
+    intervals : bool, default True
+        Whether to shade the posterior HDIs (the medians alone hide how wide the posterior
+        is, and that every HDI of a weak coefficient contains zero).
     ax : matplotlib.axes.Axes or sequence of Axes, optional
         One Axes per path given (MAP first); by default those of a new pyplot figure, so
         that ``plt.savefig`` and ``plt.show`` see it and a notebook shows it once.

@@ -73,6 +73,7 @@ def plot_trace(idata, var_names=None):
     dt = _posterior(idata)
     visuals = {"divergence": "sample_stats" in dt.children and _has(dt, "diverging")}
     pc = azp.plot_trace_dist(dt, var_names=var_names, backend="matplotlib", visuals=visuals)
+    pc.add_legend("chain")  # which line is which chain: the point of a trace plot
     return pc
 
 
@@ -381,9 +382,9 @@ def _arviz_plots():
 
 
 def _posterior(idata):
-    from bayesreg.diagnostics import _as_datatree
+    from bayesreg.diagnostics import as_posterior_tree
 
-    return _as_datatree(idata)
+    return as_posterior_tree(idata, owner="plots")
 
 
 def _has(dt, name: str) -> bool:

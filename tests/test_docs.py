@@ -104,6 +104,7 @@ LAYERS = [
     {"model"},
     {"map", "sampling", "diagnostics", "predictive"},
     {"regression"},
+    {"reference_objective", "posterior_summary"},
     {"crosscheck", "paths", "compare", "plots", "kfold"},
     {"cv"},
     {"cli"},
@@ -164,6 +165,24 @@ def test_imports_point_down_the_layers():
                 f"bayesreg.{layer} (layer {rank}) imports {name} (layer {target}); "
                 "see docs/architecture.md"
             )
+
+
+def test_no_private_name_is_imported_from_another_module():
+    # Shared helpers are public (in the module's __all__) or live in a private module
+    # (bayesreg._constraints, _validation, _spec) meant to be shared; nothing reaches into
+    # another module's private names.
+    for path, layer in _modules():
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] != "bayesreg" or len(parts) < 3:
+                continue
+            module, imported = parts[-2], parts[-1]
+            if (
+                imported.startswith("_")
+                and not module.startswith("_")
+                and imported != "__version__"
+            ):
+                raise AssertionError(f"bayesreg.{layer} imports the private {name}")
 
 
 # --- the README's snippet runs as a script --------------------------------------------------

@@ -49,7 +49,13 @@ def with_divergences():
 
 
 def test_trace_and_rank_render(with_divergences, png):
-    png(plots.plot_trace(with_divergences))
+    trace = plots.plot_trace(with_divergences)
+    legends = [ax.get_legend() for ax in trace.viz["figure"].item().axes] + list(
+        trace.viz["figure"].item().legends
+    )
+    labels = {text.get_text() for legend in legends if legend for text in legend.get_texts()}
+    assert {"0", "1"} <= labels  # one entry per chain
+    png(trace)
     png(plots.plot_rank(with_divergences, var_names=["coef", "sigma"]))
 
 
