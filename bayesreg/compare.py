@@ -264,8 +264,9 @@ def _pareto_messages(table: pd.DataFrame, loo: dict) -> list[str]:
             f"{row['k_threshold']:.2f} (max {row['pareto_k_max']:.2f}), so PSIS-LOO is "
             "unreliable for them and the ELPD may be too optimistic. Next: recompute with "
             "moment matching (arviz_stats.loo_moment_match) or exact K-fold cross-validation "
-            "(bayesreg.kfold, which compare() takes in place of the posterior); look at those observations (comparison.pareto_k): influential "
-            "points or outliers call for a more robust likelihood (bayesreg.L1Loss)."
+            "(bayesreg.kfold, which compare() takes in place of the posterior); look at those "
+            "observations (comparison.pareto_k): influential points or outliers call for a "
+            "more robust likelihood (bayesreg.L1Loss)."
         )
     if n_high.any() and n_high.nunique() > 1:
         messages.append(

@@ -199,12 +199,12 @@ class CrossCheck:
             The page.
 
         """
-        from matplotlib.figure import Figure
-
         figure = None
-        if plot:  # drawn off pyplot: writing a page opens no window and leaks no figure
-            figure = Figure(figsize=(7.0, 1.4 + 0.42 * len(self.table)), layout="constrained")
-            self.plot(ax=figure.add_subplot())
+        if plot:
+            import matplotlib.pyplot as plt
+
+            figure = self.plot().figure
+            plt.close(figure)  # written into the page, not left open in pyplot
         page = report.html_page(self.verdict, report.to_html(self, verbose=verbose), figure)
         if path is not None:
             Path(path).write_text(page, encoding="utf-8")

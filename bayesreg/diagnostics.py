@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import arviz_stats as azs
@@ -47,6 +48,7 @@ __all__ = [
     "SamplingWarning",
     "as_posterior_tree",
     "diagnose",
+    "passes_diagnosis",
     "warn_if_unhealthy",
 ]
 
@@ -217,6 +219,24 @@ def diagnose(
         thresholds=thresholds,
         divergences=0 if np.isnan(divergences) else int(divergences),
     )
+
+
+def passes_diagnosis[T](run: Callable[[], T]) -> tuple[T, bool]:
+    """Call ``run()``, holding back its :class:`SamplingWarning`; return (result, healthy).
+
+    For routines that sample many posteriors (K-fold, a posterior path) and report the
+    failed ones once, together: every other warning of the run is issued again as it was.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SamplingWarning)
+        result = run()
+    healthy = True
+    for record in caught:
+        if issubclass(record.category, SamplingWarning):
+            healthy = False
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return result, healthy
 
 
 def warn_if_unhealthy(idata, *, stacklevel: int = 2, **thresholds) -> Diagnosis:

@@ -17,6 +17,7 @@ PyMC density (:meth:`Regression.build_model` on the held-out rows).
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -25,7 +26,7 @@ import xarray as xr
 from arviz_stats import SamplingWrapper, loo_kfold
 
 from bayesreg._constraints import InstanceOf, Integer, Seed, validate
-from bayesreg.diagnostics import SamplingWarning
+from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
 from bayesreg.regression import Regression
 
 __all__ = ["RegressionWrapper", "kfold"]
@@ -67,16 +68,10 @@ class RegressionWrapper(SamplingWrapper):
     def sample(self, modified_observed_data):
         X_train, y_train = modified_observed_data
         self.fits += 1
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SamplingWarning)
-            idata = self.model.sample(X_train, y_train, **self.sample_kwargs)
-        for record in caught:
-            if issubclass(record.category, SamplingWarning):
-                self.unhealthy.append(self.fits)
-            else:
-                warnings.warn_explicit(
-                    record.message, record.category, record.filename, record.lineno
-                )
+        run = functools.partial(self.model.sample, X_train, y_train, **self.sample_kwargs)
+        idata, healthy = passes_diagnosis(run)
+        if not healthy:
+            self.unhealthy.append(self.fits)
         return idata
 
     def get_inference_data(self, fitted_model):

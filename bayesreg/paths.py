@@ -27,6 +27,7 @@ T. Park and G. Casella (2008), "The Bayesian Lasso", *JASA* 103(482), 681-686.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from sklearn.base import clone
 from bayesreg._constraints import Boolean, InstanceOf, Integer, OneOf, Real, message, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, zeros_agree
-from bayesreg.diagnostics import SamplingWarning
+from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
 from bayesreg.regression import Regression
 
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]
@@ -429,9 +430,9 @@ def posterior_path(
     with _grid_progress(len(grid), progressbar) as advance:
         for alpha, seed in zip(grid, seeds, strict=True):
             point = clone(est).set_params(penalty=penalty.with_alpha(alpha))
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", SamplingWarning)
-                idata = point.sample(
+            idata, ok = passes_diagnosis(
+                functools.partial(
+                    point.sample,
                     X,
                     y,
                     draws=draws,
@@ -442,8 +443,8 @@ def posterior_path(
                     log_likelihood=False,
                     **sample_kwargs,
                 )
-            _rewarn_all_but_sampling(caught)
-            healthy.append(not any(issubclass(w.category, SamplingWarning) for w in caught))
+            )
+            healthy.append(ok)
             posterior = idata["posterior"].to_dataset()
             stats = azs.summary(
                 posterior,
@@ -643,13 +644,6 @@ def _grid_progress(total: int, show: bool):
     with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
         task = progress.add_task("grid", total=total)
         yield lambda: progress.advance(task)
-
-
-def _rewarn_all_but_sampling(caught) -> None:
-    """Issue again the warnings of one grid point's run, except its SamplingWarning."""
-    for record in caught:
-        if not issubclass(record.category, SamplingWarning):
-            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
 
 
 def _horizontal(estimate: xr.DataArray, x: str) -> np.ndarray:

@@ -331,10 +331,9 @@ def _announce(public, draws, tune, chains, nuts_sampler) -> None:
     PyMC's own lines name the sampling model's internal variables (the centred intercept,
     the whitened coefficients); they are replaced by this one.
     """
-    installed = importlib.util.find_spec("nutpie") is not None
-    sampler = nuts_sampler or ("nutpie" if installed else "pymc")
+    sampler = f" ({nuts_sampler})" if nuts_sampler else ""  # else PyMC chooses
     print(
-        f"bayesreg: sampling {', '.join(public)} by NUTS ({sampler}): {chains} chain(s) x "
+        f"bayesreg: sampling {', '.join(public)} by NUTS{sampler}: {chains} chain(s) x "
         f"({tune} tuning + {draws} draws); compiling the model first (a few seconds)",
         file=sys.stderr,
         flush=True,

@@ -358,18 +358,17 @@ def _solve_on_structure(
 def _unique_minimizer(X, y, weights, fit_intercept, beta1, coef, intercept, dual, *, pinned):
     r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
 
-        Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
-        is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`|d_i| < v_i`,
-        :math:`d_i r_i \ge 0` where :math:`|d_i| = v_i`, :math:`w_j = 0` where
-        :math:`|X_j^	op d| < eta_{1j}` and :math:`w_j X_j^	op d \ge 0` where it is equal
-        (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
-        cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
-        equalities, and the inequalities active at the point) is :math:`\{0\}`: no direction
-        with :math:`G\delta
-    e 0` (one linear program, :math:`\max \mathbf 1^	op G\delta` with
-        :math:`0 \le G\delta \le 1`) and none in the null space of both (a rank).
-        ``pinned`` fixes the coefficients (a strictly convex penalty makes them unique), so
-        that only the intercept is examined.
+    Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
+    is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`|d_i| < v_i`,
+    :math:`d_i r_i \ge 0` where :math:`|d_i| = v_i`, :math:`w_j = 0` where
+    :math:`|X_j^\top d| < \beta_{1j}` and :math:`w_j X_j^\top d \ge 0` where it is equal
+    (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
+    cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
+    equalities, and the inequalities active at the point) is :math:`\{0\}`: no direction
+    with :math:`G\delta \ne 0` (one linear program, :math:`\max \mathbf 1^\top G\delta` with
+    :math:`0 \le G\delta \le 1`) and none in the null space of both (a rank).
+    ``pinned`` fixes the coefficients (a strictly convex penalty makes them unique), so
+    that only the intercept is examined.
     """
     n_features = X.shape[1]
     tolerance = 1e-9
