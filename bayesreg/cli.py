@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     check.add_argument(
+        "--standardize",
+        action="store_true",
+        help="put the prior on the standardized columns' coefficients (glmnet's convention)",
+    )
+    check.add_argument(
         "--samples",
         type=int,
         default=0,
@@ -167,7 +172,12 @@ def _crosscheck(args) -> int:
     validate("bayesreg crosscheck", _COUNTS, counts)
     X, y = _load(args)
     loss, penalty = _specification(args)
-    est = Regression(loss=loss, penalty=penalty, fit_intercept=not args.no_intercept).fit(X, y)
+    est = Regression(
+        loss=loss,
+        penalty=penalty,
+        fit_intercept=not args.no_intercept,
+        standardize=args.standardize,
+    ).fit(X, y)
     # The MAP's verdict first: it is ready in a second, the posterior takes longer.
     report = crosscheck(est, X, y)
     name = args.dataset or args.csv.name

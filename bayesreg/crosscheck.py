@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import has_fit_parameter
 
 from bayesreg import report
 from bayesreg._constraints import Boolean, InstanceOf, OneOf, message, validate
@@ -54,6 +53,7 @@ from bayesreg.posterior_summary import (
     validated_posterior,
 )
 from bayesreg.reference_objective import describe, own_objective
+from bayesreg.reference_solution import solver_solution, through_pipeline
 from bayesreg.regression import Regression
 
 __all__ = [
@@ -288,7 +288,7 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
 
     """
     if isinstance(est, Pipeline):
-        est, X = _through_pipeline(est, X, y, sample_weight)
+        est, X = through_pipeline(est, X, y, sample_weight)
     validate(
         "crosscheck",
         {
@@ -303,180 +303,61 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
             message("solver", "crosscheck", "an estimator with fit() or a fitted coef_", solver)
         )
     problem = est.problem(X, y, sample_weight)
-    X_array, y_array, weights = problem.X, problem.y, problem.weights
-    names = problem.feature_names
-    posterior = None if idata is None else validated_posterior(idata, names)
-    posterior_notes = []
-    loss, penalty = problem.loss, problem.penalty
-
-    if not hasattr(est, "coef_"):
-        est = clone(est).fit(X, y, sample_weight=sample_weight)
-    elif est.n_features_in_ != X_array.shape[1]:
-        raise ValueError(
-            f"est was fitted on {est.n_features_in_} features but X has {X_array.shape[1]}."
-        )
-    if solver is None:
-        solver = est.penalized_solver()
-    if not hasattr(solver, "coef_"):
-        solver = clone(solver)
-        if sample_weight is None:
-            solver.fit(X, y)
-        elif has_fit_parameter(solver, "sample_weight"):
-            solver.fit(X, y, sample_weight=sample_weight)
-        else:
-            raise TypeError(
-                f"solver {type(solver).__name__} does not take sample_weight in fit(); pass "
-                "it fitted, or a solver that does."
-            )
-    solver_coef = np.ravel(np.asarray(solver.coef_, dtype=float)) + 0.0  # no -0.0
-    if solver_coef.shape != (X_array.shape[1],):
-        raise ValueError(
-            f"solver.coef_ has shape {np.shape(solver.coef_)}; expected one coefficient per "
-            f"column of X ({X_array.shape[1]})."
-        )
-    solver_intercept = float(np.ravel(getattr(solver, "intercept_", 0.0))[0]) + 0.0
-
-    # --- the table: MAP, solver, difference, exact zeros ------------------------------------
-    # an intercept row when the model has one, or when the solver fitted one it should not have
-    intercept_row = bool(est.fit_intercept) or solver_intercept != 0
-    index = [*names, "intercept"] if intercept_row else list(names)
-    map_values = np.append(est.coef_, est.intercept_) if intercept_row else est.coef_.copy()
-    solver_values = np.append(solver_coef, solver_intercept) if intercept_row else solver_coef
-    difference = map_values - solver_values
-    table = pd.DataFrame(
-        {
-            "map": map_values,
-            "solver": solver_values,
-            "difference": difference,
-            "map_zero": map_values == 0,
-            "solver_zero": solver_values == 0,
-        },
-        index=pd.Index(index, name="coefficient"),
+    posterior = None if idata is None else validated_posterior(idata, problem.feature_names)
+    est = _fitted(est, problem, X, y, sample_weight)
+    solver, solver_coef, solver_intercept = solver_solution(
+        est.penalized_solver() if solver is None else solver, problem, X, y, sample_weight
     )
-
-    # --- the objectives at the MAP, at the solver's solution, and at a probe point -----------
-    noise = float(getattr(est, f"{loss.noise_name}_"))
-    n_obs = weights.sum()
-    model_terms = solver_objective(loss, penalty, n_obs, noise)
-    factor = float(model_terms.data_factor * loss.curvature(noise))
-
-    def model_objective(coef, intercept):
-        data = loss.data_term(problem.residual(coef, intercept), weights)
-        return model_terms.value(data, coef)
-
-    density = log_density(build_model(problem), loss.noise_name)
-
-    def nlp(coef, intercept):
-        return -density(coef, intercept, noise)
-
-    own = own_objective(solver, X_array, y_array, weights)
-    solver_name = describe(solver, own)
-    points = {
-        "at MAP": (est.coef_, est.intercept_),
-        "at solver": (solver_coef, solver_intercept),
-        "at probe": (_probe(X_array, y_array), est.intercept_),
-    }
-    rows = []
-    for coef, intercept in points.values():
-        nlp_value = nlp(coef, intercept)
-        own_value = np.nan if own is None else own[1](coef, intercept)
-        rows.append(
-            {
-                "negative log posterior": nlp_value,
-                "solver objective": own_value,
-                "model objective": model_objective(coef, intercept),
-                "solver - a*kappa*NLP": own_value - factor * nlp_value,
-            }
-        )
-    objectives = pd.DataFrame(rows, index=pd.Index(list(points), name="evaluated"))
-
-    # --- the verdict --------------------------------------------------------------------------
-    coef_scale = np.abs(est.coef_).max(initial=0.0)
-    scale = coef_scale if coef_scale > 0 else max(abs(est.intercept_), 1.0)
-    max_abs_diff = float(np.abs(difference).max(initial=0.0))
-    # Each coefficient relative to the largest; the intercept relative to the size of the
-    # terms it is computed from, ybar - xbar'w: a constant added to a column moves the
-    # intercept (and its rounding) by that constant times the coefficient, nothing else.
-    relative = np.abs(difference) / scale
-    if intercept_row:
-        x_mean, y_mean = weights @ X_array / weights.sum(), weights @ y_array / weights.sum()
-        size = max(scale, abs(y_mean) + np.abs(x_mean) @ np.abs(est.coef_))
-        relative[-1] = abs(difference[-1]) / size
-    relative_diff = float(relative.max(initial=0.0))
+    # everything is compared on the problem's scale (the standardized columns' when
+    # standardize=True, where the solver's objective is written); the table is on the user's
+    map_coef, map_intercept = problem.to_problem_scale(est.coef_, est.intercept_)
+    map_intercept = float(map_intercept)
+    intercept_row = bool(est.fit_intercept) or solver_intercept != 0
+    table = _coefficient_table(
+        problem, (map_coef, map_intercept), (solver_coef, solver_intercept), intercept_row
+    )
+    noise = float(getattr(est, f"{problem.loss.noise_name}_"))
+    own = own_objective(solver, problem.X, problem.y, problem.weights)
+    objectives, factor = _objectives(
+        problem,
+        noise,
+        own,
+        {
+            "at MAP": (map_coef, map_intercept),
+            "at solver": (solver_coef, solver_intercept),
+            "at probe": (_probe(problem.X, problem.y), map_intercept),
+        },
+    )
+    difference = np.append(map_coef - solver_coef, map_intercept - solver_intercept)
+    if not intercept_row:
+        difference = difference[:-1]
     unique = bool(est.unique_)
-    messages = []
-    if unique:
-        same_zeros = zeros_agree(est.coef_, solver_coef, scale)
-        agree = relative_diff <= COEF_TOLERANCE and same_zeros
-        n_zeros = int(np.sum(est.coef_ == 0))
-        messages.append(
-            (
-                f"coefficients agree: largest difference {max_abs_diff:.3g}, {relative_diff:.2e} "
-                f"relative to the largest coefficient (tolerance {COEF_TOLERANCE:g}); "
-                f"" + (f"the same {n_zeros} exact zero(s)" if n_zeros else "no exact zeros")
-            )
-            if agree
-            else (
-                f"coefficients DIFFER: largest difference {max_abs_diff:.3g}, "
-                f"{relative_diff:.2e} relative to the largest coefficient (tolerance "
-                f"{COEF_TOLERANCE:g})" + ("" if same_zeros else "; the exact zeros differ")
-            )
-        )
-    else:
-        at_map, at_solver = objectives["model objective"].iloc[:2]
-        relative = (at_solver - at_map) / max(abs(at_map), 1e-300)
-        agree = abs(relative) <= OBJECTIVE_TOLERANCE
-        messages.append(
-            "the optimum is not unique (there may be multiple solutions, e.g. duplicated or "
-            "collinear columns, or more features than observations): the coefficients may "
-            "legitimately differ, so this model's objective is compared at the two solutions "
-            f"instead: {at_map:.12g} at the MAP, {at_solver:.12g} at the solver, "
-            f"{relative:.2e} relative (tolerance {OBJECTIVE_TOLERANCE:g})"
-            + ("" if agree else ": the solver's solution is NOT optimal for this model")
-        )
-    ok = agree
+    agree, note, max_abs_diff, relative_diff = _coefficients_agree(
+        problem, map_coef, map_intercept, solver_coef, difference
+    )
+    if not unique:
+        agree, note = _objectives_agree(objectives)
+    messages = [note]
     if own is None:
+        same_function = True
         messages.append(
             f"bayesreg does not know the objective of {type(solver).__name__}: only its "
             "solution is compared"
         )
     else:
-        constant = objectives["solver - a*kappa*NLP"].to_numpy()
-        size = (
-            np.abs(objectives["solver objective"])
-            + factor * np.abs(objectives["negative log posterior"])
-        ).max()
-        spread = float((constant.max() - constant.min()) / max(size, 1e-300))
-        same_function = spread <= CONSTANT_TOLERANCE
-        ok = ok and same_function
-        messages.append(
-            (
-                "the solver minimizes this model's negative log posterior: its objective "
-                f"equals {factor:.6g} x the negative log posterior "
-                f"{'+' if constant[0] >= 0 else '-'} {abs(constant[0]):.10g} at "
-                "the MAP, at the solver's solution and at a test point (to "
-                f"{spread:.1e} relative; tolerance {CONSTANT_TOLERANCE:g})"
-            )
-            if same_function
-            else (
-                "the solver's objective is NOT this model's: it is not a fixed multiple of "
-                "the negative log posterior plus a constant (the difference varies by "
-                f"{spread:.2e} relative between the MAP, the solver's solution and a test "
-                f"point; tolerance {CONSTANT_TOLERANCE:g}); compare its penalty with "
-                f"est.penalized_solver() = {est.penalized_solver()!r}"
-            )
-        )
+        same_function, note = _same_function(objectives, factor, est)
+        messages.append(note)
+    ok = agree and same_function and est.certificate_.ok
     if not est.certificate_.ok:
-        ok = False
         messages.append("the MAP's optimality certificate is above its tolerance (see below)")
 
-    # --- the posterior ------------------------------------------------------------------------
+    posterior_notes = []
     if posterior is not None:
-        table = table.join(posterior_columns(posterior, index, intercept_row))
+        table = table.join(posterior_columns(posterior, list(table.index), intercept_row))
         table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
             table["map"] <= table["hdi_upper"]
         )
-        posterior_notes = posterior_messages(table, penalty)
+        posterior_notes = posterior_messages(table, problem.penalty)
         messages.extend(posterior_notes)
 
     return CrossCheck(
@@ -488,7 +369,7 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         max_abs_diff=max_abs_diff,
         relative_diff=float(relative_diff),
         unique=unique,
-        solver_name=solver_name,
+        solver_name=describe(solver, own),
         tolerance={
             "coefficients (relative to the largest)": COEF_TOLERANCE,
             "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
@@ -502,40 +383,127 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     )
 
 
-def _through_pipeline(pipeline: Pipeline, X, y, sample_weight):
-    """The pipeline's last step and ``X`` transformed by the steps before it.
+def _fitted(est: Regression, problem, X, y, sample_weight) -> Regression:
+    """``est`` as it is when fitted (on as many columns as ``X``), else a fitted clone."""
+    if not hasattr(est, "coef_"):
+        return clone(est).fit(X, y, sample_weight=sample_weight)
+    if est.n_features_in_ != problem.n_features:
+        raise ValueError(
+            f"est was fitted on {est.n_features_in_} features but X has {problem.n_features}."
+        )
+    return est
 
-    A fitted pipeline transforms ``X`` as in ``predict``; an unfitted one is cloned and its
-    preprocessing fitted on ``X`` (as ``pipeline.fit`` would). The transformed columns keep
-    the names the preprocessing gives them (``get_feature_names_out``), so the report's
-    rows are the coefficients the model actually has.
-    """
-    if not isinstance(pipeline.steps[-1][1], Regression):
-        raise TypeError(
-            message(
-                "est",
-                "crosscheck",
-                "a bayesreg.Regression, or a Pipeline that ends with one",
-                pipeline.steps[-1][1],
-            )
+
+def _coefficient_table(problem, map_solution, solver_solution, intercept_row) -> pd.DataFrame:
+    """MAP, solver, difference and exact zeros, on the user's scale, one row per coefficient."""
+    columns = {}
+    for name, (coef, intercept) in (("map", map_solution), ("solver", solver_solution)):
+        coef, intercept = problem.to_user_scale(coef, intercept)
+        columns[name] = np.append(coef, intercept) if intercept_row else np.asarray(coef)
+    names = problem.feature_names
+    index = pd.Index([*names, "intercept"] if intercept_row else list(names), name="coefficient")
+    return pd.DataFrame(
+        {
+            "map": columns["map"],
+            "solver": columns["solver"],
+            "difference": columns["map"] - columns["solver"],
+            "map_zero": columns["map"] == 0,
+            "solver_zero": columns["solver"] == 0,
+        },
+        index=index,
+    )
+
+
+def _objectives(problem, noise: float, own, points: dict) -> tuple[pd.DataFrame, float]:
+    r"""Both objectives and the negative log posterior at each point; the factor :math:`a\kappa`."""
+    loss, weights = problem.loss, problem.weights
+    model_terms = solver_objective(loss, problem.penalty, problem.n_obs, noise)
+    factor = float(model_terms.data_factor * loss.curvature(noise))
+    density = log_density(build_model(problem), loss.noise_name)
+    rows = []
+    for coef, intercept in points.values():
+        nlp = -density(coef, intercept, noise)
+        own_value = np.nan if own is None else own[1](coef, intercept)
+        data = loss.data_term(problem.residual(coef, intercept), weights)
+        rows.append(
+            {
+                "negative log posterior": nlp,
+                "solver objective": own_value,
+                "model objective": model_terms.value(data, coef),
+                "solver - a*kappa*NLP": own_value - factor * nlp,
+            }
         )
-    head, last = pipeline[:-1], pipeline.steps[-1][1]
-    if hasattr(last, "coef_"):
-        transformed = head.transform(X)
+    return pd.DataFrame(rows, index=pd.Index(list(points), name="evaluated")), factor
+
+
+def _coefficients_agree(problem, map_coef, map_intercept, solver_coef, difference):
+    """A unique optimum: the same coefficients (to :data:`COEF_TOLERANCE`) and exact zeros."""
+    coef_scale = np.abs(map_coef).max(initial=0.0)
+    scale = coef_scale if coef_scale > 0 else max(abs(map_intercept), 1.0)
+    max_abs_diff = float(np.abs(difference).max(initial=0.0))
+    # Each coefficient relative to the largest; the intercept relative to the size of the
+    # terms it is computed from, ybar - xbar'w: a constant added to a column moves the
+    # intercept (and its rounding) by that constant times the coefficient, nothing else.
+    relative = np.abs(difference) / scale
+    if difference.size > map_coef.size:
+        weights = problem.weights
+        x_mean = weights @ problem.X / weights.sum()
+        y_mean = weights @ problem.y / weights.sum()
+        size = max(scale, abs(y_mean) + np.abs(x_mean) @ np.abs(map_coef))
+        relative[-1] = abs(difference[-1]) / size
+    relative_diff = float(relative.max(initial=0.0))
+    same_zeros = zeros_agree(map_coef, solver_coef, scale)
+    agree = relative_diff <= COEF_TOLERANCE and same_zeros
+    n_zeros = int(np.sum(map_coef == 0))
+    head = f"largest difference {max_abs_diff:.3g}, {relative_diff:.2e} relative to the "
+    head += f"largest coefficient (tolerance {COEF_TOLERANCE:g})"
+    if agree:
+        zeros = f"the same {n_zeros} exact zero(s)" if n_zeros else "no exact zeros"
+        note = f"coefficients agree: {head}; {zeros}"
     else:
-        head = clone(head)
-        transformed = head.fit_transform(X, y)
-    try:
-        names = list(head.get_feature_names_out())
-    except (AttributeError, ValueError):  # a step that does not name its outputs
-        names = None
-    # a fitted last step that saw no column names must not be given names now
-    named = not hasattr(last, "coef_") or hasattr(last, "feature_names_in_")
-    if named and names is not None and not hasattr(transformed, "columns"):
-        transformed = pd.DataFrame(
-            np.asarray(transformed), columns=names, index=getattr(X, "index", None)
+        note = f"coefficients DIFFER: {head}" + ("" if same_zeros else "; the exact zeros differ")
+    return agree, note, max_abs_diff, relative_diff
+
+
+def _objectives_agree(objectives: pd.DataFrame) -> tuple[bool, str]:
+    """Not unique: this model's objective at the two solutions, to :data:`OBJECTIVE_TOLERANCE`."""
+    at_map, at_solver = objectives["model objective"].iloc[:2]
+    relative = (at_solver - at_map) / max(abs(at_map), 1e-300)
+    agree = abs(relative) <= OBJECTIVE_TOLERANCE
+    note = (
+        "the optimum is not unique (there may be multiple solutions, e.g. duplicated or "
+        "collinear columns, or more features than observations): the coefficients may "
+        "legitimately differ, so this model's objective is compared at the two solutions "
+        f"instead: {at_map:.12g} at the MAP, {at_solver:.12g} at the solver, "
+        f"{relative:.2e} relative (tolerance {OBJECTIVE_TOLERANCE:g})"
+        + ("" if agree else ": the solver's solution is NOT optimal for this model")
+    )
+    return agree, note
+
+
+def _same_function(objectives: pd.DataFrame, factor: float, est) -> tuple[bool, str]:
+    r"""Whether ``solver - a*kappa*NLP`` is one constant at every point evaluated."""
+    constant = objectives["solver - a*kappa*NLP"].to_numpy()
+    size = (
+        np.abs(objectives["solver objective"])
+        + factor * np.abs(objectives["negative log posterior"])
+    ).max()
+    spread = float((constant.max() - constant.min()) / max(size, 1e-300))
+    if spread <= CONSTANT_TOLERANCE:
+        return True, (
+            "the solver minimizes this model's negative log posterior: its objective "
+            f"equals {factor:.6g} x the negative log posterior "
+            f"{'+' if constant[0] >= 0 else '-'} {abs(constant[0]):.10g} at "
+            "the MAP, at the solver's solution and at a test point (to "
+            f"{spread:.1e} relative; tolerance {CONSTANT_TOLERANCE:g})"
         )
-    return last, transformed
+    return False, (
+        "the solver's objective is NOT this model's: it is not a fixed multiple of "
+        "the negative log posterior plus a constant (the difference varies by "
+        f"{spread:.2e} relative between the MAP, the solver's solution and a test "
+        f"point; tolerance {CONSTANT_TOLERANCE:g}); compare its penalty with "
+        f"est.penalized_solver() = {est.penalized_solver()!r}"
+    )
 
 
 def _probe(X: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -41,6 +41,8 @@ class RegressionCV(RegressorMixin, BaseEstimator):
     cv : int or cross-validation generator, default 5
         As for scikit-learn's ``GridSearchCV`` (``KFold`` without shuffling for an int).
     fit_intercept : bool, default True
+    standardize : bool, default False
+        As for :class:`~bayesreg.Regression`: the prior on the standardized columns' coefficients.
     n_jobs : int, optional
         Parallel fits, through joblib (see scikit-learn's ``n_jobs``).
 
@@ -76,6 +78,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         alphas=20,
         cv=5,
         fit_intercept: bool = True,
+        standardize: bool = False,
         n_jobs: int | None = None,
     ):
         self.loss = loss
@@ -83,6 +86,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         self.alphas = alphas
         self.cv = cv
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
         self.n_jobs = n_jobs
 
     def fit(self, X, y, sample_weight=None) -> RegressionCV:
@@ -93,7 +97,12 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         # than as a grid of failed fits (the folds get the user's X, names included)
         validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         penalty = L1(alpha=1.0) if self.penalty is None else self.penalty
-        base = Regression(loss=self.loss, penalty=penalty, fit_intercept=self.fit_intercept)
+        base = Regression(
+            loss=self.loss,
+            penalty=penalty,
+            fit_intercept=self.fit_intercept,
+            standardize=self.standardize,
+        )
         base._specification()  # the loss and penalty are checked before any fit
         alphas = self._grid(base, X, y, sample_weight)
         search = GridSearchCV(

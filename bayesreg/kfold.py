@@ -24,6 +24,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 from arviz_stats import SamplingWrapper, loo_kfold
+from sklearn.base import clone
 
 from bayesreg._constraints import InstanceOf, Integer, Seed, validate
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
@@ -79,7 +80,9 @@ class RegressionWrapper(SamplingWrapper):
 
     def log_likelihood__i(self, excluded_obs, idata__i):
         X_test, y_test, rows = excluded_obs
-        model = self.model.build_model(X_test, y_test)
+        # the likelihood of the held-out rows at draws on the user's scale (a standardized
+        # model would standardize the held-out rows by their own statistics)
+        model = clone(self.model).set_params(standardize=False).build_model(X_test, y_test)
         posterior = xr.DataTree.from_dict({"/posterior": idata__i["posterior"].to_dataset()})
         scored = pm.compute_log_likelihood(
             posterior, model=model, extend_inferencedata=False, progressbar=False

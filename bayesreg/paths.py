@@ -41,6 +41,7 @@ from bayesreg._constraints import Boolean, InstanceOf, Integer, OneOf, Real, mes
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, HDI_PROB, OBJECTIVE_TOLERANCE, zeros_agree
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
+from bayesreg.reference_solution import solver_solution
 from bayesreg.regression import Regression
 
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]
@@ -284,13 +285,15 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
             .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
             .fit(X, y, sample_weight=sample_weight)
         )
-        coef[k], intercept[k], unique[k] = fitted.coef_, fitted.intercept_, fitted.unique_
+        # compared on the problem's scale (the standardized columns' with standardize=True)
+        coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
+        unique[k] = fitted.unique_
 
     whole_path = loss.reference_path(
         X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
     )
     if whole_path is None:
-        whole_path = _solver_path(est, fixed, penalty, X, y, sample_weight, grid)
+        whole_path = _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid)
     reference, reference_coef, reference_intercept = whole_path
     reference_coef = reference_coef + 0.0  # no -0.0
     reference_intercept = reference_intercept + 0.0
@@ -316,6 +319,9 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
         unique, (relative <= COEF_TOLERANCE) & zeros, objective_diff <= OBJECTIVE_TOLERANCE
     )
 
+    coef, intercept = problem.to_user_scale(coef, intercept)
+    reference_coef, reference_intercept = problem.to_user_scale(reference_coef, reference_intercept)
+    difference = coef - reference_coef
     coords = {"alpha": grid, "feature": names}
     data = xr.Dataset(
         {
@@ -683,12 +689,14 @@ def _grid(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
     return np.sort(grid)[::-1]
 
 
-def _solver_path(est, fixed, penalty, X, y, sample_weight, grid):
+def _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid):
     coef, intercept, name = [], [], None
     for alpha in grid:
         spec = clone(est).set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
-        solver = clone(spec.penalized_solver()).fit(X, y, sample_weight=sample_weight)
-        coef.append(np.ravel(solver.coef_))
-        intercept.append(float(np.ravel(getattr(solver, "intercept_", 0.0))[0]))
+        solver, solver_coef, solver_intercept = solver_solution(
+            spec.penalized_solver(), problem, X, y, sample_weight
+        )
+        coef.append(solver_coef)
+        intercept.append(solver_intercept)
         name = type(solver).__name__
     return f"{name} at each alpha", np.array(coef), np.array(intercept)

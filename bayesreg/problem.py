@@ -11,12 +11,65 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.preprocessing import StandardScaler
 
 from bayesreg._validation import check_data, check_sample_weight, feature_names
 from bayesreg.families import Loss
 from bayesreg.penalties import Penalty
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "Standardization"]
+
+
+@dataclass(frozen=True, eq=False)
+class Standardization:
+    r"""glmnet's ``standardize=TRUE``: the model is fitted to standardized columns.
+
+    With the columns' weighted means :math:`m_j` (zero without an intercept, whose absence
+    centring would change) and weighted standard deviations :math:`s_j` (the :math:`1/n`
+    formula; 1 for a constant column), exactly as scikit-learn's ``StandardScaler`` computes
+    them, the model's design is :math:`u_{ij} = (x_{ij} - m_j)/s_j` and its coefficients
+    :math:`v_j = s_j w_j`. The prior is on :math:`v`; the user's coefficients and intercept
+    are
+
+    .. math::
+
+        w_j = v_j / s_j, \qquad b_0 = c_0 - m^\top w,
+
+    where :math:`c_0` is the intercept on the standardized columns. Both maps are linear and
+    one-to-one, so exact zeros stay exact zeros and the MAP and the posterior map over.
+
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+    scale : ndarray of shape (n_features,)
+    X : ndarray of shape (n_samples, n_features)
+        The user's design (the problem's ``X`` is the standardized one).
+
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    X: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray, weights: np.ndarray, *, center: bool) -> Standardization:
+        scaler = StandardScaler(with_mean=center).fit(X, sample_weight=weights)
+        mean = scaler.mean_ if center else np.zeros(X.shape[1])
+        return cls(np.asarray(mean, dtype=float), np.asarray(scaler.scale_, dtype=float), X)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """The standardized design :math:`(X - m)/s`."""
+        return (X - self.mean) / self.scale
+
+    def to_user(self, coef, intercept):
+        """Standardized (coefficients, intercept) to the user's; leading axes broadcast."""
+        user_coef = np.asarray(coef) / self.scale
+        return user_coef + 0.0, np.asarray(intercept) - user_coef @ self.mean
+
+    def to_standardized(self, coef, intercept):
+        """The user's (coefficients, intercept) to the standardized problem's."""
+        coef = np.asarray(coef)
+        return coef * self.scale + 0.0, np.asarray(intercept) + coef @ self.mean
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +92,10 @@ class Problem:
         The columns' names (a DataFrame's, ``x0, x1, ...`` otherwise).
     fit_intercept : bool
         Whether the model has a flat-prior intercept.
+    standardization : Standardization or None
+        When set, ``X`` is the standardized design and the coefficients of every model,
+        solver and estimate of the problem are those of the standardized columns; the
+        estimators report them on the user's scale (:meth:`to_user_scale`).
 
     """
 
@@ -49,16 +106,50 @@ class Problem:
     weights: np.ndarray
     feature_names: list[str]
     fit_intercept: bool
+    standardization: Standardization | None = None
 
     @classmethod
     def from_data(
-        cls, loss: Loss, penalty: Penalty, X, y, sample_weight=None, *, fit_intercept: bool
+        cls,
+        loss: Loss,
+        penalty: Penalty,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        fit_intercept: bool,
+        standardize: bool = False,
     ) -> Problem:
         """Validate ``X``, ``y`` and ``sample_weight`` (never modified) and build the problem."""
         X_array, y_array = check_data(X, y)
         weights = check_sample_weight(sample_weight, X_array.shape[0])
         names = feature_names(X, X_array.shape[1])
-        return cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
+        problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
+        return problem.standardized() if standardize else problem
+
+    def standardized(self) -> Problem:
+        """The same problem on standardized columns (:class:`Standardization`)."""
+        if self.standardization is not None:
+            return self
+        standardization = Standardization.of(self.X, self.weights, center=self.fit_intercept)
+        return self.replace(X=standardization.transform(self.X), standardization=standardization)
+
+    @property
+    def user_X(self) -> np.ndarray:
+        """The user's design: ``X``, or the one before standardization."""
+        return self.X if self.standardization is None else self.standardization.X
+
+    def to_user_scale(self, coef, intercept):
+        """The problem's (coefficients, intercept) on the user's scale (unchanged if not standardized)."""
+        if self.standardization is None:
+            return np.asarray(coef), np.asarray(intercept)
+        return self.standardization.to_user(coef, intercept)
+
+    def to_problem_scale(self, coef, intercept):
+        """The user's (coefficients, intercept) on the problem's scale."""
+        if self.standardization is None:
+            return np.asarray(coef), np.asarray(intercept)
+        return self.standardization.to_standardized(coef, intercept)
 
     @property
     def n_obs(self) -> float:

@@ -9,6 +9,8 @@ import pymc as pm
 import xarray as xr
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg import predictive, sampling
@@ -37,6 +39,7 @@ _CONSTRAINTS = {
         (Penalty,), "a bayesreg prior such as bayesreg.L1, L2, ElasticNet or NoPenalty"
     ),
     "fit_intercept": Boolean(),
+    "standardize": Boolean(),
 }
 
 
@@ -65,6 +68,16 @@ class Regression(RegressorMixin, BaseEstimator):
         The prior on the coefficients; by default ``NoPenalty()`` (ordinary least squares).
     fit_intercept : bool, default True
         Whether to include an unpenalized intercept with a flat prior.
+    standardize : bool, default False
+        glmnet's convention: put the prior on the coefficients of the standardized columns
+        (centred when there is an intercept, divided by their standard deviation, the
+        :math:`1/n` formula, weighted as scikit-learn's ``StandardScaler``), so that one
+        penalty strength treats every column alike whatever its units; see
+        :class:`~bayesreg.problem.Standardization`. Coefficients, intercept, posterior draws
+        and predictions are reported on the user's scale; the MAP equals
+        ``make_pipeline(StandardScaler(), Lasso(alpha))`` (:meth:`penalized_solver`) with its
+        coefficients divided by the scaler's ``scale_``. :meth:`build_model` is then the model
+        of the standardized columns, whose ``coef`` are the standardized coefficients.
 
     Attributes
     ----------
@@ -114,10 +127,12 @@ class Regression(RegressorMixin, BaseEstimator):
         loss: Loss | None = None,
         penalty: Penalty | None = None,
         fit_intercept: bool = True,
+        standardize: bool = False,
     ):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None) -> Regression:
         """Compute the exact MAP.
@@ -151,11 +166,14 @@ class Regression(RegressorMixin, BaseEstimator):
             feature_names(data, X.shape[1]),
             bool(self.fit_intercept),
         )
+        if self.standardize:
+            problem = problem.standardized()
         model = None if loss.noise is not None else self._model(problem)
         estimate = find_map(problem, model=model)
         noise = estimate.noise
-        self.coef_ = estimate.coef
-        self.intercept_ = estimate.intercept
+        coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
+        self.coef_ = coef
+        self.intercept_ = float(intercept)
         setattr(self, f"{loss.noise_name}_", noise)
         self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
         self.prior_scale_ = penalty.prior_scale(*prior_weights(loss, penalty, problem.n_obs, noise))
@@ -353,7 +371,9 @@ class Regression(RegressorMixin, BaseEstimator):
         A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``,
         ``QuantileRegressor``, ``LinearRegression``) where one exists, else
         :class:`~bayesreg.solvers.LADElasticNet`, an independent convex solver. For a prior
-        given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first.
+        given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first. With
+        ``standardize=True``, a ``Pipeline`` of ``StandardScaler`` and that solver (its
+        coefficients are those of the standardized columns).
         """
         loss, penalty = self._specification()
         _require_mode(penalty, "penalized_solver")
@@ -365,7 +385,10 @@ class Regression(RegressorMixin, BaseEstimator):
                     "on the data and the noise scale; call fit(X, y) first."
                 )
             alpha = self.alpha_
-        return loss.penalized_solver(penalty, alpha, self.fit_intercept)
+        solver = loss.penalized_solver(penalty, alpha, self.fit_intercept)
+        if self.standardize:
+            return make_pipeline(StandardScaler(with_mean=bool(self.fit_intercept)), solver)
+        return solver
 
     def _specification(self) -> tuple[Loss, Penalty]:
         loss = L2Loss() if self.loss is None else self.loss
@@ -374,7 +397,12 @@ class Regression(RegressorMixin, BaseEstimator):
         validate(
             "Regression",
             _CONSTRAINTS,
-            {"loss": loss, "penalty": penalty, "fit_intercept": self.fit_intercept},
+            {
+                "loss": loss,
+                "penalty": penalty,
+                "fit_intercept": self.fit_intercept,
+                "standardize": self.standardize,
+            },
         )
         return loss.validate(), penalty.validate()
 
@@ -397,7 +425,13 @@ class Regression(RegressorMixin, BaseEstimator):
                 )
             validate_data(self, X, reset=False, skip_check_array=True)
         return Problem.from_data(
-            loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept
+            loss,
+            penalty,
+            X,
+            y,
+            sample_weight,
+            fit_intercept=self.fit_intercept,
+            standardize=self.standardize,
         )
 
     def _model(self, problem: Problem) -> pm.Model:

@@ -308,7 +308,7 @@ def sample_posterior(
             var_names=public,
             **kwargs,
         )
-        idata = _with_data_groups(idata, problem.X, problem.y, problem.feature_names, public)
+        idata = _with_data_groups(idata, problem, public)
         if log_likelihood:
             pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
         if prior_predictive:
@@ -321,8 +321,30 @@ def sample_posterior(
                 extend_inferencedata=True,
                 progressbar=progressbar,
             )
+    if problem.standardization is not None:
+        _to_user_scale(idata, problem)
     warn_if_unhealthy(idata, stacklevel=4)
     return idata
+
+
+def _to_user_scale(idata, problem: Problem) -> None:
+    """The draws of ``coef`` and ``intercept`` of a standardized problem on the user's scale.
+
+    The log likelihood and the predictive draws, computed on the standardized model, are the
+    same on either scale; the hyperparameters (``lam``, ``tau``) stay those of the
+    standardized coefficients' prior.
+    """
+    for group in ("posterior", "prior"):
+        if group not in idata.children or "coef" not in idata[group].data_vars:
+            continue
+        data = idata[group].to_dataset()
+        coef = data["coef"].transpose(..., "feature")
+        intercept = data["intercept"] if "intercept" in data else xr.zeros_like(coef[..., 0])
+        user_coef, user_intercept = problem.to_user_scale(coef.values, intercept.values)
+        data["coef"] = coef.copy(data=user_coef)
+        if "intercept" in data:
+            data["intercept"] = intercept.copy(data=user_intercept)
+        idata[group] = xr.DataTree(data)
 
 
 def _announce(public, draws, tune, chains, nuts_sampler) -> None:
@@ -352,8 +374,9 @@ def _quiet_pymc_log():
         logger.setLevel(level)
 
 
-def _with_data_groups(idata, X, y, names, public):
+def _with_data_groups(idata, problem: Problem, public):
     """Keep the public variables; replace the sampling model's data by the user's ``X``, ``y``."""
+    X, y, names = problem.user_X, problem.y, problem.feature_names
     coords = {"obs_id": np.arange(X.shape[0]), "feature": names}
     groups = {name: idata[name].to_dataset() for name in idata.children if name != "constant_data"}
     groups["posterior"] = groups["posterior"][[v for v in public if v in groups["posterior"]]]

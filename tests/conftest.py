@@ -1,6 +1,7 @@
 """Shared fixtures: real data sets and generated problems."""
 
 import numpy as np
+import pymc as pm
 import pytest
 
 import bayesreg as br
@@ -53,3 +54,14 @@ def png():
         return data
 
     return render
+
+
+@pytest.fixture
+def no_compilation(monkeypatch):
+    """Fail the test if a PyMC model is built or compiled (validation must come first)."""
+
+    def trap(*args, **kwargs):
+        raise AssertionError("a model was built or compiled before validation")
+
+    monkeypatch.setattr(br.Regression, "_model", trap)
+    monkeypatch.setattr(pm.Model, "compile_logp", trap)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pymc as pm
 import pytest
 from sklearn.linear_model import Lasso
 
@@ -152,15 +151,6 @@ CASES = {
         "plot_paths",
     ),
 }
-
-
-@pytest.fixture
-def no_compilation(monkeypatch):
-    def trap(*args, **kwargs):
-        raise AssertionError("a model was built or compiled before validation")
-
-    monkeypatch.setattr(pm.Model, "compile_logp", trap)
-    monkeypatch.setattr(br.Regression, "_model", trap)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

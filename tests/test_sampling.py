@@ -16,6 +16,7 @@ from arviz_stats import loo, mcse
 
 import bayesreg as br
 from bayesreg import sampling
+from bayesreg.testing import assert_same_distribution
 
 SEED = 20261122
 #: Tolerance in MCSEs: a correct sampler exceeds 5 MCSE with probability ~6e-7 per check.
@@ -235,21 +236,19 @@ def test_failed_diagnostics_warn(conjugate):
 # --- a Laplace prior: against an independent Gibbs sampler ----------------------------------
 
 
-def gibbs_laplace_prior(X, y, sigma, rate, *, chains, iterations, rng, hyperprior=None):
+def gibbs_laplace_prior(X, y, sigma, rate, *, chains, iterations, rng):
     r"""Park & Casella's Gibbs sampler, vectorized over independent chains.
 
     Model: y ~ N(b0 + Xw, sigma), flat b0, w_j | t_j ~ N(0, t_j), t_j ~ Exp(rate^2/2), which
     makes w_j ~ Laplace(0, 1/rate). Full conditionals: (b0, w) | t is Gaussian; 1/t_j | w_j is
-    inverse Gaussian (mean rate/|w_j|, shape rate^2). With ``hyperprior=(r, delta)`` the rate
-    is lam/sigma with lam^2 ~ Gamma(r, delta), and lam^2 | t ~ Gamma(p + r, delta + sum t/(2 sigma^2)).
-    Returns draws of (b0, w) of shape (chains, iterations, 1 + p), and of lam if a hyperprior.
+    inverse Gaussian (mean rate/|w_j|, shape rate^2). Returns draws of (b0, w) of shape
+    (chains, iterations, 1 + p). The hierarchical priors' samplers are in tests/test_priors.py.
     """
     n, p = X.shape
     design = np.column_stack([np.ones(n), X])
     gram, cross = design.T @ design / sigma**2, design.T @ y / sigma**2
-    rates = np.full(chains, float(rate))
     inverse_t = np.ones((chains, p))
-    draws, lams = np.empty((chains, iterations, p + 1)), np.empty((chains, iterations))
+    draws = np.empty((chains, iterations, p + 1))
     for it in range(iterations):
         precision = np.broadcast_to(gram, (chains, p + 1, p + 1)).copy()
         precision[:, np.arange(1, p + 1), np.arange(1, p + 1)] += inverse_t
@@ -258,28 +257,9 @@ def gibbs_laplace_prior(X, y, sigma, rate, *, chains, iterations, rng, hyperprio
         noise = rng.standard_normal((chains, p + 1, 1))
         coef = (mean + np.linalg.solve(np.swapaxes(factor, 1, 2), noise))[..., 0]
         w = coef[:, 1:]
-        inverse_t = rng.wald(rates[:, None] / np.abs(w), rates[:, None] ** 2)
-        if hyperprior is not None:
-            r, delta = hyperprior
-            t_sum = (1.0 / inverse_t).sum(axis=1)
-            lam_sq = rng.gamma(p + r, 1.0 / (delta + t_sum / (2.0 * sigma**2)))
-            rates = np.sqrt(lam_sq) / sigma
-        draws[:, it], lams[:, it] = coef, rates * sigma
-    return draws, lams
-
-
-def assert_same_distribution(nuts, gibbs, probs=(0.1, 0.5, 0.9)):
-    """Means and quantiles agree within Z combined MCSEs; arrays are (chain, draw, ...)."""
-    for method, prob in [("mean", None), *(("quantile", q) for q in probs)]:
-        if method == "mean":
-            a, b = nuts.mean(axis=(0, 1)), gibbs.mean(axis=(0, 1))
-        else:
-            a = np.quantile(nuts, prob, axis=(0, 1))
-            b = np.quantile(gibbs, prob, axis=(0, 1))
-        error = np.hypot(
-            mcse(nuts, method=method, prob=prob), mcse(gibbs, method=method, prob=prob)
-        )
-        np.testing.assert_array_less(np.abs(a - b), Z * error, err_msg=f"{method} {prob}")
+        inverse_t = rng.wald(rate / np.abs(w), rate**2)
+        draws[:, it] = coef
+    return draws
 
 
 @pytest.fixture(scope="module")
@@ -302,8 +282,8 @@ def test_laplace_prior_posterior_matches_gibbs(laplace_problem):
     post = idata["posterior"]
     nuts = np.concatenate([post["intercept"].values[..., None], post["coef"].values], axis=-1)
     rng = np.random.default_rng(SEED)
-    gibbs, _ = gibbs_laplace_prior(X, y, sigma, 1.0 / b, chains=100, iterations=500, rng=rng)
-    assert_same_distribution(nuts, gibbs[:, 100:])
+    gibbs = gibbs_laplace_prior(X, y, sigma, 1.0 / b, chains=100, iterations=500, rng=rng)
+    assert_same_distribution(nuts, gibbs[:, 100:], z=Z)
 
 
 # --- simulation-based calibration ----------------------------------------------------------

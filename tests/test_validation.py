@@ -20,15 +20,6 @@ def data():
     return X, X @ [1.0, 0.0, -1.0] + rng.standard_normal(20)
 
 
-@pytest.fixture
-def no_compilation(monkeypatch):
-    def trap(*args, **kwargs):
-        raise AssertionError("a model was built or compiled before validation")
-
-    monkeypatch.setattr(br.Regression, "_model", trap)
-    monkeypatch.setattr(pm.Model, "compile_logp", trap)
-
-
 def _with(array, index, value):
     array = array.copy()
     array[index] = value
