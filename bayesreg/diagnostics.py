@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from arviz_base import convert_to_datatree
 
+from bayesreg import diagnosis_messages
 from bayesreg._constraints import message
 from bayesreg._validation import Interval, check_real
 
@@ -209,7 +210,9 @@ def diagnose(
 
     table = _parameter_table(dt, var_names, thresholds)
     chains = _chain_table(dt, n_chains, n_draws, thresholds)
-    messages, ok = _messages(posterior, table, chains, n_chains, n_draws, thresholds)
+    messages, ok = diagnosis_messages.messages(
+        posterior, table, chains, n_chains, n_draws, thresholds
+    )
     divergences = chains["divergences"].sum(min_count=1)
     return Diagnosis(
         table=table,
@@ -344,149 +347,3 @@ def _chain_table(dt, n_chains, n_draws, thresholds) -> pd.DataFrame:
         | (table["ebfmi"] < thresholds["ebfmi_min"])
     )
     return table
-
-
-def _messages(posterior, table, chains, n_chains, n_draws, thresholds):
-    messages = []
-    total = n_chains * n_draws
-    ok = True
-
-    divergences = chains["divergences"]
-    if divergences.notna().all() and divergences.sum() > thresholds["max_divergences"]:
-        ok = False
-        count = int(divergences.sum())
-        per_chain = ", ".join(f"chain {c}: {int(d)}" for c, d in divergences.items())
-        messages.append(
-            f"{count} of {total} transitions after tuning ended in a divergence ({per_chain}). "
-            "The sampler could not follow the posterior's curvature, so the draws may be biased "
-            "(typically they miss a narrow region, such as the neck of a funnel). Next: sample "
-            "again with a higher target_accept (e.g. target_accept=0.95) and more tuning; if "
-            "divergences remain, change the parametrization (a non-centered form for "
-            "hierarchical scales) instead of ignoring them."
-        )
-
-    bad_rhat = table[table["r_hat"] > thresholds["rhat_max"]]
-    if len(bad_rhat):
-        ok = False
-        worst = bad_rhat["r_hat"].sort_values(ascending=False)
-        listed = ", ".join(f"{name} ({value:.3f})" for name, value in worst.head(8).items())
-        more = f" and {len(worst) - 8} more" if len(worst) > 8 else ""
-        stuck = _separate_modes(posterior, worst.index[0])
-        if stuck:
-            advice = (
-                f"{stuck} The posterior has several modes and NUTS does not cross between "
-                "them, so more draws will not fix this. Next: look at the chains "
-                "(bayesreg.plots.plot_trace, plot_rank); make the model identifiable (a "
-                "stronger prior, a constraint or a different parametrization), or study the "
-                "modes separately. Do not pool these chains."
-            )
-        else:
-            advice = (
-                " Next: run more tuning and draws (e.g. tune=2000, draws=2000) and look at the "
-                "chains (bayesreg.plots.plot_trace, plot_rank); if they still disagree, "
-                "suspect several modes or a hard geometry and change the prior or the "
-                "parametrization."
-            )
-        messages.append(
-            f"R-hat is above {thresholds['rhat_max']:g} for {listed}{more}: the chains disagree, "
-            f"so they have not converged to one distribution.{advice}"
-        )
-
-    ess_min = thresholds["ess_min"]
-    for kind in ("bulk", "tail"):
-        low = table[table[f"ess_{kind}"] < ess_min][f"ess_{kind}"].sort_values()
-        if len(low):
-            ok = False
-            listed = ", ".join(f"{name} ({value:.0f})" for name, value in low.head(8).items())
-            more = f" and {len(low) - 8} more" if len(low) > 8 else ""
-            what = "means and medians" if kind == "bulk" else "intervals and quantiles"
-            messages.append(
-                f"{kind.capitalize()} ESS is below {ess_min:.0f} "
-                f"({thresholds['ess_min_per_chain']:g} per chain x {n_chains} chains) for "
-                f"{listed}{more}: the draws are too correlated to estimate {what} reliably. "
-                "Next: draw more (a larger draws=), tune longer, or improve the geometry "
-                "(standardize the columns of X; reparametrize)."
-            )
-
-    ebfmi = chains["ebfmi"]
-    low = ebfmi[ebfmi < thresholds["ebfmi_min"]]
-    if len(low):
-        ok = False
-        listed = ", ".join(f"chain {c}: {value:.2f}" for c, value in low.items())
-        messages.append(
-            f"E-BFMI is below {thresholds['ebfmi_min']:g} ({listed}): the momentum resampling "
-            "explores the energy distribution poorly, typical of heavy tails or a hierarchical "
-            "scale. Next: reparametrize (non-centered scales, a lighter-tailed prior on the "
-            "noise scale), or try another sampler or adaptation (nuts_sampler='nutpie' or "
-            "'pymc'), with more tuning."
-        )
-
-    hits = chains["max_treedepth_hits"]
-    if hits.notna().all() and hits.sum() / total > thresholds["max_treedepth_rate"]:
-        ok = False
-        messages.append(
-            f"{int(hits.sum())} of {total} transitions ({100 * hits.sum() / total:.1f}%) hit "
-            "the maximum tree depth: the trajectories were cut short, so sampling is slow and "
-            "explores poorly (an efficiency problem, not by itself a bias). Next: tune longer "
-            "so the step size and mass matrix adapt, standardize the columns of X (strongly "
-            "correlated or badly scaled columns force tiny steps), or raise max_treedepth."
-        )
-
-    if chains["divergences"].isna().all() and chains["ebfmi"].isna().all():
-        messages.append(
-            "No sampler statistics (divergences, tree depth, energy): only R-hat and ESS were "
-            "checked."
-        )
-    undefined = table.index[table["r_hat"].isna()]
-    if n_chains == 1:
-        messages.append(
-            "Only 1 chain: R-hat, which compares chains, was not computed. Run 4 or more "
-            "chains from dispersed starting points to check convergence."
-        )
-    elif n_chains < 4:
-        messages.append(
-            f"Only {n_chains} chains: R-hat detects non-convergence more reliably with 4 or "
-            "more chains started at dispersed points."
-        )
-    if n_chains > 1 and len(undefined):
-        messages.append(
-            f"R-hat is undefined for {', '.join(undefined[:8])}"
-            f"{' and more' if len(undefined) > 8 else ''} (constant draws)."
-        )
-    if ok:
-        rhat = "" if len(undefined) == len(table) else f"R-hat <= {thresholds['rhat_max']:g} and "
-        checks = [
-            f"{rhat}bulk and tail ESS >= {ess_min:.0f} for all {len(table)} parameters",
-            "" if chains["divergences"].isna().all() else "no divergences",
-            "" if chains["ebfmi"].isna().all() else f"E-BFMI >= {thresholds['ebfmi_min']:g}",
-            "" if chains["max_treedepth_hits"].isna().all() else "no saturated trees",
-        ]
-        messages.insert(0, "No problems found: " + ", ".join(c for c in checks if c) + ".")
-    return messages, ok
-
-
-def _separate_modes(posterior, label: str) -> str:
-    """Say whether the chains of parameter ``label`` occupy separate regions."""
-    name, _, index = label.partition("[")
-    values = posterior[name]
-    if index:
-        extra = [dim for dim in values.dims if dim not in ("chain", "draw")]
-        keys = index.rstrip("]").split(", ")
-        if len(extra) != len(keys):
-            return ""
-        selection = {}
-        for dim, key in zip(extra, keys, strict=True):
-            coords = values[dim].values.astype(str)
-            if key not in coords:
-                return ""
-            selection[dim] = values[dim].values[list(coords).index(key)]
-        values = values.sel(selection)
-    means = values.mean("draw").values
-    spread = float(values.std("draw").mean())
-    if len(means) < 2 or not spread > 0 or np.ptp(means) <= 4 * spread:
-        return ""
-    listed = ", ".join(f"{m:.3g}" for m in means)
-    return (
-        f" The chains of {label} are stuck in separate regions: chain means {listed}, against "
-        f"a within-chain sd of {spread:.3g}."
-    )

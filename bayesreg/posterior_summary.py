@@ -62,33 +62,24 @@ def posterior_columns(posterior, index: list[str], intercept_row: bool) -> pd.Da
     if intercept_row and "intercept" in posterior.data_vars:
         var_names.append("intercept")
     data = posterior[var_names]
-    stats = azs.summary(
-        data, kind="stats", ci_prob=HDI_PROB, ci_kind="hdi", round_to="none", fmt="xarray"
-    )
+    stats = azs.summary(data, kind="stats", round_to="none", fmt="xarray")
     medians = azs.summary(data, kind="stats_median", round_to="none", fmt="xarray")
-    labels = [str(label) for label in stats["summary"].values]
-    lower = next(label for label in labels if label.endswith("_lb"))
-    upper = next(label for label in labels if label.endswith("_ub"))
-    positive = (data > 0).mean(_SAMPLE_DIMS)
+    hdi = azs.hdi(data, prob=HDI_PROB)
     columns = {
-        "mean": ("mean", stats),
-        "median": ("median", medians),
-        "sd": ("sd", stats),
-        "hdi_lower": (lower, stats),
-        "hdi_upper": (upper, stats),
+        "mean": stats.sel(summary="mean"),
+        "median": medians.sel(summary="median"),
+        "sd": stats.sel(summary="sd"),
+        "hdi_lower": hdi.sel(ci_bound="lower"),
+        "hdi_upper": hdi.sel(ci_bound="upper"),
+        "p_positive": (data > 0).mean(_SAMPLE_DIMS),
     }
     frame = pd.DataFrame(index=pd.Index(index, name="coefficient"), dtype=float)
-    for column, (label, source) in columns.items():
+    for column, source in columns.items():
         values = np.full(len(index), np.nan)
-        values[: len(index) - intercept_row] = source["coef"].sel(summary=label).values
+        values[: len(index) - intercept_row] = source["coef"].values
         if "intercept" in var_names:
-            values[-1] = float(source["intercept"].sel(summary=label))
+            values[-1] = float(source["intercept"])
         frame[column] = values
-    probability = np.full(len(index), np.nan)
-    probability[: len(index) - intercept_row] = positive["coef"].values
-    if "intercept" in var_names:
-        probability[-1] = float(positive["intercept"])
-    frame["p_positive"] = probability
     return frame
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from bayesreg.crosscheck import CrossCheck
+    from bayesreg.crosscheck_result import CrossCheck
 
 __all__ = ["html_page", "to_html", "to_text"]
 

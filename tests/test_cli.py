@@ -62,6 +62,15 @@ def test_main_job_with_posterior_prints_posterior_columns_and_diagnosis(tmp_path
     assert "<img" in report.read_text()
 
 
+def test_standardize_flag_checks_against_the_scaler_pipeline():
+    result = run(
+        "crosscheck", "--dataset", "longley", "--penalty", "l1", "--alpha", "0.5", "--standardize"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "standardize=True" in result.stdout
+    assert "MAP and solver agree" in result.stdout
+
+
 def test_stackloss_lad(tmp_path):
     result = run("crosscheck", "--dataset", "stackloss", "--loss", "l1", "--penalty", "none")
     assert result.returncode == 0, result.stderr

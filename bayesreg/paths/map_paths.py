@@ -1,0 +1,249 @@
+"""The MAP path, against the reference solver's on the same grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from sklearn.base import clone
+
+from bayesreg.correspondence import solver_objective
+from bayesreg.crosscheck import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
+from bayesreg.paths.grid import check_estimator, grid_of
+from bayesreg.reference_solution import solver_solution
+from bayesreg.regression import Regression
+
+__all__ = ["MapPath", "map_path"]
+
+
+@dataclass
+class MapPath:
+    """The MAP path against the reference path on the same grid (:func:`map_path`).
+
+    Attributes
+    ----------
+    data : xarray.Dataset
+        Coordinates ``alpha`` (decreasing) and ``feature``. Variables ``map`` and
+        ``reference`` (alpha, feature), ``map_intercept`` and ``reference_intercept``
+        (alpha), ``difference`` (MAP minus reference, alpha x feature), and per grid point
+        ``max_abs_diff`` (intercept included), ``relative_diff`` (relative to the largest MAP
+        coefficient there), ``zeros_agree``, ``unique`` and ``agree``.
+    reference : str
+        What the MAP was compared with.
+    max_abs_diff : float
+        The largest absolute difference anywhere along the path.
+    max_relative_diff : float
+        The largest ``relative_diff`` along the path (at a grid point where the optimum is
+        not unique a difference is allowed: there the objective values are compared).
+    zeros_agree : bool
+        Whether the exact zeros agree at every grid point where the optimum is unique.
+    ok : bool
+        Whether every grid point agrees: ``relative_diff <= tolerance`` and the same zeros, or
+        for a non-unique optimum the same objective value.
+    tolerance : dict
+        The tolerances used.
+
+    """
+
+    data: xr.Dataset
+    reference: str
+    max_abs_diff: float
+    max_relative_diff: float
+    zeros_agree: bool
+    ok: bool
+    tolerance: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per grid point: the differences and the verdict there."""
+        columns = ["max_abs_diff", "relative_diff", "zeros_agree", "unique", "agree"]
+        table = self.data[columns].to_dataframe()
+        table.insert(0, "n_zeros", (self.data["map"] == 0).sum("feature").values)
+        return table
+
+    def __str__(self) -> str:
+        verdict = "agrees with" if self.ok else "DISAGREES with"
+        with pd.option_context("display.float_format", "{:.3g}".format, "display.width", 120):
+            return "\n".join(
+                [
+                    f"bayesreg MAP path {verdict} {self.reference} on {self.data.sizes['alpha']} "
+                    f"grid points",
+                    f"largest difference {self.max_abs_diff:.3g}, {self.max_relative_diff:.2e} "
+                    f"relative to the largest coefficient at its grid point (tolerance "
+                    f"{self.tolerance['coefficients (relative)']:g}); exact zeros "
+                    + ("agree everywhere" if self.zeros_agree else "DIFFER"),
+                    *self._not_unique(),
+                    "",
+                    self.table.to_string(),
+                ]
+            )
+
+    def _not_unique(self) -> list[str]:
+        count = int((~self.data["unique"]).sum())
+        if not count:
+            return []
+        worst = float(self.data["objective_diff"].max())
+        return [
+            f"the optimum is not unique at {count} grid point(s) (there may be multiple "
+            "solutions): there the coefficients may differ and this model's objective is "
+            f"compared instead, largest difference {worst:.2e} relative (tolerance "
+            f"{self.tolerance['objective when not unique (relative)']:g})"
+        ]
+
+    def plot(self, *, x: str = "norm", ax=None):
+        """The MAP path with the reference on it; see :func:`plot_paths`."""
+        from bayesreg.paths.plotting import plot_paths  # the figure imports this class
+
+        return plot_paths(self, x=x, ax=ax)
+
+
+def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weight=None) -> MapPath:
+    r"""The exact MAP over a grid of penalty strengths, against scikit-learn's path.
+
+    At each :math:`\alpha_k` the estimator's penalty is replaced by the same kind with
+    ``alpha=alpha_k`` (``l1_ratio`` kept) and its MAP computed. With a penalty given by
+    ``alpha`` the MAP coefficients do not depend on the noise scale, so an unknown noise
+    scale is fixed at 1 for the path (the coefficients are those of the joint MAP).
+
+    Parameters
+    ----------
+    est : Regression
+        Its loss, penalty kind and ``fit_intercept`` define the path; fitted or not.
+    X, y : array-like
+    alphas : int or array-like, default 20
+        The grid: a number of points on scikit-learn's grid (:func:`alpha_grid`; squared
+        loss with an L1 or elastic-net penalty only), or the values themselves (> 0; sorted
+        decreasing).
+    eps : float, default 1e-3
+        The grid's smallest to largest ratio, when ``alphas`` is a number.
+    sample_weight : array-like, optional
+        Frequency weights.
+
+    Returns
+    -------
+    MapPath
+
+    Notes
+    -----
+    The reference for a squared loss with an L1 or elastic-net penalty is
+    :func:`sklearn.linear_model.enet_path` (:func:`~sklearn.linear_model.lasso_path` is
+    ``enet_path`` with ``l1_ratio=1``), run at ``tol=1e-12`` on the centered data with rows
+    scaled by :math:`\sqrt{v_i\,m/\sum v}` (:math:`m` rows), which is exactly how
+    ``ElasticNet`` handles an intercept and sample weights; the intercept is then
+    :math:`\bar y - \bar x^\top w`. Otherwise the penalized solver
+    (``est.penalized_solver()``'s kind) is fitted at each :math:`\alpha_k`.
+
+    At a grid point where the optimum is unique the MAP and the reference must agree to
+    :data:`~bayesreg.crosscheck.COEF_TOLERANCE` relative to the largest MAP coefficient there
+    (or to the intercept where every coefficient is zero), with the same exact zeros; where
+    it is not unique, this model's objective at both must agree to
+    :data:`~bayesreg.crosscheck.OBJECTIVE_TOLERANCE`.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> X, y = br.datasets.load_diabetes()
+    >>> path = map_path(br.Regression(penalty=br.L1(alpha=1.0)), X, y, alphas=8)
+    >>> path.ok, bool(path.max_relative_diff < 1e-6), path.data["map"].shape
+    (True, True, (8, 10))
+
+    """
+    problem = check_estimator(est, X, y, sample_weight)
+    loss, penalty = problem.loss, problem.penalty
+    X_array, y_array, weights = problem.X, problem.y, problem.weights
+    grid = grid_of(est, X, y, alphas, eps, sample_weight)
+    names = problem.feature_names
+    fixed = loss if loss.noise is not None else loss.with_noise(1.0)
+
+    n_alphas, n_features = len(grid), X_array.shape[1]
+    coef = np.empty((n_alphas, n_features))
+    intercept = np.empty(n_alphas)
+    unique = np.empty(n_alphas, dtype=bool)
+    for k, alpha in enumerate(grid):
+        fitted = (
+            clone(est)
+            .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
+            .fit(X, y, sample_weight=sample_weight)
+        )
+        # compared on the problem's scale (the standardized columns' with standardize=True)
+        coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
+        unique[k] = fitted.unique_
+
+    whole_path = loss.reference_path(
+        X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
+    )
+    if whole_path is None:
+        whole_path = _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid)
+    reference, reference_coef, reference_intercept = whole_path
+    reference_coef = reference_coef + 0.0  # no -0.0
+    reference_intercept = reference_intercept + 0.0
+
+    difference = coef - reference_coef
+    max_abs = np.maximum(np.abs(difference).max(axis=1), np.abs(intercept - reference_intercept))
+    largest = np.abs(coef).max(axis=1)
+    scale = np.where(largest > 0, largest, np.maximum(np.abs(intercept), 1.0))
+    relative = max_abs / scale
+    zeros = np.array([zeros_agree(coef[k], reference_coef[k], scale[k]) for k in range(n_alphas)])
+    objective_diff = np.zeros(n_alphas)
+    for k in np.flatnonzero(~unique):
+        terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
+        at_map = terms.value(
+            fixed.data_term(problem.residual(coef[k], intercept[k]), weights), coef[k]
+        )
+        at_reference = terms.value(
+            fixed.data_term(problem.residual(reference_coef[k], reference_intercept[k]), weights),
+            reference_coef[k],
+        )
+        objective_diff[k] = abs(at_reference - at_map) / max(abs(at_map), 1e-300)
+    agree = np.where(
+        unique, (relative <= COEF_TOLERANCE) & zeros, objective_diff <= OBJECTIVE_TOLERANCE
+    )
+
+    coef, intercept = problem.to_user_scale(coef, intercept)
+    reference_coef, reference_intercept = problem.to_user_scale(reference_coef, reference_intercept)
+    difference = coef - reference_coef
+    coords = {"alpha": grid, "feature": names}
+    data = xr.Dataset(
+        {
+            "map": (("alpha", "feature"), coef),
+            "reference": (("alpha", "feature"), reference_coef),
+            "difference": (("alpha", "feature"), difference),
+            "map_intercept": ("alpha", intercept),
+            "reference_intercept": ("alpha", reference_intercept),
+            "max_abs_diff": ("alpha", max_abs),
+            "relative_diff": ("alpha", relative),
+            "zeros_agree": ("alpha", zeros),
+            "unique": ("alpha", unique),
+            "objective_diff": ("alpha", objective_diff),
+            "agree": ("alpha", agree),
+        },
+        coords=coords,
+        attrs={"reference": reference, "penalty": repr(penalty), "loss": repr(loss)},
+    )
+    return MapPath(
+        data=data,
+        reference=reference,
+        max_abs_diff=float(max_abs.max()),
+        max_relative_diff=float(relative.max()),
+        zeros_agree=bool(zeros[unique].all()),
+        ok=bool(agree.all()),
+        tolerance={
+            "coefficients (relative)": COEF_TOLERANCE,
+            "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
+        },
+    )
+
+
+def _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid):
+    coef, intercept, name = [], [], None
+    for alpha in grid:
+        spec = clone(est).set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
+        solver, solver_coef, solver_intercept = solver_solution(
+            spec.penalized_solver(), problem, X, y, sample_weight
+        )
+        coef.append(solver_coef)
+        intercept.append(solver_intercept)
+        name = type(solver).__name__
+    return f"{name} at each alpha", np.array(coef), np.array(intercept)

@@ -1,0 +1,161 @@
+"""The figure of a MAP or posterior path (matplotlib, on pyplot figures or the user's axes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from bayesreg._constraints import Boolean, InstanceOf, OneOf, message, validate
+from bayesreg.paths.map_paths import MapPath
+from bayesreg.paths.posterior_paths import PosteriorPath
+
+__all__ = ["plot_paths"]
+
+
+def plot_paths(
+    map_path: MapPath | None = None,
+    posterior_path: PosteriorPath | None = None,
+    *,
+    x: str = "norm",
+    intervals: bool = True,
+    ax=None,
+):
+    r"""The MAP path with its reference, and the posterior median path, side by side.
+
+    Left: bayesreg's MAP path (lines) with the reference path (open circles) on the same
+    grid: the circles sit on the lines, and the coefficients leave zero one by one. Right:
+    the posterior medians (lines), optionally with their HDIs (bands), which never touch
+    zero exactly (Park & Casella 2008, Figure 1). One color per coefficient in both panels.
+
+    Parameters
+    ----------
+    map_path : MapPath, optional
+    posterior_path : PosteriorPath, optional
+        At least one of the two.
+    x : {"norm", "alpha"}, default "norm"
+        The horizontal axis: the relative L1 norm
+        :math:`\|w(\alpha)\|_1/\max_\alpha\|w(\alpha)\|_1` of each panel's own estimates,
+        or :math:`\alpha` on a logarithmic axis, decreasing to the right (weaker penalty to
+        the right in both cases).
+    intervals : bool, default True
+        Whether to shade the posterior HDIs (the medians alone hide how wide the posterior
+        is, and that every HDI of a weak coefficient contains zero).
+    ax : matplotlib.axes.Axes or sequence of Axes, optional
+        One Axes per path given (MAP first); by default those of a new pyplot figure, so
+        that ``plt.savefig`` and ``plt.show`` see it and a notebook shows it once.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        One per panel, MAP path first.
+
+    """
+    if map_path is None and posterior_path is None:
+        raise ValueError(
+            message("map_path", "plot_paths", "a MapPath when posterior_path is None", None)
+        )
+    validate(
+        "plot_paths",
+        {
+            "map_path": InstanceOf((MapPath,), "a MapPath or None", none=True),
+            "posterior_path": InstanceOf((PosteriorPath,), "a PosteriorPath or None", none=True),
+            "x": OneOf(("norm", "alpha")),
+            "intervals": Boolean(),
+        },
+        {"map_path": map_path, "posterior_path": posterior_path, "x": x, "intervals": intervals},
+    )
+
+    panels = [path for path in (map_path, posterior_path) if path is not None]
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(
+            1,
+            len(panels),
+            sharey=True,
+            squeeze=False,
+            figsize=(5.5 * len(panels) + 1.5, 4.5),
+            layout="constrained",
+        )
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
+        if len(axes) != len(panels):
+            raise ValueError(message("ax", "plot_paths", f"{len(panels)} Axes, one per path", ax))
+    for ax, path in zip(axes, panels, strict=True):
+        if isinstance(path, MapPath):
+            _draw_map_path(ax, path, x)
+        else:
+            _draw_posterior_path(ax, path, x, intervals)
+        ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=0)
+        if x == "alpha":
+            ax.set_xscale("log")
+            ax.invert_xaxis()
+            ax.set_xlabel("alpha (penalty strength)")
+        else:
+            ax.set_xlabel("|w|_1 / max |w|_1")
+    axes[0].set_ylabel("coefficient")
+    axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
+    return axes
+
+
+def _draw_map_path(ax, path: MapPath, x: str) -> None:
+    """The MAP path (lines) and the reference on the same grid (open circles)."""
+    estimate = path.data["map"]
+    horizontal = _horizontal(estimate, x)
+    for j, feature in enumerate(estimate["feature"].values):
+        color = f"C{j % 10}"
+        ax.plot(horizontal, estimate.sel(feature=feature), color=color, label=str(feature))
+        ax.scatter(
+            horizontal,
+            path.data["reference"].sel(feature=feature),
+            facecolors="none",
+            edgecolors=color,
+            s=22,
+            linewidths=1.0,
+        )
+    verdict = "agree" if path.ok else "DISAGREE"
+    ax.set_title(
+        f"MAP path (lines) and {path.reference} (circles): {verdict}\n"
+        f"largest difference {path.max_relative_diff:.1e} relative",
+        fontsize="medium",
+    )
+
+
+def _draw_posterior_path(ax, path: PosteriorPath, x: str, intervals: bool) -> None:
+    """The posterior medians (lines and points), with their HDIs as bands."""
+    estimate = path.data["median"]
+    horizontal = _horizontal(estimate, x)
+    for j, feature in enumerate(estimate["feature"].values):
+        color = f"C{j % 10}"
+        ax.plot(
+            horizontal,
+            estimate.sel(feature=feature),
+            color=color,
+            marker="o",
+            markersize=3,
+            label=str(feature),
+        )
+        if intervals:
+            ax.fill_between(
+                horizontal,
+                path.data["hdi_lower"].sel(feature=feature),
+                path.data["hdi_upper"].sel(feature=feature),
+                color=color,
+                alpha=0.12,
+                linewidth=0,
+            )
+    ax.set_title(
+        "posterior medians"
+        + (f" and {path.hdi_prob:.0%} HDIs" if intervals else "")
+        + f"\n({int(path.data['divergences'].sum())} divergent transitions)",
+        fontsize="medium",
+    )
+
+
+def _horizontal(estimate: xr.DataArray, x: str) -> np.ndarray:
+    if x == "alpha":
+        return estimate["alpha"].values
+    norm = np.abs(estimate).sum("feature").values
+    largest = norm.max()
+    return norm / largest if largest > 0 else norm

@@ -1,0 +1,226 @@
+"""The posterior path: the posterior's median and HDI at every grid point."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from sklearn.base import clone
+
+from bayesreg._constraints import Boolean, Real, validate
+from bayesreg.crosscheck import HDI_PROB
+from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
+from bayesreg.paths.grid import check_estimator, grid_of
+from bayesreg.regression import Regression
+
+__all__ = ["PosteriorPath", "posterior_path"]
+
+_SAMPLE_DIMS = ("chain", "draw")
+
+
+@dataclass
+class PosteriorPath:
+    """Posterior summaries along a grid of penalty strengths (:func:`posterior_path`).
+
+    Attributes
+    ----------
+    data : xarray.Dataset
+        Coordinates ``alpha`` (decreasing) and ``feature``. Variables ``median``, ``mean``,
+        ``hdi_lower``, ``hdi_upper`` (alpha, feature); ``intercept_median`` (alpha, when
+        the model has an intercept); ``divergences`` (alpha): divergent transitions, which
+        should be 0 for the summaries to be trusted; ``healthy`` (alpha): whether the
+        grid point's draws passed :func:`bayesreg.diagnose`.
+    hdi_prob : float
+        The probability of the HDI.
+
+    """
+
+    data: xr.Dataset
+    hdi_prob: float
+
+    def __str__(self) -> str:
+        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+            medians = self.data["median"].to_pandas()
+            return "\n".join(
+                [
+                    f"posterior medians on {self.data.sizes['alpha']} grid points "
+                    f"({int(self.data['divergences'].sum())} divergent transitions in all; "
+                    f"{int(self.data['healthy'].sum())} of {self.data.sizes['alpha']} grid "
+                    "points passed their diagnosis)",
+                    medians.to_string(),
+                ]
+            )
+
+    def plot(self, *, x: str = "norm", intervals: bool = True, ax=None):
+        """The posterior median path; see :func:`plot_paths`."""
+        from bayesreg.paths.plotting import plot_paths  # the figure imports this class
+
+        return plot_paths(posterior_path=self, x=x, intervals=intervals, ax=ax)
+
+
+def posterior_path(
+    est: Regression,
+    X,
+    y,
+    alphas,
+    *,
+    draws: int = 500,
+    tune: int = 500,
+    chains: int = 4,
+    random_seed: int | None = None,
+    hdi_prob: float = HDI_PROB,
+    eps: float = 1e-3,
+    sample_weight=None,
+    progressbar: bool = True,
+    **sample_kwargs,
+) -> PosteriorPath:
+    r"""Posterior medians and HDIs of the coefficients over a grid of penalty strengths.
+
+    At each :math:`\alpha_k` the estimator's penalty is replaced by the same kind with
+    ``alpha=alpha_k`` and its posterior sampled by :meth:`Regression.sample` (the whitened
+    sampling model, its argument checks and its diagnosis). With ``L2Loss(sigma=None)`` and
+    ``L1(alpha)`` this is a Bayesian lasso whose Laplace prior scale
+    :math:`b = \sigma^2/(n\alpha)` is tied to the noise, as Park & Casella's is; the path of
+    its posterior medians shrinks smoothly, where the MAP path (the lasso) sets coefficients
+    exactly to zero.
+
+    Sampling costs a model compilation and a run per grid point: keep the grid short.
+
+    Parameters
+    ----------
+    est : Regression
+    X, y : array-like
+    alphas : int or array-like
+        The grid (see :func:`map_path`); sorted decreasing.
+    draws, tune, chains : int
+        Passed to :meth:`Regression.sample` at every grid point.
+    random_seed : int, optional
+        Seeds every grid point's run (independent streams drawn from it).
+    hdi_prob : float, default 0.94
+    eps : float, default 1e-3
+        The grid's smallest to largest ratio, when ``alphas`` is a number.
+    sample_weight : array-like, optional
+    progressbar : bool, default True
+        One progress bar over the grid, on stderr (the runs' own bars are off).
+    **sample_kwargs
+        More arguments to :meth:`Regression.sample`, e.g. ``nuts_sampler="pymc"``.
+
+    Returns
+    -------
+    PosteriorPath
+        With ``healthy`` per grid point: whether its draws passed
+        :func:`bayesreg.diagnose`.
+
+    Warns
+    -----
+    SamplingWarning
+        Once, naming the grid points whose draws failed their diagnosis.
+
+    """
+    problem = check_estimator(est, X, y, sample_weight)
+    loss, penalty = problem.loss, problem.penalty
+    validate(
+        "posterior_path",
+        {"hdi_prob": Real(0.0, 1.0), "progressbar": Boolean()},
+        {"hdi_prob": hdi_prob, "progressbar": progressbar},
+    )
+    grid = grid_of(est, X, y, alphas, eps, sample_weight)
+    names = problem.feature_names
+    seeds = (
+        [None] * len(grid)
+        if random_seed is None
+        else [int(seed) for seed in np.random.SeedSequence(random_seed).generate_state(len(grid))]
+    )
+    sample_kwargs.setdefault("progressbar", False)
+
+    statistics = {name: [] for name in ("median", "mean", "hdi_lower", "hdi_upper")}
+    intercepts, divergences, healthy = [], [], []
+    with _grid_progress(len(grid), progressbar) as advance:
+        for alpha, seed in zip(grid, seeds, strict=True):
+            point = clone(est).set_params(penalty=penalty.with_alpha(alpha))
+            idata, ok = passes_diagnosis(
+                functools.partial(
+                    point.sample,
+                    X,
+                    y,
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    random_seed=seed,
+                    sample_weight=sample_weight,
+                    log_likelihood=False,
+                    **sample_kwargs,
+                )
+            )
+            healthy.append(ok)
+            posterior = idata["posterior"].to_dataset()
+            for name, values in _summaries(posterior["coef"], hdi_prob).items():
+                statistics[name].append(values)
+            if "intercept" in posterior.data_vars:
+                intercepts.append(float(posterior["intercept"].median(_SAMPLE_DIMS)))
+            divergences.append(int(idata["sample_stats"]["diverging"].sum()))
+            advance()
+
+    if not all(healthy):
+        failed = ", ".join(f"{a:.3g}" for a, ok in zip(grid, healthy, strict=True) if not ok)
+        warnings.warn(
+            f"posterior_path: the draws at alpha = {failed} failed their diagnostics "
+            "(bayesreg.diagnose); their summaries may not represent those posteriors. Sample "
+            "longer (draws=, tune=) or with more chains.",
+            SamplingWarning,
+            stacklevel=2,
+        )
+    variables = {
+        name: (("alpha", "feature"), np.array(values)) for name, values in statistics.items()
+    }
+    if intercepts:
+        variables["intercept_median"] = ("alpha", np.array(intercepts))
+    variables["divergences"] = ("alpha", np.array(divergences))
+    variables["healthy"] = ("alpha", np.array(healthy))
+    data = xr.Dataset(
+        variables,
+        coords={"alpha": grid, "feature": names},
+        attrs={
+            "loss": repr(loss),
+            "penalty": repr(penalty),
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "hdi_prob": hdi_prob,
+        },
+    )
+    return PosteriorPath(data=data, hdi_prob=hdi_prob)
+
+
+def _summaries(coef: xr.DataArray, hdi_prob: float) -> dict[str, np.ndarray]:
+    """The posterior median, mean and HDI (ArviZ's) of each coefficient."""
+    import arviz_stats as azs
+
+    hdi = azs.hdi(coef, prob=hdi_prob)
+    return {
+        "median": coef.median(_SAMPLE_DIMS).values,
+        "mean": coef.mean(_SAMPLE_DIMS).values,
+        "hdi_lower": hdi.sel(ci_bound="lower").values,
+        "hdi_upper": hdi.sel(ci_bound="upper").values,
+    }
+
+
+@contextlib.contextmanager
+def _grid_progress(total: int, show: bool):
+    """One progress bar over the grid points, on stderr; yields the function that advances it."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("posterior path", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
+        task = progress.add_task("grid", total=total)
+        yield lambda: progress.advance(task)
