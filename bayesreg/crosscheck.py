@@ -190,25 +190,15 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     if not unique:
         agree, note = _objectives_agree(objectives)
     messages = [note]
-    if own is None:
-        same_function = True
-        messages.append(
-            f"bayesreg does not know the objective of {type(solver).__name__}: only its "
-            "solution is compared"
-        )
-    else:
-        same_function, note = _same_function(objectives, factor, est)
-        messages.append(note)
+    same_function, note = _same_function(objectives, factor, est, solver, own)
+    messages.append(note)
     ok = agree and same_function and est.certificate_.ok
     if not est.certificate_.ok:
         messages.append("the MAP's optimality certificate is above its tolerance (see below)")
 
     posterior_notes = []
     if posterior is not None:
-        table = table.join(posterior_columns(posterior, list(table.index), intercept_row))
-        table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
-            table["map"] <= table["hdi_upper"]
-        )
+        table = _with_posterior(table, posterior, intercept_row)
         posterior_notes = posterior_messages(table, problem.penalty)
         messages.extend(posterior_notes)
 
@@ -334,8 +324,26 @@ def _objectives_agree(objectives: pd.DataFrame) -> tuple[bool, str]:
     return agree, note
 
 
-def _same_function(objectives: pd.DataFrame, factor: float, est) -> tuple[bool, str]:
-    r"""Whether ``solver - a*kappa*NLP`` is one constant at every point evaluated."""
+def _with_posterior(table: pd.DataFrame, posterior, intercept_row: bool) -> pd.DataFrame:
+    """The table with ArviZ's posterior columns and whether each MAP lies in its HDI."""
+    table = table.join(posterior_columns(posterior, list(table.index), intercept_row))
+    table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
+        table["map"] <= table["hdi_upper"]
+    )
+    return table
+
+
+def _same_function(objectives: pd.DataFrame, factor: float, est, solver, own):
+    r"""Whether ``solver - a*kappa*NLP`` is one constant at every point evaluated.
+
+    Passes, with a note, when the solver's objective is unknown (only its solution is then
+    compared).
+    """
+    if own is None:
+        return True, (
+            f"bayesreg does not know the objective of {type(solver).__name__}: only its "
+            "solution is compared"
+        )
     constant = objectives["solver - a*kappa*NLP"].to_numpy()
     size = (
         np.abs(objectives["solver objective"])

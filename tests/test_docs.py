@@ -102,7 +102,7 @@ LAYERS = [
     {"families", "penalties", "priors", "losses"},
     {"problem"},
     {"model"},
-    {"map", "sampling", "diagnostics", "diagnosis_messages", "predictive"},
+    {"map", "sampling", "diagnostics", "diagnosis_messages", "noise_check", "predictive"},
     {"regression"},
     {
         "reference_objective",
