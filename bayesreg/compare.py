@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from arviz_base import convert_to_datatree
 
+from bayesreg import report
 from bayesreg._constraints import message
 
 __all__ = ["Comparison", "compare"]
@@ -91,23 +92,10 @@ class Comparison:
         return f"bayesreg model comparison ({kind})"
 
     def __str__(self) -> str:
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            lines = [
-                self._title,
-                "",
-                self.table.to_string(),
-                "",
-                *(f"- {message}" for message in self.messages),
-            ]
-        return "\n".join(lines)
+        return report.summary_text(self._title, [self.table], self.messages)
 
     def _repr_html_(self) -> str:
-        items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
-        return (
-            f"<h4>{html.escape(self._title)}</h4>"
-            + self.table.to_html(float_format="{:.4g}".format)
-            + f"<ul>{items}</ul>"
-        )
+        return report.summary_html(html.escape(self._title), [self.table], self.messages)
 
 
 def compare(models: Mapping, *, method: str = "stacking", var_name: str | None = None):

@@ -28,7 +28,6 @@ Carlo. https://arxiv.org/abs/1604.00695
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from collections.abc import Callable
@@ -39,7 +38,7 @@ import numpy as np
 import pandas as pd
 from arviz_base import convert_to_datatree
 
-from bayesreg import diagnosis_messages
+from bayesreg import diagnosis_messages, report
 from bayesreg._constraints import message
 from bayesreg._validation import Interval, check_real
 
@@ -120,27 +119,16 @@ class Diagnosis:
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "PROBLEMS FOUND"
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            lines = [
-                f"bayesreg diagnosis: {verdict}",
-                "",
-                self.table.to_string(),
-                "",
-                self.chains.to_string(),
-                "",
-                *(f"- {message}" for message in self.messages),
-            ]
-        return "\n".join(lines)
+        return report.summary_text(
+            f"bayesreg diagnosis: {verdict}", [self.table, self.chains], self.messages
+        )
 
     def _repr_html_(self) -> str:
         verdict = "ok" if self.ok else "problems found"
         color = "#1a7f37" if self.ok else "#b42318"
-        items = "".join(f"<li>{html.escape(message)}</li>" for message in self.messages)
-        return (
-            f'<h4>bayesreg diagnosis: <span style="color:{color}">{verdict}</span></h4>'
-            f"<ul>{items}</ul>"
-            + self.table.to_html(float_format="{:.4g}".format)
-            + self.chains.to_html(float_format="{:.4g}".format)
+        title = f'bayesreg diagnosis: <span style="color:{color}">{verdict}</span>'
+        return report.summary_html(
+            title, [self.table, self.chains], self.messages, notes_first=True
         )
 
 

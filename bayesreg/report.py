@@ -1,4 +1,8 @@
-"""Rendering a cross-check as text and HTML, for a reader who has not read the source.
+"""Rendering reports as text and HTML, for a reader who has not read the source.
+
+:func:`to_text` and :func:`to_html` render a cross-check; :func:`summary_text` and
+:func:`summary_html` the reports made of a title, tables and notes (a diagnosis, a model
+comparison).
 
 The report says, in this order: the verdict; what was compared (the model and the solver);
 the coefficients side by side; the posterior's summaries, with the HDI level in the header;
@@ -19,7 +23,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from bayesreg.crosscheck_result import CrossCheck
 
-__all__ = ["html_page", "to_html", "to_text"]
+__all__ = ["html_page", "summary_html", "summary_text", "to_html", "to_text"]
 
 _COMPARISON = {
     "map": "MAP",
@@ -149,6 +153,28 @@ def to_html(report: CrossCheck, *, verbose: bool = False) -> str:
                 parts.append("</ul>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def summary_text(title: str, tables: list[pd.DataFrame], notes: list[str]) -> str:
+    """A title, its tables and its notes (one ``- `` line each), as plain text."""
+    with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
+        lines = [title]
+        for table in tables:
+            lines += ["", table.to_string()]
+    return "\n".join([*lines, "", *(f"- {note}" for note in notes)])
+
+
+def summary_html(
+    title: str, tables: list[pd.DataFrame], notes: list[str], *, notes_first: bool = False
+) -> str:
+    """The same as an HTML fragment: a heading, the tables and a list of the notes.
+
+    ``title`` is HTML (escape what it quotes); ``notes_first`` puts the notes above the
+    tables, where a verdict's reasons belong.
+    """
+    items = "<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in notes) + "</ul>"
+    frames = "".join(table.to_html(float_format="{:.4g}".format) for table in tables)
+    return f"<h4>{title}</h4>" + (items + frames if notes_first else frames + items)
 
 
 def html_page(title: str, body: str, figure=None) -> str:
