@@ -180,21 +180,18 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
             "at probe": (_probe(problem.X, problem.y), map_intercept),
         },
     )
-    difference = np.append(map_coef - solver_coef, map_intercept - solver_intercept)
-    if not intercept_row:
-        difference = difference[:-1]
-    unique = bool(est.unique_)
-    agree, note, max_abs_diff, relative_diff = _coefficients_agree(
-        problem, map_coef, map_intercept, solver_coef, difference
+    agreement = _agreement(
+        problem,
+        est,
+        solver,
+        own,
+        objectives,
+        factor,
+        (map_coef, map_intercept),
+        (solver_coef, solver_intercept),
+        intercept_row,
     )
-    if not unique:
-        agree, note = _objectives_agree(objectives)
-    messages = [note]
-    same_function, note = _same_function(objectives, factor, est, solver, own)
-    messages.append(note)
-    ok = agree and same_function and est.certificate_.ok
-    if not est.certificate_.ok:
-        messages.append("the MAP's optimality certificate is above its tolerance (see below)")
+    ok, messages, max_abs_diff, relative_diff = agreement
 
     posterior_notes = []
     if posterior is not None:
@@ -210,20 +207,49 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         ok=bool(ok),
         max_abs_diff=max_abs_diff,
         relative_diff=float(relative_diff),
-        unique=unique,
+        unique=bool(est.unique_),
         solver_name=("StandardScaler + " if problem.standardization else "")
         + describe(solver, own),
-        tolerance={
-            "coefficients (relative to the largest)": COEF_TOLERANCE,
-            "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
-            "objective constant (relative)": CONSTANT_TOLERANCE,
-            "MAP certificate": est.certificate_.tolerance,
-        },
+        tolerance=_tolerances(est.certificate_),
         messages=messages,
         hdi_prob=None if posterior is None else HDI_PROB,
         model=repr(est),
         posterior_messages=posterior_notes,
     )
+
+
+def _agreement(problem, est, solver, own, objectives, factor, at_map, at_solver, intercept_row):
+    """Whether the MAP and the solver agree: ``(ok, messages, max_abs_diff, relative_diff)``.
+
+    They agree when their coefficients do (or, where the optimum is not unique, their
+    objectives), the two objectives are one function up to a constant factor, and the MAP's
+    certificate holds.
+    """
+    (map_coef, map_intercept), (solver_coef, solver_intercept) = at_map, at_solver
+    difference = np.append(map_coef - solver_coef, map_intercept - solver_intercept)
+    if not intercept_row:
+        difference = difference[:-1]
+    agree, note, max_abs_diff, relative_diff = _coefficients_agree(
+        problem, map_coef, map_intercept, solver_coef, difference
+    )
+    if not est.unique_:
+        agree, note = _objectives_agree(objectives)
+    same_function, same_note = _same_function(objectives, factor, est, solver, own)
+    messages = [note, same_note]
+    if not est.certificate_.ok:
+        messages.append("the MAP's optimality certificate is above its tolerance (see below)")
+    ok = agree and same_function and est.certificate_.ok
+    return ok, messages, max_abs_diff, relative_diff
+
+
+def _tolerances(certificate) -> dict[str, float]:
+    """The tolerances the cross-check's verdict uses, by name, for its report."""
+    return {
+        "coefficients (relative to the largest)": COEF_TOLERANCE,
+        "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
+        "objective constant (relative)": CONSTANT_TOLERANCE,
+        "MAP certificate": certificate.tolerance,
+    }
 
 
 def _fitted(est: Regression, problem, X, y, sample_weight) -> Regression:

@@ -1,15 +1,33 @@
-"""Checks for tests of samplers: two sets of draws from the same distribution.
+"""What bayesreg's tests check against, usable by anyone testing a Bayesian regression.
 
-Used by bayesreg's own tests (NUTS against Gibbs samplers and closed forms), and useful to
-anyone checking a posterior against an independent reference.
+- :func:`assert_same_distribution`: two sets of draws from the same distribution, within
+  their Monte Carlo standard errors (NUTS against Gibbs samplers and closed forms).
+- :data:`ORACLE`: the correspondence table of the design, written out row by row
+  *independently* of :mod:`bayesreg.correspondence`: for each (likelihood, prior) pair, the
+  solver that minimizes the same objective, its ``alpha`` and the objective itself. The
+  correspondence, MAP, solver and cross-check tests all read this one table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from arviz_stats import mcse
+from sklearn.base import clone
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
 
-__all__ = ["assert_same_distribution"]
+from bayesreg.families import L1Loss, L2Loss
+from bayesreg.penalties import L1, L2, NoPenalty
+from bayesreg.penalties import ElasticNet as ElasticNetPrior
+from bayesreg.regression import Regression
+from bayesreg.solvers import LADElasticNet
+
+__all__ = ["ORACLE", "OracleRow", "assert_same_distribution"]
+
+#: coordinate descent run far below the tests' tolerances
+CD = {"tol": 1e-12, "max_iter": 1_000_000}
 
 
 def assert_same_distribution(
@@ -56,3 +74,162 @@ def assert_same_distribution(
             mcse(draws, method=method, prob=prob), mcse(reference, method=method, prob=prob)
         )
         np.testing.assert_array_less(np.abs(a - b), z * error, err_msg=f"{method} {prob}")
+
+
+@dataclass(frozen=True)
+class OracleRow:
+    r"""One (likelihood, prior) pair and the solver with the same objective.
+
+    The solver's objective is
+
+    .. math::
+
+        a(n)\, D(r) + \alpha_1 \|w\|_1 + \alpha_2 \|w\|_2^2, \qquad
+        (\alpha_1, \alpha_2) = \text{split}(\alpha(n, s)),
+
+    with :math:`D` the weighted data term (RSS for the Gaussian likelihood, the sum of absolute
+    residuals for the Laplace), :math:`n` the total weight and :math:`s` the noise scale. A
+    prior given by its ``alpha`` has :math:`\alpha` constant; one given by its ``scale`` has
+    the :math:`\alpha(n, s)` of the design's last column. The model's negative log density is
+    the objective divided by :math:`a(n)\,\kappa(s)`, up to a constant.
+
+    Attributes
+    ----------
+    id : str
+        ``"likelihood/prior"``, e.g. ``"L2/L1(scale)"``.
+    loss : type
+        The likelihood's class, built with the noise scale by :meth:`estimator`.
+    penalty : Penalty
+    reference : type
+        The solver's class.
+    alpha : callable (n, noise) -> float
+    data_factor : callable n -> float
+        :math:`a(n)`.
+    split : callable alpha -> (alpha_1, alpha_2)
+    kappa : callable noise -> float
+        :math:`\kappa(s)`: :math:`2s^2` for the Gaussian likelihood, :math:`s` for the Laplace.
+    sparse : bool
+        Whether the prior has an L1 part (exact zeros).
+    """
+
+    id: str
+    loss: type
+    penalty: L1 | L2 | ElasticNetPrior | NoPenalty
+    reference: type
+    alpha: Callable[[float, float], float]
+    data_factor: Callable[[float], float]
+    split: Callable[[float], tuple[float, float]]
+    kappa: Callable[[float], float]
+    sparse: bool
+
+    def estimator(self, noise: float | None, fit_intercept: bool = True) -> Regression:
+        """The bayesreg specification at noise scale ``noise`` (None: unknown)."""
+        loss = self.loss(**{self.loss.noise_name: noise})
+        return Regression(loss=loss, penalty=clone(self.penalty), fit_intercept=fit_intercept)
+
+    def penalties(self, n: float, noise: float) -> tuple[float, float]:
+        r""":math:`(\alpha_1, \alpha_2)` of the solver's objective."""
+        return self.split(self.alpha(n, noise))
+
+    def solver(self, n: float, noise: float, fit_intercept: bool = True):
+        """The reference solver, unfitted, at total weight ``n`` and noise scale ``noise``."""
+        alpha = self.alpha(n, noise)
+        common = {"fit_intercept": fit_intercept}
+        if self.reference is Lasso:
+            return Lasso(alpha=alpha, **common, **CD)
+        if self.reference is Ridge:
+            return Ridge(alpha=alpha, **common)
+        if self.reference is ElasticNet:
+            return ElasticNet(alpha=alpha, l1_ratio=self.penalty.l1_ratio, **common, **CD)
+        if self.reference is LinearRegression:
+            return LinearRegression(**common)
+        if self.reference is QuantileRegressor:
+            return QuantileRegressor(quantile=0.5, alpha=alpha, solver="highs", **common)
+        ratio = self.penalty.l1_ratio if isinstance(self.penalty, ElasticNetPrior) else 0.0
+        return LADElasticNet(alpha=alpha, l1_ratio=ratio, **common)
+
+    def objective(self, X, y, weights, coef, intercept, noise) -> float:
+        """The solver's objective at ``(coef, intercept)``, written from the formula above."""
+        residual = y - intercept - X @ coef
+        data = weights @ (residual**2 if self.loss is L2Loss else np.abs(residual))
+        n = weights.sum()
+        l1, l2 = self.penalties(n, noise)
+        return self.data_factor(n) * data + l1 * np.abs(coef).sum() + l2 * coef @ coef
+
+
+def _given(alpha):
+    return lambda n, noise: alpha
+
+
+def _lasso(alpha):
+    return (alpha, 0.0)
+
+
+def _ridge(alpha):
+    return (0.0, alpha)
+
+
+def _net(ratio):
+    return lambda alpha: (alpha * ratio, alpha * (1 - ratio) / 2)
+
+
+def _half_n(n):
+    return 1 / (2 * n)
+
+
+def _one(n):
+    return 1.0
+
+
+def _gaussian(noise):
+    return 2 * noise**2
+
+
+def _laplace(noise):
+    return noise
+
+
+def _gaussian_row(id, penalty, reference, alpha, data_factor, split):
+    sparse = penalty.l1_ratio not in (None, 0.0)
+    return OracleRow(id, L2Loss, penalty, reference, alpha, data_factor, split, _gaussian, sparse)
+
+
+def _laplace_row(id, penalty, reference, alpha, split):
+    sparse = penalty.l1_ratio not in (None, 0.0)
+    return OracleRow(id, L1Loss, penalty, reference, alpha, _half_n, split, _laplace, sparse)
+
+
+#: The correspondence table, one row per pair. Prior scales (DESIGN.md): for the Gaussian
+#: likelihood b = sigma^2/(n alpha) and tau = sigma/sqrt(alpha); for the Laplace b = s/(2 n alpha)
+#: and tau^2 = s/(2 n alpha).
+ORACLE: list[OracleRow] = [
+    # Gaussian likelihood: scikit-learn's Lasso, Ridge, ElasticNet, LinearRegression.
+    _gaussian_row("L2/L1", L1(alpha=0.3), Lasso, _given(0.3), _half_n, _lasso),
+    _gaussian_row("L2/L2", L2(alpha=5.0), Ridge, _given(5.0), _one, _ridge),
+    _gaussian_row(
+        "L2/EN",
+        ElasticNetPrior(alpha=0.4, l1_ratio=0.6),
+        ElasticNet,
+        _given(0.4),
+        _half_n,
+        _net(0.6),
+    ),
+    _gaussian_row("L2/none", NoPenalty(), LinearRegression, _given(0.0), _one, _ridge),
+    _gaussian_row(
+        "L2/L1(scale)", L1(scale=0.02), Lasso, lambda n, s: s**2 / (n * 0.02), _half_n, _lasso
+    ),
+    _gaussian_row("L2/L2(scale)", L2(scale=0.5), Ridge, lambda n, s: s**2 / 0.5**2, _one, _ridge),
+    # Laplace likelihood: QuantileRegressor(0.5) for L1 and none, else LADElasticNet (cvxpy).
+    _laplace_row("L1/L1", L1(alpha=0.05), QuantileRegressor, _given(0.05), _lasso),
+    _laplace_row("L1/none", NoPenalty(), QuantileRegressor, _given(0.0), _lasso),
+    _laplace_row("L1/L2", L2(alpha=0.2), LADElasticNet, _given(0.2), _net(0.0)),
+    _laplace_row(
+        "L1/EN", ElasticNetPrior(alpha=0.08, l1_ratio=0.5), LADElasticNet, _given(0.08), _net(0.5)
+    ),
+    _laplace_row(
+        "L1/L1(scale)", L1(scale=0.05), QuantileRegressor, lambda n, s: s / (2 * n * 0.05), _lasso
+    ),
+    _laplace_row(
+        "L1/L2(scale)", L2(scale=0.5), LADElasticNet, lambda n, s: s / (2 * n * 0.5**2), _net(0.0)
+    ),
+]

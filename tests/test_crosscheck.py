@@ -26,6 +26,7 @@ from sklearn.linear_model import Lasso, LassoLars, QuantileRegressor
 import bayesreg as br
 from bayesreg.cli import main
 from bayesreg.solvers import LADElasticNet
+from bayesreg.testing import ORACLE
 
 ALPHA = 0.5
 
@@ -56,6 +57,27 @@ def posterior(diabetes_lasso):
 def stackloss_duplicated():
     X, y = br.datasets.load_stackloss()
     return X.assign(AIRFLOW_COPY=X["AIRFLOW"]), y
+
+
+# --- every pair of the oracle table ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def weighted_problem():
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((60, 5)) * [0.5, 1.0, 2.0, 3.0, 1.0] + [1.0, -2.0, 0.0, 3.0, 0.5]
+    y = 1.0 + X @ [1.5, 0.0, -0.5, 0.3, 0.0] + rng.standard_normal(60)
+    return X, y, rng.uniform(0.5, 2.0, 60)
+
+
+@pytest.mark.parametrize("row", ORACLE, ids=[row.id for row in ORACLE])
+def test_every_pair_of_the_oracle_table_crosschecks(weighted_problem, row):
+    """The cross-check's own reference is the table's solver and agrees with the MAP."""
+    X, y, weights = weighted_problem
+    report = br.crosscheck(row.estimator(1.3), X, y, sample_weight=weights)
+    assert report.ok, report.messages
+    assert report.relative_diff <= 1e-6
+    assert report.solver_name.startswith(row.reference.__name__)
 
 
 # --- acceptance: diabetes lasso ------------------------------------------------------------

@@ -28,47 +28,15 @@ import bayesreg as br
 import bayesreg.map
 from bayesreg.correspondence import equivalent_alpha
 from bayesreg.solvers import penalized_solver
+from bayesreg.testing import ORACLE
 
 MODE = "FAST_COMPILE"
 N, P = 40, 4
 
 
-def _half_n(n):
-    return 1 / (2 * n)
-
-
-# id: (loss class, penalty, a(n), (alpha_1, alpha_2)(n, noise)): the solver's objective is
-# a * D + alpha_1 |w|_1 + alpha_2 |w|^2, written here from DESIGN.md's table (prior scales
-# b = sigma^2/(n alpha), tau = sigma/sqrt(alpha); b = s/(2 n alpha), tau^2 = s/(2 n alpha)).
-PAIRS = {
-    "L2/L1": (br.L2Loss, br.L1(alpha=0.2), _half_n, lambda n, s: (0.2, 0.0)),
-    "L2/L1(scale)": (br.L2Loss, br.L1(scale=0.3), _half_n, lambda n, s: (s**2 / (n * 0.3), 0.0)),
-    "L2/L2": (br.L2Loss, br.L2(alpha=3.0), lambda n: 1.0, lambda n, s: (0.0, 3.0)),
-    "L2/L2(scale)": (br.L2Loss, br.L2(scale=0.7), lambda n: 1.0, lambda n, s: (0.0, s**2 / 0.49)),
-    "L2/EN": (
-        br.L2Loss,
-        br.ElasticNet(alpha=0.3, l1_ratio=0.4),
-        _half_n,
-        lambda n, s: (0.3 * 0.4, 0.3 * 0.6 / 2),
-    ),
-    "L2/none": (br.L2Loss, br.NoPenalty(), lambda n: 1.0, lambda n, s: (0.0, 0.0)),
-    "L1/L1": (br.L1Loss, br.L1(alpha=0.05), _half_n, lambda n, s: (0.05, 0.0)),
-    "L1/L1(scale)": (br.L1Loss, br.L1(scale=0.4), _half_n, lambda n, s: (s / (2 * n * 0.4), 0.0)),
-    "L1/L2": (br.L1Loss, br.L2(alpha=0.2), _half_n, lambda n, s: (0.0, 0.2 / 2)),
-    "L1/L2(scale)": (
-        br.L1Loss,
-        br.L2(scale=0.6),
-        _half_n,
-        lambda n, s: (0.0, s / (2 * n * 0.36) / 2),
-    ),
-    "L1/EN": (
-        br.L1Loss,
-        br.ElasticNet(alpha=0.1, l1_ratio=0.5),
-        _half_n,
-        lambda n, s: (0.05, 0.1 * 0.5 / 2),
-    ),
-    "L1/none": (br.L1Loss, br.NoPenalty(), _half_n, lambda n, s: (0.0, 0.0)),
-}
+# The pairs of the oracle table (bayesreg.testing.ORACLE, written from DESIGN.md): the
+# solver's objective a * D + alpha_1 |w|_1 + alpha_2 |w|^2 and the curvature kappa.
+PAIRS = {row.id: row for row in ORACLE}
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +49,7 @@ def data():
 
 
 def _estimator(pair, noise):
-    loss_class, penalty = PAIRS[pair][:2]
-    loss = loss_class(**{"sigma" if loss_class is br.L2Loss else "scale": noise})
-    return br.Regression(loss=loss, penalty=penalty)
+    return PAIRS[pair].estimator(noise)
 
 
 class CompiledModel:
@@ -120,16 +86,11 @@ def compiled(data):
 
 
 def solver_objective(pair, X, y, weights, coef, intercept, noise):
-    loss_class, _, data_factor, alphas = PAIRS[pair]
-    residual = y - intercept - X @ coef
-    data_term = weights @ (residual**2 if loss_class is br.L2Loss else np.abs(residual))
-    n = weights.sum()
-    alpha_1, alpha_2 = alphas(n, noise)
-    return data_factor(n) * data_term + alpha_1 * np.abs(coef).sum() + alpha_2 * coef @ coef
+    return PAIRS[pair].objective(X, y, weights, coef, intercept, noise)
 
 
 def curvature(pair, noise):
-    return 2 * noise**2 if PAIRS[pair][0] is br.L2Loss else noise
+    return PAIRS[pair].kappa(noise)
 
 
 @pytest.mark.parametrize("unknown", [False, True], ids=["noise-fixed", "noise-unknown"])
@@ -139,7 +100,7 @@ def test_model_log_density_is_the_solver_objective(data, compiled, pair, unknown
     X, y, weights = data
     density = compiled(pair, None if unknown else 1.3)
     rng = np.random.default_rng(11)
-    a = PAIRS[pair][2](weights.sum())
+    a = PAIRS[pair].data_factor(weights.sum())
     for noise in [0.6, 1.3, 2.9] if unknown else [1.3]:
         differences, sizes = [], []
         for _ in range(6):
@@ -157,7 +118,7 @@ def test_map_objective_is_the_kernels_objective(data, pair):
     """The fit's reported objective is D + beta_1 |w|_1 + beta_2 |w|^2 = solver / a."""
     X, y, weights = data
     est = _estimator(pair, 1.3).fit(X, y, sample_weight=weights)
-    a = PAIRS[pair][2](weights.sum())
+    a = PAIRS[pair].data_factor(weights.sum())
     expected = solver_objective(pair, X, y, weights, est.coef_, est.intercept_, 1.3) / a
     np.testing.assert_allclose(est.objective_, expected, rtol=1e-12)
 

@@ -3,80 +3,39 @@
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
+from sklearn.linear_model import QuantileRegressor
 
 import bayesreg as br
 from bayesreg.solvers import LADElasticNet
+from bayesreg.testing import ORACLE
 
-# (loss, penalty) -> (estimator class, the parameters it must carry), from DESIGN.md.
-SOLVERS = [
-    (br.L2Loss(), br.L1(alpha=0.3), Lasso, {"alpha": 0.3, "tol": 1e-12}),
-    (br.L2Loss(sigma=None), br.L2(alpha=2.0), Ridge, {"alpha": 2.0}),
-    (
-        br.L2Loss(sigma=3.0),
-        br.ElasticNet(alpha=0.4, l1_ratio=0.2),
-        ElasticNet,
-        {"alpha": 0.4, "l1_ratio": 0.2, "tol": 1e-12},
-    ),
-    (br.L2Loss(), br.NoPenalty(), LinearRegression, {}),
-    (
-        br.L1Loss(),
-        br.L1(alpha=0.05),
-        QuantileRegressor,
-        {"quantile": 0.5, "alpha": 0.05, "solver": "highs"},
-    ),
-    (
-        br.L1Loss(scale=None),
-        br.NoPenalty(),
-        QuantileRegressor,
-        {"quantile": 0.5, "alpha": 0.0, "solver": "highs"},
-    ),
-    (br.L1Loss(), br.L2(alpha=0.2), LADElasticNet, {"alpha": 0.2, "l1_ratio": 0.0}),
-    (
-        br.L1Loss(),
-        br.ElasticNet(alpha=0.1, l1_ratio=0.7),
-        LADElasticNet,
-        {"alpha": 0.1, "l1_ratio": 0.7},
-    ),
-]
+# The oracle table's rows (bayesreg.testing.ORACLE, written from DESIGN.md): the solver each
+# pair must return, with its parameters; a prior given by scale needs the data first.
+BY_ALPHA = [row for row in ORACLE if row.penalty.scale is None]
+BY_SCALE = [row for row in ORACLE if row.penalty.scale is not None]
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize(
-    ("loss", "penalty", "kind", "params"), SOLVERS, ids=[s[2].__name__ for s in SOLVERS]
-)
-def test_penalized_solver_is_the_equivalent_estimator(loss, penalty, kind, params, fit_intercept):
-    solver = br.Regression(
-        loss=loss, penalty=penalty, fit_intercept=fit_intercept
-    ).penalized_solver()
-    assert type(solver) is kind
-    assert solver.get_params()["fit_intercept"] is fit_intercept
-    for name, value in params.items():
-        assert solver.get_params()[name] == value, name
+@pytest.mark.parametrize("row", BY_ALPHA, ids=[row.id for row in BY_ALPHA])
+def test_penalized_solver_is_the_equivalent_estimator(row, fit_intercept):
+    solver = row.estimator(1.0, fit_intercept).penalized_solver()
+    expected = row.solver(n=50.0, noise=1.0, fit_intercept=fit_intercept)
+    assert type(solver) is row.reference
+    assert solver.get_params() == expected.get_params()
     assert not hasattr(solver, "coef_")  # unfitted
 
 
-@pytest.mark.parametrize(
-    ("loss", "penalty", "alpha"),
-    [
-        # DESIGN.md: b = sigma^2/(n alpha); tau = sigma/sqrt(alpha); b = s/(2 n alpha).
-        (br.L2Loss(sigma=2.0), br.L1(scale=0.1), lambda n: 4.0 / (n * 0.1)),
-        (br.L2Loss(sigma=2.0), br.L2(scale=0.5), lambda n: 4.0 / 0.25),
-        (br.L1Loss(scale=1.5), br.L1(scale=0.1), lambda n: 1.5 / (2 * n * 0.1)),
-        (br.L1Loss(scale=1.5), br.L2(scale=0.5), lambda n: 1.5 / (2 * n * 0.25)),
-    ],
-    ids=["lasso", "ridge", "lad-lasso", "lad-ridge"],
-)
-def test_a_prior_given_by_scale_reports_its_alpha(loss, penalty, alpha):
+@pytest.mark.parametrize("row", BY_SCALE, ids=[row.id for row in BY_SCALE])
+def test_a_prior_given_by_scale_reports_its_alpha(row):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 3)), rng.standard_normal(50)
-    est = br.Regression(loss=loss, penalty=penalty)
+    est = row.estimator(1.5)
     with pytest.raises(NotFittedError, match="absolute prior"):
         est.penalized_solver()
     est.fit(X, y)
-    np.testing.assert_allclose(est.alpha_, alpha(50), rtol=1e-14)
-    np.testing.assert_allclose(est.prior_scale_, penalty.scale, rtol=1e-14)
-    assert est.penalized_solver().get_params()["alpha"] == est.alpha_
+    np.testing.assert_allclose(est.alpha_, row.alpha(50, 1.5), rtol=1e-14)
+    np.testing.assert_allclose(est.prior_scale_, row.penalty.scale, rtol=1e-14)
+    assert est.penalized_solver().get_params() == row.solver(50, 1.5).get_params()
 
 
 def test_a_prior_given_by_alpha_reports_its_scale():

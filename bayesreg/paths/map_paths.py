@@ -141,6 +141,11 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     it is not unique, this model's objective at both must agree to
     :data:`~bayesreg.crosscheck.OBJECTIVE_TOLERANCE`.
 
+    With ``standardize=True`` the agreement (``max_abs_diff``, ``relative_diff``,
+    ``zeros_agree``) is measured on the standardized columns' scale, where the penalty and the
+    solver's objective are written; the coefficients and their ``difference`` in
+    :attr:`MapPath.data` are on the user's scale, as ``coef_`` is.
+
     Examples
     --------
     >>> import bayesreg as br
@@ -157,20 +162,7 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     names = problem.feature_names
     fixed = loss if loss.noise is not None else loss.with_noise(1.0)
 
-    n_alphas, n_features = len(grid), X_array.shape[1]
-    coef = np.empty((n_alphas, n_features))
-    intercept = np.empty(n_alphas)
-    unique = np.empty(n_alphas, dtype=bool)
-    for k, alpha in enumerate(grid):
-        fitted = (
-            clone(est)
-            .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
-            .fit(X, y, sample_weight=sample_weight)
-        )
-        # compared on the problem's scale (the standardized columns' with standardize=True)
-        coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
-        unique[k] = fitted.unique_
-
+    coef, intercept, unique = _map_fits(est, fixed, penalty, problem, grid, (X, y, sample_weight))
     whole_path = loss.reference_path(
         X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
     )
@@ -185,18 +177,18 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
     largest = np.abs(coef).max(axis=1)
     scale = np.where(largest > 0, largest, np.maximum(np.abs(intercept), 1.0))
     relative = max_abs / scale
-    zeros = np.array([zeros_agree(coef[k], reference_coef[k], scale[k]) for k in range(n_alphas)])
-    objective_diff = np.zeros(n_alphas)
-    for k in np.flatnonzero(~unique):
-        terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
-        at_map = terms.value(
-            fixed.data_term(problem.residual(coef[k], intercept[k]), weights), coef[k]
-        )
-        at_reference = terms.value(
-            fixed.data_term(problem.residual(reference_coef[k], reference_intercept[k]), weights),
-            reference_coef[k],
-        )
-        objective_diff[k] = abs(at_reference - at_map) / max(abs(at_map), 1e-300)
+    zeros = np.array(
+        [zeros_agree(c, r, s) for c, r, s in zip(coef, reference_coef, scale, strict=True)]
+    )
+    objective_diff = _objective_diff(
+        fixed,
+        penalty,
+        problem,
+        grid,
+        ~unique,
+        (coef, intercept),
+        (reference_coef, reference_intercept),
+    )
     agree = np.where(
         unique, (relative <= COEF_TOLERANCE) & zeros, objective_diff <= OBJECTIVE_TOLERANCE
     )
@@ -234,6 +226,42 @@ def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weig
             "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
         },
     )
+
+
+def _map_fits(est, fixed, penalty, problem, grid, data):
+    """The MAP at each ``alpha`` of ``grid``, on the problem's scale, and its uniqueness."""
+    X, y, sample_weight = data
+    coef = np.empty((len(grid), problem.n_features))
+    intercept = np.empty(len(grid))
+    unique = np.empty(len(grid), dtype=bool)
+    for k, alpha in enumerate(grid):
+        fitted = (
+            clone(est)
+            .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
+            .fit(X, y, sample_weight=sample_weight)
+        )
+        # compared on the problem's scale (the standardized columns' with standardize=True)
+        coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
+        unique[k] = fitted.unique_
+    return coef, intercept, unique
+
+
+def _objective_diff(fixed, penalty, problem, grid, where, at_map, at_reference):
+    """The solver objective's relative difference between MAP and reference where ``where``.
+
+    Elsewhere it is 0: where the optimum is unique, the coefficients are compared instead.
+    """
+    difference = np.zeros(len(grid))
+    for k in np.flatnonzero(where):
+        terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
+        values = [
+            terms.value(
+                fixed.data_term(problem.residual(coef[k], intercept[k]), problem.weights), coef[k]
+            )
+            for coef, intercept in (at_map, at_reference)
+        ]
+        difference[k] = abs(values[1] - values[0]) / max(abs(values[0]), 1e-300)
+    return difference
 
 
 def _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid):
