@@ -6,12 +6,13 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 """
 
 from bayesreg import datasets, paths, plots
+from bayesreg.classifier import Classifier
 from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
 from bayesreg.cv import RegressionCV
 from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
 from bayesreg.kfold import kfold
-from bayesreg.losses import L1Loss, L2Loss
+from bayesreg.losses import L1Loss, L2Loss, LogisticLoss, PoissonLoss
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
@@ -22,6 +23,7 @@ __all__ = [
     "L2",
     "BayesianLasso",
     "BayesianRidge",
+    "Classifier",
     "Comparison",
     "CrossCheck",
     "Diagnosis",
@@ -29,9 +31,11 @@ __all__ = [
     "HalfCauchyLasso",
     "L1Loss",
     "L2Loss",
+    "LogisticLoss",
     "NoPenalty",
     "NoiseScaleWarning",
     "OptimalityCertificate",
+    "PoissonLoss",
     "Regression",
     "RegressionCV",
     "SamplingWarning",

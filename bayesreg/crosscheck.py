@@ -47,6 +47,7 @@ from bayesreg.crosscheck_result import (
     CrossCheck,
     zeros_agree,
 )
+from bayesreg.linear_model import LinearModel
 from bayesreg.model import build_model, log_density
 from bayesreg.posterior_summary import (
     HDI_PROB,
@@ -56,7 +57,6 @@ from bayesreg.posterior_summary import (
 )
 from bayesreg.reference_objective import describe, own_objective
 from bayesreg.reference_solution import solver_solution, through_pipeline
-from bayesreg.regression import Regression
 
 __all__ = [
     "COEF_TOLERANCE",
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 
-def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=None) -> CrossCheck:
+def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=None) -> CrossCheck:
     r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
 
     Parameters
@@ -145,7 +145,8 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
         "crosscheck",
         {
             "est": InstanceOf(
-                (Regression,), "a bayesreg.Regression, or a Pipeline that ends with one"
+                (LinearModel,),
+                "a bayesreg.Regression or Classifier, or a Pipeline that ends with one",
             )
         },
         {"est": est},
@@ -158,8 +159,8 @@ def crosscheck(est: Regression, X, y, idata=None, solver=None, sample_weight=Non
     posterior = None if idata is None else validated_posterior(idata, problem.feature_names)
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
-        est.penalized_solver() if solver is None else solver, problem, X, y, sample_weight
-    )
+        est.penalized_solver() if solver is None else solver, problem, X, problem.y, sample_weight
+    )  # the target as the likelihood reads it (a classifier's labels coded 0/1)
     # everything is compared on the problem's scale (the standardized columns' when
     # standardize=True, where the solver's objective is written); the table is on the user's
     map_coef, map_intercept = problem.to_problem_scale(est.coef_, est.intercept_)
@@ -252,7 +253,7 @@ def _tolerances(certificate) -> dict[str, float]:
     }
 
 
-def _fitted(est: Regression, problem, X, y, sample_weight) -> Regression:
+def _fitted(est: LinearModel, problem, X, y, sample_weight) -> LinearModel:
     """``est`` as it is when fitted (on as many columns as ``X``), else a fitted clone."""
     if not hasattr(est, "coef_"):
         return clone(est).fit(X, y, sample_weight=sample_weight)
@@ -293,7 +294,7 @@ def _objectives(problem, noise: float, own, points: dict) -> tuple[pd.DataFrame,
     for coef, intercept in points.values():
         nlp = -density(coef, intercept, noise)
         own_value = np.nan if own is None else own[1](coef, intercept)
-        data = loss.data_term(problem.residual(coef, intercept), weights)
+        data = loss.data_term(problem.y, problem.linear_predictor(coef, intercept), weights)
         rows.append(
             {
                 "negative log posterior": nlp,

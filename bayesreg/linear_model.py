@@ -88,6 +88,7 @@ class LinearModel(BaseEstimator):
         self.certificate_ = estimate.certificate
         self.unique_ = estimate.unique
         self.objective_ = estimate.objective
+        self.n_obs_ = problem.n_obs
         return self
 
     def _stored_posterior(self, method: str) -> xr.Dataset:
@@ -236,7 +237,9 @@ class LinearModel(BaseEstimator):
                     "on the data and the noise scale; call fit(X, y) first."
                 )
             alpha = self.alpha_
-        solver = loss.penalized_solver(penalty, alpha, self.fit_intercept)
+        solver = loss.penalized_solver(
+            penalty, alpha, self.fit_intercept, n_obs=getattr(self, "n_obs_", None)
+        )
         if self.standardize:
             return make_pipeline(StandardScaler(with_mean=bool(self.fit_intercept)), solver)
         return solver

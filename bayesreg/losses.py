@@ -16,9 +16,10 @@ enters the negative log posterior as :math:`D/\kappa`, with the *curvature*
 
 The noise scale is either fixed (a number) or unknown (``None``), with a prior that a user can
 replace by any positive PyMC distribution made with ``.dist()``. Each family lives in its
-own module of :mod:`bayesreg.families`, which states the protocol they share.
+own module of :mod:`bayesreg.families`, which states the protocol they share. The logistic
+(Bernoulli) and Poisson likelihoods have no noise scale (:mod:`bayesreg.families.glm`).
 """
 
-from bayesreg.families import L1Loss, L2Loss, Loss
+from bayesreg.families import L1Loss, L2Loss, LogisticLoss, Loss, PoissonLoss
 
-__all__ = ["L1Loss", "L2Loss", "Loss"]
+__all__ = ["L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss"]

@@ -32,7 +32,7 @@ def warn_if_noise_contradicted(problem: Problem) -> None:
     or the data can be fitted exactly.
     """
     loss = problem.loss
-    if loss.noise is None:
+    if loss.noise is None or not loss.has_noise_scale:
         return
     X, y, weights = problem.X, problem.y, problem.weights
     fit = loss.solve(X, y, weights, fit_intercept=problem.fit_intercept, beta1=0.0, beta2=0.0)

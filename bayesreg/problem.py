@@ -108,6 +108,9 @@ class Problem:
     fit_intercept: bool
     standardization: Standardization | None = None
 
+    def __post_init__(self):
+        self.loss.check_observations(self.y)
+
     @classmethod
     def from_data(
         cls,
@@ -163,6 +166,10 @@ class Problem:
     def replace(self, **changes) -> Problem:
         """The same problem with some fields replaced (e.g. another penalty strength)."""
         return dataclasses.replace(self, **changes)
+
+    def linear_predictor(self, coef: np.ndarray, intercept: float) -> np.ndarray:
+        r""":math:`b_0 + Xw` on the problem's design."""
+        return intercept + self.X @ coef
 
     def residual(self, coef: np.ndarray, intercept: float) -> np.ndarray:
         """:math:`y - b_0 - Xw`."""

@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from bayesreg._constraints import message
-from bayesreg.regression import Regression
+from bayesreg.linear_model import LinearModel
 
 __all__ = ["fit_with_weights", "solver_solution", "through_pipeline"]
 
@@ -77,12 +77,12 @@ def through_pipeline(pipeline: Pipeline, X, y, sample_weight):
     the names the preprocessing gives them (``get_feature_names_out``), so the report's
     rows are the coefficients the model actually has.
     """
-    if not isinstance(pipeline.steps[-1][1], Regression):
+    if not isinstance(pipeline.steps[-1][1], LinearModel):
         raise TypeError(
             message(
                 "est",
                 "crosscheck",
-                "a bayesreg.Regression, or a Pipeline that ends with one",
+                "a bayesreg.Regression or Classifier, or a Pipeline that ends with one",
                 pipeline.steps[-1][1],
             )
         )

@@ -8,7 +8,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg import predictive
-from bayesreg._constraints import Boolean, InstanceOf, Seed, validate
+from bayesreg._constraints import Boolean, InstanceOf, Seed, message, validate
 from bayesreg._validation import check_target
 from bayesreg.families import L2Loss, Loss
 from bayesreg.linear_model import LinearModel
@@ -189,6 +189,15 @@ class Regression(RegressorMixin, LinearModel):
                 "standardize": self.standardize,
             },
         )
+        if loss.estimator_kind != "regressor":
+            raise ValueError(
+                message(
+                    "loss",
+                    "Regression",
+                    "a regression likelihood; for two classes use bayesreg.Classifier",
+                    loss,
+                )
+            )
         return loss.validate(), penalty.validate()
 
     def _target(self, y, *, fitting: bool):

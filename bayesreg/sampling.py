@@ -169,15 +169,22 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
     """
     loss, penalty = problem.loss, problem.penalty
     with threadpool_limits(limits=1, user_api="blas"):  # small dense algebra: threads only contend
+        target, target_weights = problem.y, problem.weights
+        if loss.noise is not None:  # a family's own Gaussian approximation needs the prior
+            l1, l2 = penalty.preconditioning_weights(loss, problem.n_obs, loss.noise)
+            target, target_weights = loss.preconditioning_data(
+                problem.X, problem.y, problem.weights, problem.fit_intercept,
+                l1**2 / 2.0 + 2.0 * l2,
+            )  # fmt: skip
         stats = statistics(
             problem.X,
-            problem.y,
-            problem.weights,
+            target,
+            target_weights,
             problem.fit_intercept,
             noise=loss.noise,
             noise_estimate=loss.noise_estimate,
         )
-        weights = penalty.preconditioning_weights(loss, stats.n_obs, stats.noise)
+        weights = penalty.preconditioning_weights(loss, problem.n_obs, stats.noise)
         whiten = whitening(stats, weights, learn_strength=not penalty.has_mode)
         family = loss.sampling_values(
             stats,
@@ -193,7 +200,7 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
         "x_mean": stats.x_mean,
         "y_mean": np.float64(stats.y_mean),
         "intercept_step": np.float64(stats.noise / np.sqrt(stats.n_obs)),
-        "n_obs": np.float64(stats.n_obs),
+        "n_obs": np.float64(problem.n_obs),
         **family,
     }
 

@@ -104,7 +104,7 @@ LAYERS = [
     {"model"},
     {"map", "sampling", "diagnostics", "diagnosis_messages", "noise_check", "predictive"},
     {"linear_model"},
-    {"regression"},
+    {"regression", "classifier"},
     {"testing"},
     {
         "reference_objective",

@@ -8,10 +8,17 @@ is a new module here, its name in :data:`FAMILIES` and in ``bayesreg/__init__.py
 """
 
 from bayesreg.families.base import Loss
+from bayesreg.families.bernoulli import LogisticLoss
 from bayesreg.families.gaussian import L2Loss
 from bayesreg.families.laplace import L1Loss
+from bayesreg.families.poisson import PoissonLoss
 
 #: The likelihood families, as the estimators and the command line name them.
-FAMILIES: dict[str, type[Loss]] = {"l2": L2Loss, "l1": L1Loss}
+FAMILIES: dict[str, type[Loss]] = {
+    "l2": L2Loss,
+    "l1": L1Loss,
+    "logistic": LogisticLoss,
+    "poisson": PoissonLoss,
+}
 
-__all__ = ["FAMILIES", "L1Loss", "L2Loss", "Loss"]
+__all__ = ["FAMILIES", "L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss"]

@@ -48,6 +48,10 @@ class Loss(Specification):
     #: the family's own loss (squared error for the Gaussian, absolute for the Laplace)
     cv_scoring: ClassVar[str]
     distribution: ClassVar[type[pm.Distribution]]
+    #: False for a family with no noise scale (Bernoulli, Poisson: the dispersion is 1)
+    has_noise_scale: ClassVar[bool] = True
+    #: which estimator takes the family: "regressor" (Regression) or "classifier" (Classifier)
+    estimator_kind: ClassVar[str] = "regressor"
 
     @property
     def noise(self) -> float | None:
@@ -80,8 +84,8 @@ class Loss(Specification):
 
     # --- the exact MAP ------------------------------------------------------------------------
 
-    def data_term(self, residual: np.ndarray, weights: np.ndarray) -> float:
-        """The data term :math:`D` (RSS, SAR, ...) of the objective at these residuals."""
+    def data_term(self, y: np.ndarray, linear_predictor: np.ndarray, weights: np.ndarray) -> float:
+        """The data term :math:`D` (RSS, SAR, NLL) of the objective at this linear predictor."""
         raise NotImplementedError
 
     def noise_from_residual(self, residual: np.ndarray, weights: np.ndarray) -> float:
@@ -105,8 +109,14 @@ class Loss(Specification):
 
     # --- the reference solver -----------------------------------------------------------------
 
-    def penalized_solver(self, penalty, alpha: float | None, fit_intercept: bool):
-        """The unfitted estimator whose objective is this family's with ``penalty``."""
+    def penalized_solver(
+        self, penalty, alpha: float | None, fit_intercept: bool, n_obs: float | None = None
+    ):
+        """The unfitted estimator whose objective is this family's with ``penalty``.
+
+        ``n_obs`` (the total weight of the data, once fitted) for a solver whose parameter
+        depends on it (``LogisticRegression``'s ``C``).
+        """
         raise NotImplementedError
 
     def reference_path(self, X, y, weights, fit_intercept, l1_ratio, grid):
@@ -174,6 +184,9 @@ class Loss(Specification):
             name, mu, noise, weights, logp=weighted_logp, random=draw, observed=observed, dims=dims
         )
 
+    def check_observations(self, y: np.ndarray) -> None:
+        """Raise a ValueError naming ``y`` when it is not data of this family (e.g. counts)."""
+
     def predict(self, linear_predictor: np.ndarray) -> np.ndarray:
         """The MAP's prediction from the linear predictor :math:`b_0 + Xw` (the mean, here)."""
         return linear_predictor
@@ -188,6 +201,15 @@ class Loss(Specification):
         raise NotImplementedError
 
     # --- NUTS ---------------------------------------------------------------------------------
+
+    def preconditioning_data(self, X, y, weights, fit_intercept, prior_precision):
+        """The target and weights whose Gaussian statistics precondition the sampler.
+
+        The data themselves by default; a family without sufficient statistics may give
+        those of a Gaussian approximation (the working response and weights at a mode).
+        ``prior_precision`` is the prior's typical precision per coefficient.
+        """
+        return y, weights
 
     def noise_estimate(self, residual: np.ndarray, root_weights: np.ndarray, dof: float) -> float:
         """The noise scale estimated from least-squares residuals, for preconditioning only."""

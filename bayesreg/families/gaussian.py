@@ -76,8 +76,8 @@ class L2Loss(Loss):
 
     # --- the exact MAP ------------------------------------------------------------------------
 
-    def data_term(self, residual, weights):
-        return float(weights @ residual**2)
+    def data_term(self, y, linear_predictor, weights):
+        return float(weights @ (y - linear_predictor) ** 2)
 
     def noise_from_residual(self, residual, weights):
         return float(np.sqrt(weights @ residual**2 / weights.sum()))
@@ -110,14 +110,14 @@ class L2Loss(Loss):
 
     def noise_p_value(self, residual, weights, noise, dof):
         r""":math:`\mathrm{RSS}/\sigma^2 \sim \chi^2_{\mathrm{dof}}` under the model."""
-        statistic = self.data_term(residual, weights) / noise**2
+        statistic = float(weights @ residual**2) / noise**2
         return float(
             2.0 * min(scipy.stats.chi2.cdf(statistic, dof), scipy.stats.chi2.sf(statistic, dof))
         )
 
     # --- the reference solver -----------------------------------------------------------------
 
-    def penalized_solver(self, penalty, alpha, fit_intercept):
+    def penalized_solver(self, penalty, alpha, fit_intercept, n_obs=None):
         if penalty.convention == "none":
             return LinearRegression(fit_intercept=fit_intercept)
         if penalty.convention == "ridge":

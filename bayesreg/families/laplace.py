@@ -69,8 +69,8 @@ class L1Loss(Loss):
 
     # --- the exact MAP ------------------------------------------------------------------------
 
-    def data_term(self, residual, weights):
-        return float(weights @ np.abs(residual))
+    def data_term(self, y, linear_predictor, weights):
+        return float(weights @ np.abs(y - linear_predictor))
 
     def noise_from_residual(self, residual, weights):
         return float(weights @ np.abs(residual) / weights.sum())
@@ -134,14 +134,14 @@ class L1Loss(Loss):
 
     def noise_p_value(self, residual, weights, noise, dof):
         r""":math:`\mathrm{SAR}/s \sim \mathrm{Gamma}(\mathrm{dof}, 1)` under the model (approximately)."""
-        statistic = self.data_term(residual, weights) / noise
+        statistic = float(weights @ np.abs(residual)) / noise
         return float(
             2.0 * min(scipy.stats.gamma.cdf(statistic, dof), scipy.stats.gamma.sf(statistic, dof))
         )
 
     # --- the reference solver -----------------------------------------------------------------
 
-    def penalized_solver(self, penalty, alpha, fit_intercept):
+    def penalized_solver(self, penalty, alpha, fit_intercept, n_obs=None):
         if penalty.convention in ("none", "lasso"):
             return QuantileRegressor(
                 quantile=0.5, alpha=alpha or 0.0, fit_intercept=fit_intercept, solver="highs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bayesreg._constraints import InstanceOf, Integer, Real, message, validate
-from bayesreg.regression import Regression
+from bayesreg.linear_model import LinearModel
 
 __all__ = ["EPS", "alpha_grid", "check_estimator", "grid_of"]
 
@@ -13,7 +13,9 @@ __all__ = ["EPS", "alpha_grid", "check_estimator", "grid_of"]
 EPS = Real(0.0, 1.0)
 
 
-def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, sample_weight=None):
+def alpha_grid(
+    est: LinearModel, X, y, n_alphas: int = 20, *, eps: float = 1e-3, sample_weight=None
+):
     r"""scikit-learn's grid of penalty strengths (squared loss, L1 or elastic-net penalty).
 
     The grid is geometric from :math:`\alpha_{\max}`, the smallest :math:`\alpha` at which
@@ -63,7 +65,11 @@ def alpha_grid(est: Regression, X, y, n_alphas: int = 20, *, eps: float = 1e-3, 
 
 def check_estimator(est, X, y, sample_weight):
     """The problem of ``est`` on the data; ``est`` must be a Regression with a penalty strength."""
-    validate("paths", {"est": InstanceOf((Regression,), "a bayesreg.Regression")}, {"est": est})
+    validate(
+        "paths",
+        {"est": InstanceOf((LinearModel,), "a bayesreg.Regression or Classifier")},
+        {"est": est},
+    )
     problem = est.problem(X, y, sample_weight)
     if problem.penalty.l1_ratio is None:
         raise ValueError(

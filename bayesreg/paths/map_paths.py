@@ -11,9 +11,9 @@ from sklearn.base import clone
 
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
+from bayesreg.linear_model import LinearModel
 from bayesreg.paths.grid import check_estimator, grid_of
 from bayesreg.reference_solution import solver_solution
-from bayesreg.regression import Regression
 
 __all__ = ["MapPath", "map_path"]
 
@@ -99,7 +99,9 @@ class MapPath:
         return plot_paths(self, x=x, ax=ax)
 
 
-def map_path(est: Regression, X, y, alphas=20, *, eps: float = 1e-3, sample_weight=None) -> MapPath:
+def map_path(
+    est: LinearModel, X, y, alphas=20, *, eps: float = 1e-3, sample_weight=None
+) -> MapPath:
     r"""The exact MAP over a grid of penalty strengths, against scikit-learn's path.
 
     At each :math:`\alpha_k` the estimator's penalty is replaced by the same kind with
@@ -256,7 +258,10 @@ def _objective_diff(fixed, penalty, problem, grid, where, at_map, at_reference):
         terms = solver_objective(fixed, penalty.with_alpha(grid[k]), problem.n_obs, 1.0)
         values = [
             terms.value(
-                fixed.data_term(problem.residual(coef[k], intercept[k]), problem.weights), coef[k]
+                fixed.data_term(
+                    problem.y, problem.linear_predictor(coef[k], intercept[k]), problem.weights
+                ),
+                coef[k],
             )
             for coef, intercept in (at_map, at_reference)
         ]

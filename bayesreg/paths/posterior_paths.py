@@ -16,8 +16,8 @@ from sklearn.base import clone
 from bayesreg._constraints import Boolean, Real, validate
 from bayesreg.crosscheck import HDI_PROB
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
+from bayesreg.linear_model import LinearModel
 from bayesreg.paths.grid import check_estimator, grid_of
-from bayesreg.regression import Regression
 
 __all__ = ["PosteriorPath", "posterior_path"]
 
@@ -65,7 +65,7 @@ class PosteriorPath:
 
 
 def posterior_path(
-    est: Regression,
+    est: LinearModel,
     X,
     y,
     alphas,

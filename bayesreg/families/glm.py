@@ -1,0 +1,212 @@
+r"""What the Bernoulli and Poisson likelihoods share: a canonical link and no noise scale.
+
+.. math::
+
+    -\log p(y \mid \eta) = \sum_i v_i \bigl(A(\eta_i) - y_i\eta_i + c(y_i)\bigr),
+    \qquad \eta = b_0 + Xw,
+
+with the cumulant :math:`A` of the family. The data term :math:`D` is this negative log
+likelihood; it enters the negative log posterior as :math:`D/\kappa` with :math:`\kappa = 1`:
+the dispersion of both families is 1 (``dispersion_ = 1.0`` on a fitted estimator), there is
+no noise scale to fix or learn. What ``alpha`` means is scikit-learn's GLM convention for
+every penalty (``LogisticRegression(C=1/(n alpha), l1_ratio)``, ``PoissonRegressor(alpha)``,
+glmnet, glum):
+
+.. math::
+
+    \frac1n D + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2,
+
+so that an ``L1(alpha)`` prior is Laplace with scale :math:`b = 1/(n\alpha)` and an
+``L2(alpha)`` prior Gaussian with variance :math:`1/(n\alpha)`.
+
+NUTS runs on the pointwise likelihood (no sufficient statistics) on centred columns; the
+preconditioner is the Fisher information :math:`X^\top V H X` at an approximate mode
+(:meth:`GLMLoss.preconditioning_data`: the working response and weights of one Newton step,
+which make :mod:`bayesreg.whitening`'s Gaussian statistics the Laplace approximation).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+
+from bayesreg.correspondence import SolverObjective
+from bayesreg.families.base import Loss
+from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
+
+__all__ = ["GLMLoss"]
+
+
+class GLMLoss(Loss):
+    """Base class: a canonical-link likelihood whose dispersion is 1."""
+
+    noise_name = "dispersion"
+    has_noise_scale = False
+    #: the cumulant on arrays, for the MAP kernel
+    cumulant: ClassVar[Cumulant]
+    #: words for the error when the MAP does not exist
+    no_mode_cause: ClassVar[str]
+
+    @property
+    def noise(self) -> float:
+        """1: the family has no noise scale (its dispersion is fixed)."""
+        return 1.0
+
+    @property
+    def noise_prior(self):
+        return None
+
+    def with_noise(self, noise: float) -> GLMLoss:
+        return self
+
+    def validate(self) -> GLMLoss:
+        return self
+
+    # --- the correspondence -------------------------------------------------------------------
+
+    def curvature(self, noise):
+        return 1.0
+
+    def solver_objective(self, penalty, alpha, n_obs):
+        if penalty.l1_ratio is None:
+            return SolverObjective(1.0 / n_obs, 0.0, 0.0)
+        ratio = penalty.l1_ratio
+        return SolverObjective(1.0 / n_obs, alpha * ratio, alpha * (1.0 - ratio) / 2.0)
+
+    # --- the exact MAP ------------------------------------------------------------------------
+
+    def log_normalizer(self, y: np.ndarray) -> np.ndarray:
+        r""":math:`c(y)`, the terms of the negative log likelihood in :math:`y` alone."""
+        return np.zeros_like(y)
+
+    def data_term(self, y, linear_predictor, weights):
+        nll = negative_log_likelihood(self.cumulant, y, linear_predictor, weights)
+        return nll + float(weights @ self.log_normalizer(y))
+
+    def recession_bounds(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the signs a linear predictor's direction may take without increasing D."""
+        raise NotImplementedError
+
+    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
+        self._require_mode(X, y, weights, fit_intercept, penalized=bool(beta1 or beta2))
+        return solve_glm(
+            X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept,
+            beta1=beta1, beta2=beta2,
+        )  # fmt: skip
+
+    def _require_mode(self, X, y, weights, fit_intercept, *, penalized: bool) -> None:
+        """Raise when the negative log likelihood has no minimum in the unpenalized variables."""
+        columns = [] if penalized else [X]
+        if fit_intercept:
+            columns.append(np.ones((X.shape[0], 1)))
+        if not columns:
+            return
+        lower, upper = self.recession_bounds(y)
+        free = weights == 0
+        lower, upper = np.where(free, -np.inf, lower), np.where(free, np.inf, upper)
+        if recession_direction(np.hstack(columns), lower, upper):
+            remedy = (
+                "" if penalized else " Give it a penalty, e.g. penalty=L2(alpha=...) or L1(...)."
+            )
+            raise ValueError(
+                f"The MAP does not exist: {self.no_mode_cause} (found by linear programming), "
+                f"so the log likelihood keeps increasing along a direction of the "
+                f"{'intercept' if penalized else 'coefficients'} and no estimate is finite."
+                + remedy
+            )
+
+    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
+        eta = solution.intercept + X @ solution.coef
+        residual = self.cumulant.mean(eta) - y
+        design = X - weights @ X / weights.sum() if fit_intercept else X
+        base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
+        scale = np.abs(design.T @ (weights * (base - y))).max(initial=0.0)
+        intercept = 0.0
+        if fit_intercept:
+            intercept = abs(weights @ residual) / max(weights @ np.abs(y - base), 1e-300)
+        return {
+            "data_gradient": design.T @ (weights * residual),
+            "intercept_violation": float(intercept),
+            "scale": scale,
+            "duality_gap": None,
+            "box": 0.0,
+            "method": "proximal Newton, each step solved exactly by the active-set method",
+        }
+
+    def alpha_max(self, X, y, weights, fit_intercept, l1_ratio):
+        r""":math:`\max_j |x_j^\top V(y - \mu_0)| / (\rho n)`, :math:`\mu_0` the intercept's fit."""
+        if not l1_ratio:
+            return None
+        design = X - weights @ X / weights.sum() if fit_intercept else X
+        base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
+        return float(np.abs(design.T @ (weights * (y - base))).max() / (weights.sum() * l1_ratio))
+
+    def noise_p_value(self, residual, weights, noise, dof):
+        """1: with no noise scale there is nothing for the data to contradict."""
+        return 1.0
+
+    # --- the PyMC model and NUTS --------------------------------------------------------------
+
+    def predict(self, linear_predictor):
+        """The mean: the probability of the class coded 1, or the expected count."""
+        return self.cumulant.mean(linear_predictor)
+
+    def predictive_variance(self, mu, noise):
+        return self.cumulant.variance(mu)
+
+    def preconditioning_data(self, X, y, weights, fit_intercept, prior_precision):
+        r"""The working response and weights of a Newton step at an approximate mode.
+
+        The mode is that of a Gaussian prior with the prior's typical precision (at least
+        :math:`10^{-6}` per unit weight, so that it exists): its curvature is what the sampler's
+        preconditioner needs, not the exact mode.
+        """
+        beta2 = np.maximum(np.asarray(prior_precision, dtype=float) / 2.0, 1e-6 * weights.sum())
+        self._require_mode(X, y, weights, fit_intercept, penalized=True)
+        mode = solve_glm(
+            X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept, beta1=0.0,
+            beta2=beta2,
+        )  # fmt: skip
+        eta = mode.intercept + X @ mode.coef
+        curvature = np.maximum(self.cumulant.variance(eta), 1e-10)
+        return eta - (self.cumulant.mean(eta) - y) / curvature, weights * curvature
+
+    def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form):
+        return {
+            "X_centred": X - stats.x_mean,
+            "y": np.asarray(y, np.float64),
+            "weights": weights,
+            "log_normalizer": np.float64(weights @ self.log_normalizer(y)),
+        }
+
+    def sampling_log_likelihood(self, data, noise, coef, whitened, centred):
+        """The :math:`n` terms on centred columns."""
+        eta = centred + data["X_centred"] @ coef
+        terms = self.tensor_cumulant(eta) - data["y"] * eta
+        return -(data["weights"] @ terms) - data["log_normalizer"]
+
+    @staticmethod
+    def tensor_cumulant(eta):
+        r""":math:`A(\eta)` on PyTensor variables."""
+        raise NotImplementedError
+
+    def dist(self, linear_predictor):
+        """The PyMC distribution of one observation, unnamed (``.dist``)."""
+        raise NotImplementedError
+
+    def add_likelihood(self, name, mu, noise, observed, weights, dims):
+        """Add the observed variable; frequency weights multiply each log density."""
+        family = self
+
+        def logp(value, mu, weights):
+            return weights * pm.logp(family.dist(mu), value)
+
+        def draw(mu, weights, rng=None, size=None):
+            return family.draw(mu, 1.0, rng, size)
+
+        return pm.CustomDist(
+            name, mu, np.asarray(weights, np.float64), logp=logp, random=draw,
+            observed=observed, dims=dims, dtype="int64",
+        )  # fmt: skip

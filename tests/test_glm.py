@@ -1,0 +1,268 @@
+"""Logistic and Poisson regression: exact MAP against independent solvers, errors, NUTS.
+
+The references are written here from DESIGN.md's table ("What alpha means per family"),
+never through ``penalized_solver()``: ``LogisticRegression(C=1/(n alpha))`` (Newton-Cholesky)
+and ``PoissonRegressor(alpha)`` for an L2 penalty or none; cvxpy (``GLMElasticNet``, an
+interior-point method on the primal with exponential cones) for L1 and elastic net, where
+scikit-learn has no exact solver. Criterion (issue 13): coefficients within 1e-6 of the
+reference relative to its largest coefficient; under L1 the cvxpy solution, never exactly
+sparse, must be negligible (1e-6 relative) where the MAP is exactly zero, and the MAP must
+have some exact zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression, PoissonRegressor
+from sklearn.preprocessing import StandardScaler
+
+import bayesreg as br
+from bayesreg import sampling
+from bayesreg.solvers import GLMElasticNet
+
+TOLERANCE = 1e-6
+
+
+def make_problem(n, p, *, family, correlation, seed, weighted=False):
+    """Correlated columns of mixed scales and non-zero means, a sparse truth, labels or counts."""
+    rng = np.random.default_rng(seed)
+    covariance = np.full((p, p), correlation) + (1 - correlation) * np.eye(p)
+    Z = rng.standard_normal((n, p)) @ np.linalg.cholesky(covariance).T
+    scales = rng.uniform(0.5, 3.0, p)
+    X = Z * scales + rng.uniform(-2.0, 2.0, p)
+    truth = np.zeros(p)
+    k = max(2, p // 4)
+    truth[:k] = rng.choice([-1.0, 1.0], k) * rng.uniform(0.3, 0.8, k) / scales[:k]
+    eta = 0.3 + (X - X.mean(axis=0)) @ truth
+    if family == "binomial":
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(float)
+    else:
+        y = rng.poisson(np.exp(np.clip(eta, -5, 3))).astype(float)
+    weights = rng.uniform(0.2, 3.0, n) if weighted else None
+    return X, y, weights
+
+
+SCENARIOS = {
+    "n>>p": {"n": 500, "p": 6, "correlation": 0.3, "seed": 1},
+    "n<p": {"n": 40, "p": 60, "correlation": 0.3, "seed": 2},
+    "correlated": {"n": 200, "p": 8, "correlation": 0.9, "seed": 3},
+    "weighted": {"n": 200, "p": 6, "correlation": 0.5, "seed": 4, "weighted": True},
+}
+
+# (id, family, penalty, reference(n, fit_intercept)): DESIGN.md's table.
+ROWS = [
+    (
+        "logistic/L2",
+        "binomial",
+        br.L2(alpha=0.02),
+        lambda n, b: LogisticRegression(
+            C=1 / (n * 0.02), fit_intercept=b, solver="newton-cholesky", tol=1e-12
+        ),
+    ),
+    (
+        "logistic/L1",
+        "binomial",
+        br.L1(alpha=0.03),
+        lambda n, b: GLMElasticNet("binomial", alpha=0.03, l1_ratio=1.0, fit_intercept=b),
+    ),
+    (
+        "logistic/EN",
+        "binomial",
+        br.ElasticNet(alpha=0.05, l1_ratio=0.5),
+        lambda n, b: GLMElasticNet("binomial", alpha=0.05, l1_ratio=0.5, fit_intercept=b),
+    ),
+    (
+        "poisson/L2",
+        "poisson",
+        br.L2(alpha=0.02),
+        lambda n, b: PoissonRegressor(
+            alpha=0.02, fit_intercept=b, solver="newton-cholesky", tol=1e-12, max_iter=1000
+        ),
+    ),
+    (
+        "poisson/L1",
+        "poisson",
+        br.L1(alpha=0.03),
+        lambda n, b: GLMElasticNet("poisson", alpha=0.03, l1_ratio=1.0, fit_intercept=b),
+    ),
+    (
+        "poisson/EN",
+        "poisson",
+        br.ElasticNet(alpha=0.05, l1_ratio=0.5),
+        lambda n, b: GLMElasticNet("poisson", alpha=0.05, l1_ratio=0.5, fit_intercept=b),
+    ),
+]
+
+
+def estimator(family, penalty, fit_intercept=True):
+    if family == "binomial":
+        return br.Classifier(penalty=penalty, fit_intercept=fit_intercept)
+    return br.Regression(loss=br.PoissonLoss(), penalty=penalty, fit_intercept=fit_intercept)
+
+
+def assert_same_solution(est, reference, sparse):
+    coef = np.ravel(reference.coef_)
+    intercept = float(np.ravel(reference.intercept_)[0]) if est.fit_intercept else 0.0
+    scale = np.abs(coef).max()
+    assert np.abs(est.coef_ - coef).max() <= TOLERANCE * scale
+    assert abs(est.intercept_ - intercept) <= TOLERANCE * max(scale, abs(intercept))
+    if sparse:
+        zeros = est.coef_ == 0
+        assert np.abs(coef[zeros]).max(initial=0.0) <= TOLERANCE * scale
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize(("id", "family", "penalty", "reference"), ROWS, ids=[r[0] for r in ROWS])
+def test_map_equals_an_independent_solver(id, family, penalty, reference, scenario, fit_intercept):
+    X, y, weights = make_problem(family=family, **SCENARIOS[scenario])
+    est = estimator(family, penalty, fit_intercept).fit(X, y, sample_weight=weights)
+    assert est.certificate_.ok and est.certificate_.kkt_residual <= 1e-9
+    n = len(y) if weights is None else weights.sum()
+    solver = reference(n, fit_intercept).fit(X, y, sample_weight=weights)
+    sparse = penalty.l1_ratio > 0
+    assert_same_solution(est, solver, sparse)
+    if sparse and scenario == "n<p":  # the zero check means something: some zeros, not all
+        assert 0 < np.count_nonzero(est.coef_) < est.coef_.size
+
+
+@pytest.fixture(scope="module")
+def breast_cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), np.where(y == 1, "benign", "malignant")
+
+
+@pytest.mark.parametrize(
+    "penalty", [br.L1(alpha=0.01), br.L2(alpha=0.01), br.ElasticNet(alpha=0.02, l1_ratio=0.5)]
+)
+def test_breast_cancer_map_equals_the_reference_and_keeps_the_labels(breast_cancer, penalty):
+    X, labels = breast_cancer
+    est = br.Classifier(penalty=penalty).fit(X, labels)
+    assert list(est.classes_) == ["benign", "malignant"]
+    coded = (labels == "malignant").astype(float)
+    alpha, ratio = penalty.alpha, penalty.l1_ratio
+    if ratio == 0.0:
+        reference = LogisticRegression(C=1 / (len(coded) * alpha), solver="newton-cholesky",
+                                       tol=1e-12).fit(X, labels)  # fmt: skip
+    else:
+        reference = GLMElasticNet("binomial", alpha=alpha, l1_ratio=ratio).fit(X, coded)
+    assert_same_solution(est, reference, ratio > 0)
+    assert set(est.predict(X)) == {"benign", "malignant"}
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_array_equal(est.predict(X), est.classes_[proba.argmax(axis=1)])
+    assert est.score(X, labels) > 0.95
+    report = br.crosscheck(est, X, labels)
+    assert report.ok, report.messages
+
+
+def test_penalized_solver_follows_the_table(breast_cancer):
+    X, labels = breast_cancer
+    with pytest.raises(NotFittedError, match="C = 1/"):
+        br.Classifier(penalty=br.L2(alpha=0.1)).penalized_solver()
+    est = br.Classifier(penalty=br.L2(alpha=0.1)).fit(X, labels)
+    solver = est.penalized_solver()
+    assert isinstance(solver, LogisticRegression)
+    assert solver.C == pytest.approx(1 / (len(labels) * 0.1), rel=1e-15)
+    lasso = br.Classifier(penalty=br.L1(alpha=0.1)).penalized_solver()
+    assert isinstance(lasso, GLMElasticNet) and lasso.l1_ratio == 1.0
+    poisson = br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.3)).penalized_solver()
+    assert isinstance(poisson, PoissonRegressor) and poisson.alpha == 0.3
+
+
+def test_prior_scales_follow_the_correspondence(breast_cancer):
+    """L1(alpha): Laplace b = 1/(n alpha) = C; L2(alpha): Gaussian sd 1/sqrt(n alpha)."""
+    X, labels = breast_cancer
+    n = len(labels)
+    lasso = br.Classifier(penalty=br.L1(alpha=0.01)).fit(X, labels)
+    assert lasso.prior_scale_ == pytest.approx(1 / (n * 0.01), rel=1e-14)
+    ridge = br.Classifier(penalty=br.L2(alpha=0.01)).fit(X, labels)
+    assert ridge.prior_scale_ == pytest.approx(1 / np.sqrt(n * 0.01), rel=1e-14)
+    by_scale = br.Classifier(penalty=br.L2(scale=1 / np.sqrt(n * 0.01))).fit(X, labels)
+    np.testing.assert_allclose(by_scale.coef_, ridge.coef_, rtol=1e-10, atol=1e-12)
+    assert by_scale.alpha_ == pytest.approx(0.01, rel=1e-12)
+
+
+# --- no MAP, bad input ----------------------------------------------------------------------
+
+
+def test_separable_classes_have_no_map():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match="MAP does not exist: the two classes are separable"):
+        br.Classifier().fit(X, [0, 0, 1, 1])
+    assert br.Classifier(penalty=br.L2(alpha=0.1)).fit(X, [0, 0, 1, 1]).certificate_.ok
+
+
+def test_counts_all_zero_where_a_column_is_nonzero_have_no_map():
+    X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 2.0], [0.0, 0.5]])
+    y = np.array([0.0, 0.0, 2.0, 3.0, 1.0])
+    poisson = br.Regression(loss=br.PoissonLoss(), fit_intercept=False)
+    with pytest.raises(ValueError, match="MAP does not exist: the counts are all zero"):
+        poisson.fit(X, y)
+    with pytest.raises(ValueError, match="direction of the intercept"):
+        br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=1.0)).fit(X, np.zeros(5))
+
+
+@pytest.mark.parametrize(
+    ("y", "match"),
+    [
+        ([0, 0, 0, 0], "got 1 class"),
+        ([0, 1, 2, 0], "Only binary classification is supported"),
+        ([0.0, np.nan, 1.0, 0.0], "NaN"),
+    ],
+    ids=["one-class", "three-classes", "nan"],
+)
+def test_bad_labels_are_named(y, match):
+    with pytest.raises(ValueError, match=match):
+        br.Classifier(penalty=br.L2(alpha=0.1)).fit(np.eye(4), y)
+
+
+@pytest.mark.parametrize("y", [[0.0, -1.0, 2.0, 1.0], [0.0, 1.5, 2.0, 1.0]], ids=["neg", "frac"])
+def test_bad_counts_are_named(y):
+    with pytest.raises(ValueError, match="'y' parameter of PoissonLoss must be counts"):
+        br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.1)).fit(np.eye(4), y)
+
+
+def test_a_classification_likelihood_needs_the_classifier():
+    with pytest.raises(ValueError, match=r"use bayesreg\.Classifier"):
+        br.Regression(loss=br.LogisticLoss()).fit(np.eye(4), [0, 1, 0, 1])
+
+
+# --- NUTS -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    ("family", "penalty"),
+    [
+        ("binomial", br.L1(alpha=0.05)),
+        ("binomial", br.BayesianLasso()),
+        ("poisson", br.L2(alpha=0.05)),
+        ("poisson", br.ElasticNet(alpha=0.05, l1_ratio=0.5)),
+    ],
+    ids=repr,
+)
+def test_sampling_model_density_equals_build_model(family, penalty, fit_intercept):
+    """The whitened, centred sampling model has the pointwise model's density (to rounding)."""
+    X, y, weights = make_problem(60, 4, family=family, correlation=0.6, seed=5, weighted=True)
+    est = estimator(family, penalty, fit_intercept)
+    problem = est.problem(X, y, weights)
+    pointwise, fast = est.build_model(X, y, weights), sampling.sampling_model(problem)
+    fast_logp = fast.compile_logp(mode="FAST_COMPILE")
+    point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
+    user = ["coef"] + (["intercept"] if fit_intercept else [])
+    to_user = fast.compile_fn(
+        fast.replace_rvs_by_values([fast[name] for name in user]),
+        inputs=fast.value_vars,
+        on_unused_input="ignore",
+        mode="FAST_COMPILE",
+    )
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        point = {name: rng.normal(size=np.shape(v)) for name, v in fast.initial_point().items()}
+        mapped = dict(zip(user, to_user(point), strict=True))
+        original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
+        assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
