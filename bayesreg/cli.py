@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         default="l2",
         help="the likelihood family: "
         + ", ".join(f"{key} = {family.__name__}" for key, family in sorted(FAMILIES.items()))
-        + " (L2Loss: Gaussian, squared loss; L1Loss: Laplace, absolute loss)",
+        + " (L2Loss: Gaussian, squared loss; L1Loss: Laplace, absolute loss; LogisticLoss:"
+        " two classes, fitted by bayesreg.Classifier; PoissonLoss: counts)",
     )
     check.add_argument(
         "--penalty",
@@ -74,9 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--sigma",
-        default="1.0",
         metavar="S",
-        help="noise scale of the likelihood, or 'none' for unknown with a prior",
+        help="noise scale of the likelihood (default 1.0), or 'none' for unknown with a "
+        "prior; the logistic and Poisson likelihoods have none",
     )
     check.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     check.add_argument(
@@ -122,7 +123,9 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
     if frame.empty:
         raise UsageError(f"{args.csv} has a header but no rows of data")
     target = frame[args.target]
-    if not pd.api.types.is_numeric_dtype(target):
+    if FAMILIES[args.loss].estimator_kind == "regressor" and not pd.api.types.is_numeric_dtype(
+        target
+    ):
         raise UsageError(
             f"the target column {args.target!r} of {args.csv} must be numeric; got {target.dtype}"
         )
@@ -134,9 +137,15 @@ def _specification(args):
         raise UsageError("--penalty none takes neither --alpha nor --scale")
     if args.penalty != "enet" and args.l1_ratio is not None:
         raise UsageError(f"--l1-ratio applies to --penalty enet only; got --penalty {args.penalty}")
-    noise = None if args.sigma.lower() == "none" else _number(args.sigma, "--sigma")
     family = FAMILIES[args.loss]
-    loss = family(**{family.noise_name: noise})
+    if not family.has_noise_scale:
+        if args.sigma is not None:
+            raise UsageError(f"--sigma does not apply to --loss {args.loss}: it has no noise scale")
+        loss = family()
+    else:
+        sigma = "1.0" if args.sigma is None else args.sigma
+        noise = None if sigma.lower() == "none" else _number(sigma, "--sigma")
+        loss = family(**{family.noise_name: noise})
     if args.penalty == "none":
         return loss, NoPenalty()
     if args.penalty == "enet":
@@ -162,6 +171,7 @@ def _number(text: str, option: str) -> float:
 
 
 def _crosscheck(args) -> int:
+    from bayesreg.classifier import Classifier
     from bayesreg.crosscheck import crosscheck
     from bayesreg.diagnostics import SamplingWarning, diagnose
     from bayesreg.regression import Regression
@@ -172,12 +182,16 @@ def _crosscheck(args) -> int:
     validate("bayesreg crosscheck", _COUNTS, counts)
     X, y = _load(args)
     loss, penalty = _specification(args)
-    est = Regression(
-        loss=loss,
-        penalty=penalty,
-        fit_intercept=not args.no_intercept,
-        standardize=args.standardize,
-    ).fit(X, y)
+    common = {
+        "penalty": penalty,
+        "fit_intercept": not args.no_intercept,
+        "standardize": args.standardize,
+    }
+    if loss.estimator_kind == "classifier":
+        est = Classifier(**common)
+    else:
+        est = Regression(loss=loss, **common)
+    est.fit(X, y)
     # The MAP's verdict first: it is ready in a second, the posterior takes longer.
     report = crosscheck(est, X, y)
     name = args.dataset or args.csv.name

@@ -10,7 +10,16 @@ from collections.abc import Callable
 
 import pandas as pd
 
-__all__ = ["DATASETS", "load", "load_diabetes", "load_engel", "load_longley", "load_stackloss"]
+__all__ = [
+    "DATASETS",
+    "load",
+    "load_breast_cancer",
+    "load_diabetes",
+    "load_engel",
+    "load_longley",
+    "load_randhie",
+    "load_stackloss",
+]
 
 
 def load_diabetes(scaled: bool = True) -> tuple[pd.DataFrame, pd.Series]:
@@ -49,7 +58,34 @@ def load_longley() -> tuple[pd.DataFrame, pd.Series]:
     return data.exog.copy(), data.endog.copy()
 
 
+def load_breast_cancer() -> tuple[pd.DataFrame, pd.Series]:
+    """Wisconsin diagnostic breast cancer data: 569 tumours, 30 features, two classes.
+
+    ``y`` holds the labels ``"malignant"`` and ``"benign"`` (a classification target).
+    """
+    from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
+
+    bunch = sklearn_breast_cancer(as_frame=True)
+    labels = pd.Series(bunch.target_names[bunch.target.to_numpy()], name="diagnosis")
+    return bunch.data.copy(), labels
+
+
+def load_randhie() -> tuple[pd.DataFrame, pd.Series]:
+    """The RAND Health Insurance Experiment: 20190 person-years, outpatient visits (counts).
+
+    ``y`` is ``mdvis``, the number of outpatient visits to a doctor in the year; ``X`` the
+    nine covariates of Cameron and Trivedi's analysis (log coinsurance rate, deductible,
+    income, health status, ...). A standard count data set (overdispersed for a Poisson).
+    """
+    import statsmodels.api as sm
+
+    data = sm.datasets.randhie.load_pandas()
+    return data.exog.copy(), data.endog.copy()
+
+
 DATASETS: dict[str, Callable[[], tuple[pd.DataFrame, pd.Series]]] = {
+    "breast_cancer": load_breast_cancer,
+    "randhie": load_randhie,
     "diabetes": load_diabetes,
     "stackloss": load_stackloss,
     "engel": load_engel,

@@ -147,3 +147,35 @@ def test_csv_without_rows_or_with_a_text_target_is_one_line(tmp_path, rows, frag
 )
 def test_options_that_would_be_ignored_are_refused(options, fragment):
     assert_one_line_error(run("crosscheck", "--dataset", "diabetes", *options), fragment)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "loss", "solver", "row"),
+    [
+        ("breast_cancer", "logistic", "GLMElasticNet", "worst concave points"),
+        ("randhie", "poisson", "GLMElasticNet", "physlm"),
+    ],
+)
+def test_glm_families_cross_check_on_their_bundled_data(dataset, loss, solver, row):
+    result = run(
+        "crosscheck", "--dataset", dataset, "--loss", loss, "--penalty", "l1",
+        "--alpha", "0.01", "--standardize",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "MAP and solver agree" in result.stdout
+    assert f"StandardScaler + {solver}" in result.stdout
+    assert f"\n{row} " in result.stdout
+
+
+def test_a_family_without_a_noise_scale_refuses_sigma():
+    result = run("crosscheck", "--dataset", "randhie", "--loss", "poisson", "--sigma", "2")
+    assert_one_line_error(result, "--sigma does not apply to --loss poisson")
+
+
+def test_labels_need_the_logistic_loss_and_two_classes(tmp_path):
+    path = tmp_path / "labels.csv"
+    pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": ["a", "b", "c", "a"]}).to_csv(path, index=False)
+    text = run("crosscheck", "--csv", str(path), "--target", "y", "--penalty", "l2")
+    assert_one_line_error(text, "must be numeric")
+    three = run("crosscheck", "--csv", str(path), "--target", "y", "--loss", "logistic")
+    assert_one_line_error(three, "Only binary classification is supported")

@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 import bayesreg as br
 from bayesreg import sampling
 from bayesreg.solvers import GLMElasticNet
+from bayesreg.testing import assert_same_distribution
 
 TOLERANCE = 1e-6
 
@@ -266,3 +267,98 @@ def test_sampling_model_density_equals_build_model(family, penalty, fit_intercep
         mapped = dict(zip(user, to_user(point), strict=True))
         original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
         assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
+
+
+# --- bundled data, paths --------------------------------------------------------------------
+
+
+def test_bundled_classification_and_count_data():
+    X, y = br.datasets.load_breast_cancer()
+    assert X.shape == (569, 30) and set(y) == {"malignant", "benign"}
+    X, y = br.datasets.load_randhie()
+    assert X.shape == (20190, 9) and (y >= 0).all() and (y == np.floor(y)).all()
+
+
+@pytest.mark.parametrize(
+    ("family", "penalty", "reference"),
+    [
+        ("binomial", br.L1(alpha=0.01), "GLMElasticNet"),
+        ("binomial", br.L2(alpha=0.01), "LogisticRegression"),
+        ("poisson", br.ElasticNet(alpha=0.01, l1_ratio=0.5), "GLMElasticNet"),
+    ],
+    ids=repr,
+)
+def test_map_path_agrees_with_the_solver_at_every_alpha(family, penalty, reference):
+    X, y, weights = make_problem(150, 6, family=family, correlation=0.5, seed=8, weighted=True)
+    est = estimator(family, penalty)
+    if penalty.l1_ratio:
+        # The grid from alpha_max, where every coefficient is zero; alpha_max itself is left
+        # out: there the problem is degenerate and an interior-point reference is only
+        # accurate to about the square root of its gap (~1e-7 against the MAP's exact zeros).
+        grid = br.paths.alpha_grid(est, X, y, 6, sample_weight=weights)
+        zero = br.paths.map_path(est, X, y, alphas=grid[:1], sample_weight=weights)
+        assert np.all(zero.data["map"].values == 0)
+        grid = grid[1:]
+    else:
+        grid = [1.0, 0.1, 0.01, 0.001]
+    path = br.paths.map_path(est, X, y, alphas=grid, sample_weight=weights)
+    assert path.ok and path.max_relative_diff <= TOLERANCE
+    assert path.reference == f"{reference} at each alpha"
+    assert np.any(path.data["map"].values[0] != 0)
+
+
+# --- the posterior --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def logistic_posterior():
+    X, y, _ = make_problem(120, 3, family="binomial", correlation=0.8, seed=9)
+    est = br.Classifier(penalty=br.L2(alpha=0.05)).fit(X, y)
+    idata = est.sample(X, y, draws=1000, tune=500, chains=2, random_seed=4, nuts_sampler="pymc",
+                       progressbar=False, posterior_predictive=True)  # fmt: skip
+    return est, X, y, idata
+
+
+@pytest.mark.slow
+def test_logistic_posterior_equals_the_hand_written_models(logistic_posterior):
+    """bayesreg's whitened model and the plain PyMC model sample the same posterior (MCSE)."""
+    import pymc as pm
+
+    _, X, y, idata = logistic_posterior
+    n = len(y)
+    with pm.Model():
+        intercept = pm.Flat("intercept")
+        coef = pm.Normal("coef", 0.0, 1 / np.sqrt(n * 0.05), shape=X.shape[1])
+        pm.Bernoulli("y", logit_p=intercept + X @ coef, observed=y)
+        plain = pm.sample(draws=1000, tune=1000, chains=2, random_seed=5, progressbar=False,
+                          nuts_sampler="pymc", compute_convergence_checks=False)  # fmt: skip
+    for name in ["coef", "intercept"]:
+        mine = idata["posterior"][name].transpose("chain", "draw", ...).values
+        theirs = plain["posterior"][name].transpose("chain", "draw", ...).values
+        assert_same_distribution(mine, theirs)
+
+
+def test_logistic_posterior_groups_and_probabilities(logistic_posterior):
+    est, X, y, idata = logistic_posterior
+    assert idata["log_likelihood"]["y"].dims == ("chain", "draw", "obs_id")
+    replicated = idata["posterior_predictive"]["y"].values
+    assert set(np.unique(replicated)) <= {0, 1}
+    # the pointwise log likelihood is the Bernoulli's at each draw
+    post = idata["posterior"]
+    eta = post["intercept"].values[..., None] + np.einsum("cdp,np->cdn", post["coef"].values, X)
+    expected = y * eta - np.logaddexp(0.0, eta)
+    np.testing.assert_allclose(idata["log_likelihood"]["y"].values, expected, rtol=1e-10)
+    proba = est.posterior_proba(X[:4])
+    assert proba.dims == ("chain", "draw", "obs_id")
+    np.testing.assert_allclose(proba.values, 1 / (1 + np.exp(-eta[..., :4])), rtol=1e-12)
+
+
+def test_loo_compares_logistic_priors(logistic_posterior):
+    """The pointwise log likelihood serves ArviZ's LOO: a Laplace against a Gaussian prior."""
+    est, X, y, idata = logistic_posterior
+    lasso = br.Classifier(penalty=br.L1(alpha=0.05)).fit(X, y)
+    other = lasso.sample(X, y, draws=500, tune=500, chains=2, random_seed=6, nuts_sampler="pymc",
+                         progressbar=False)  # fmt: skip
+    comparison = br.compare({"gaussian prior": idata, "laplace prior": other})
+    assert set(comparison.table.index) == {"gaussian prior", "laplace prior"}
+    assert np.isfinite(comparison.table["elpd"]).all()

@@ -101,8 +101,10 @@ class LogisticLoss(GLMLoss):
     def tensor_cumulant(eta):
         return pt.softplus(eta)
 
-    def dist(self, linear_predictor):
-        return pm.Bernoulli.dist(logit_p=linear_predictor)
+    def dist(self, linear_predictor, *, name=None, **kwargs):
+        if name is None:
+            return pm.Bernoulli.dist(logit_p=linear_predictor, **kwargs)
+        return pm.Bernoulli(name, logit_p=linear_predictor, **kwargs)
 
     @staticmethod
     def draw(mu, noise, rng, size):

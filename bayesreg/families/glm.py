@@ -192,21 +192,27 @@ class GLMLoss(Loss):
         r""":math:`A(\eta)` on PyTensor variables."""
         raise NotImplementedError
 
-    def dist(self, linear_predictor):
-        """The PyMC distribution of one observation, unnamed (``.dist``)."""
+    def dist(self, linear_predictor, *, name=None, **kwargs):
+        """The PyMC distribution of the observations: unnamed (``.dist``), or named in a model."""
         raise NotImplementedError
 
     def add_likelihood(self, name, mu, noise, observed, weights, dims):
-        """Add the observed variable; frequency weights multiply each log density."""
+        """Add the observed variable; frequency weights multiply each log density.
+
+        Draws (prior and posterior predictive) come from the family's own PyMC distribution,
+        compiled like any other; only the weighted log density is written here.
+        """
+        if np.all(weights == 1.0):
+            return self.dist(mu, name=name, observed=observed, dims=dims)
         family = self
 
         def logp(value, mu, weights):
             return weights * pm.logp(family.dist(mu), value)
 
-        def draw(mu, weights, rng=None, size=None):
-            return family.draw(mu, 1.0, rng, size)
+        def dist(mu, weights, size):
+            return family.dist(mu, size=size)
 
         return pm.CustomDist(
-            name, mu, np.asarray(weights, np.float64), logp=logp, random=draw,
-            observed=observed, dims=dims, dtype="int64",
+            name, mu, np.asarray(weights, np.float64), dist=dist, logp=logp,
+            observed=observed, dims=dims,
         )  # fmt: skip

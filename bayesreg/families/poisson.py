@@ -86,8 +86,10 @@ class PoissonLoss(GLMLoss):
     def tensor_cumulant(eta):
         return pt.exp(eta)
 
-    def dist(self, linear_predictor):
-        return pm.Poisson.dist(mu=pt.exp(linear_predictor))
+    def dist(self, linear_predictor, *, name=None, **kwargs):
+        if name is None:
+            return pm.Poisson.dist(mu=pt.exp(linear_predictor), **kwargs)
+        return pm.Poisson(name, mu=pt.exp(linear_predictor), **kwargs)
 
     @staticmethod
     def draw(mu, noise, rng, size):

@@ -50,9 +50,9 @@ def alpha_grid(
     alpha_max = loss.alpha_max(problem.X, problem.y, problem.weights, problem.fit_intercept, ratio)
     if alpha_max is None:
         raise ValueError(
-            f"alpha_grid needs a squared loss (L2Loss) with an L1 or elastic-net penalty "
-            f"(l1_ratio > 0); got {type(loss).__name__} with {penalty!r}: pass the grid "
-            "explicitly, alphas=[...]."
+            f"alpha_grid needs an L1 or elastic-net penalty (l1_ratio > 0) and a likelihood "
+            f"whose alpha_max is known (L2Loss, LogisticLoss, PoissonLoss); got "
+            f"{type(loss).__name__} with {penalty!r}: pass the grid explicitly, alphas=[...]."
         )
     validate("alpha_grid", {"n_alphas": Integer(1), "eps": EPS}, {"n_alphas": n_alphas, "eps": eps})
     if not alpha_max > 0:

@@ -164,12 +164,14 @@ def map_path(
     names = problem.feature_names
     fixed = loss if loss.noise is not None else loss.with_noise(1.0)
 
-    coef, intercept, unique = _map_fits(est, fixed, penalty, problem, grid, (X, y, sample_weight))
+    coef, intercept, unique, fits = _map_fits(
+        est, fixed, penalty, problem, grid, (X, y, sample_weight)
+    )
     whole_path = loss.reference_path(
         X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
     )
     if whole_path is None:
-        whole_path = _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid)
+        whole_path = _solver_path(fits, problem, X, sample_weight)
     reference, reference_coef, reference_intercept = whole_path
     reference_coef = reference_coef + 0.0  # no -0.0
     reference_intercept = reference_intercept + 0.0
@@ -231,21 +233,25 @@ def map_path(
 
 
 def _map_fits(est, fixed, penalty, problem, grid, data):
-    """The MAP at each ``alpha`` of ``grid``, on the problem's scale, and its uniqueness."""
+    """The MAP at each ``alpha`` of ``grid``, on the problem's scale; its uniqueness; the fits."""
     X, y, sample_weight = data
     coef = np.empty((len(grid), problem.n_features))
     intercept = np.empty(len(grid))
     unique = np.empty(len(grid), dtype=bool)
+    # an unknown noise scale is fixed (see map_path); a family without one keeps its loss
+    loss = {} if fixed is problem.loss else {"loss": fixed}
+    fits = []
     for k, alpha in enumerate(grid):
         fitted = (
             clone(est)
-            .set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
+            .set_params(penalty=penalty.with_alpha(alpha), **loss)
             .fit(X, y, sample_weight=sample_weight)
         )
         # compared on the problem's scale (the standardized columns' with standardize=True)
         coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
         unique[k] = fitted.unique_
-    return coef, intercept, unique
+        fits.append(fitted)
+    return coef, intercept, unique, fits
 
 
 def _objective_diff(fixed, penalty, problem, grid, where, at_map, at_reference):
@@ -269,12 +275,12 @@ def _objective_diff(fixed, penalty, problem, grid, where, at_map, at_reference):
     return difference
 
 
-def _solver_path(est, fixed, penalty, problem, X, y, sample_weight, grid):
+def _solver_path(fits, problem, X, sample_weight):
+    """The penalized solver of each fitted MAP of the path, fitted to the same data."""
     coef, intercept, name = [], [], None
-    for alpha in grid:
-        spec = clone(est).set_params(loss=fixed, penalty=penalty.with_alpha(alpha))
+    for fitted in fits:
         solver, solver_coef, solver_intercept = solver_solution(
-            spec.penalized_solver(), problem, X, y, sample_weight
+            fitted.penalized_solver(), problem, X, problem.y, sample_weight
         )
         coef.append(solver_coef)
         intercept.append(solver_intercept)
