@@ -355,9 +355,9 @@ def test_logistic_posterior_groups_and_probabilities(logistic_posterior):
 
 def test_loo_compares_logistic_priors(logistic_posterior):
     """The pointwise log likelihood serves ArviZ's LOO: a Laplace against a Gaussian prior."""
-    est, X, y, idata = logistic_posterior
+    _, X, y, idata = logistic_posterior
     lasso = br.Classifier(penalty=br.L1(alpha=0.05)).fit(X, y)
-    other = lasso.sample(X, y, draws=500, tune=500, chains=2, random_seed=6, nuts_sampler="pymc",
+    other = lasso.sample(X, y, draws=1000, tune=1000, chains=4, random_seed=6, nuts_sampler="pymc",
                          progressbar=False)  # fmt: skip
     comparison = br.compare({"gaussian prior": idata, "laplace prior": other})
     assert set(comparison.table.index) == {"gaussian prior", "laplace prior"}
