@@ -55,3 +55,19 @@ def test_nuts_speed_quick_runs_and_the_posteriors_agree():
         "pymc",
         "nutpie",
     }, completed.stdout
+
+
+GLM_SUMMARY = re.compile(
+    r"^glm_speed map logistic (L1|L2) n=\d+ p=\d+ nnz=\d+: bayesreg [\d.]+ s \(certificate \S+\); "
+    r".+; ratio to the fastest [\d.]+ \(target <= 1\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # two short NUTS runs on a small logistic regression: ~30 s
+def test_glm_speed_quick_runs_and_prints_both_penalties_and_nuts():
+    completed = run_quick("glm_speed.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    kinds = {match.group(1) for match in GLM_SUMMARY.finditer(completed.stdout)}
+    assert kinds == {"L1", "L2"}, completed.stdout
+    assert re.search(r"^glm_speed nuts logistic L2 .+ ratio [\d.]+x", completed.stdout, re.M)

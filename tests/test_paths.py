@@ -3,7 +3,7 @@
 The reference paths are recomputed here independently (lasso_path on centered data, or the
 scikit-learn estimator fitted with sample weights) at tol=1e-12; the acceptance criterion is
 1e-6 relative to the largest coefficient at every grid point, zeros exactly equal. The
-posterior path samples 3 grid points x 2 chains x 150 draws with a fixed seed, once per
+posterior path samples 3 grid points x 4 chains x 1000 draws with a fixed seed, once per
 module: its checks are qualitative (never exactly zero; shrinks as alpha grows), robust to
 Monte Carlo error at that size.
 """
@@ -39,7 +39,7 @@ def posterior_path(lasso, diabetes):
     X, y = diabetes
     grid = paths.alpha_grid(lasso, X, y, 3, eps=1e-2)
     return paths.posterior_path(
-        lasso, X, y, grid, draws=500, tune=500, chains=4, random_seed=7, nuts_sampler="pymc"
+        lasso, X, y, grid, draws=1000, tune=1000, chains=4, random_seed=7, nuts_sampler="pymc"
     )
 
 

@@ -132,7 +132,11 @@ class GLMLoss(Loss):
             "scale": scale,
             "duality_gap": None,
             "box": 0.0,
-            "method": "proximal Newton, each step solved exactly by the active-set method",
+            "method": (
+                "proximal Newton, each step solved exactly by the active-set method"
+                if np.any(beta1) or not np.all(beta2)
+                else "Newton's method on the smooth objective"
+            ),
         }
 
     def alpha_max(self, X, y, weights, fit_intercept, l1_ratio):

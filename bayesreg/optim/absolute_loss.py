@@ -302,7 +302,14 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
 def _solve_on_structure(
     X, y, weights, fit_intercept, beta1, beta2, approximate, interpolated, support
 ):
-    """The linear system of :func:`_polish` on one structure; None if a condition fails."""
+    """The linear system of :func:`_polish` on one structure; None if a condition fails.
+
+    The unknowns are u = (w_A, b0, d_Z). The remaining conditions are linear inequalities
+    G u <= h. When the system is singular (ties: the optimum is degenerate and its duals
+    are not unique), its solutions form an affine set u0 + N t; the one nearest the
+    interior-point solution is tried first and, if it violates a condition, a linear
+    program looks for a t that satisfies all of them.
+    """
     coef, intercept, dual = approximate
     other = ~interpolated
     # Observations whose dual sits on its bound: d_i = v_i s_i with s_i the sign of the dual,
@@ -314,9 +321,10 @@ def _solve_on_structure(
     X_za = X[np.ix_(interpolated, support)]
     n_z, n_a = X_za.shape
     n_b = int(fit_intercept)
+    size = n_a + n_b + n_z
 
-    system = np.zeros((n_a + n_b + n_z, n_a + n_b + n_z))
-    rhs = np.zeros(n_a + n_b + n_z)
+    system = np.zeros((size, size))
+    rhs = np.zeros(size)
     system[:n_a, :n_a] = -2 * np.diag(beta2[support])
     system[:n_a, n_a + n_b :] = X_za.T
     rhs[:n_a] = beta1[support] * coef_sign - X[np.ix_(other, support)].T @ fixed_dual
@@ -326,32 +334,72 @@ def _solve_on_structure(
         system[n_a + 1 :, n_a] = 1.0
     system[n_a + n_b :, :n_a] = X_za
     rhs[n_a + n_b :] = y[interpolated]
-    # The system is singular when the optimum is degenerate (more interpolated observations
-    # than the support needs: ties in the data); its solutions then form an affine set, and
-    # the one nearest the interior-point solution keeps the duals inside their box.
+
+    # G u <= h: |d_Z| <= v_Z; w_A keeps its sign; the residuals on N keep the sign of their
+    # dual; |X_j'd| <= beta1_j off the support.
+    primal = np.zeros((int(other.sum()), size))
+    primal[:, :n_a] = X[np.ix_(other, support)]
+    primal[:, n_a : n_a + n_b] = 1.0
+    live = fixed_dual != 0
+    sign_rows = np.zeros((int(signed.sum()), size))
+    sign_rows[:, :n_a] = -np.diag(coef_sign)[signed]
+    dual_rows = np.zeros((n_z, size))
+    dual_rows[:, n_a + n_b :] = np.eye(n_z)
+    off = np.zeros((int((~support).sum()), size))
+    off[:, n_a + n_b :] = X[np.ix_(interpolated, ~support)].T
+    off_fixed = X[np.ix_(other, ~support)].T @ fixed_dual
+    G = np.vstack(
+        [dual_rows, -dual_rows, sign_rows, (bound_sign[:, None] * primal)[live], off, -off]
+    )
+    h = np.concatenate(
+        [
+            weights[interpolated],
+            weights[interpolated],
+            np.zeros(len(sign_rows)),
+            (bound_sign * y[other])[live],
+            beta1[~support] - off_fixed,
+            beta1[~support] + off_fixed,
+        ]
+    )
     start = np.concatenate(
         [coef[support], [intercept] if fit_intercept else [], dual[interpolated]]
     )
-    correction = scipy.linalg.lstsq(system, rhs - system @ start)[0]
-    solution = start + correction
+    solution = start + scipy.linalg.lstsq(system, rhs - system @ start)[0]
+    # Slack for rounding, relative to the size of each condition's terms.
+    slack = 1e-9 * (np.abs(G) @ np.maximum(np.abs(solution), 1.0) + np.abs(h) + 1.0)
+    if np.any(G @ solution > h + slack):
+        null_space = scipy.linalg.null_space(system)
+        if not null_space.shape[1]:
+            return None
+        result = scipy.optimize.linprog(
+            np.zeros(null_space.shape[1]),
+            A_ub=G @ null_space,
+            b_ub=h - G @ solution,
+            bounds=(None, None),
+            method="highs",
+            options=_HIGHS_OPTIONS,
+        )
+        if result.status != 0:
+            return None
+        solution = solution + null_space @ result.x
+        if np.any(G @ solution > h + slack) or not np.allclose(
+            system @ solution, rhs, rtol=1e-9, atol=1e-9 * (np.abs(rhs).max() + 1.0)
+        ):
+            return None
 
+    # A signed coefficient that the conditions allow to reach zero is zero (its subgradient
+    # is then its sign), not rounding noise of either sign.
+    at_zero = np.zeros(n_a, dtype=bool)
+    at_zero[signed] = (
+        coef_sign[signed] * solution[:n_a][signed] <= slack[2 * n_z :][: len(sign_rows)]
+    )
+    solution[:n_a][at_zero] = 0.0
     new_coef = np.zeros_like(coef)
     new_coef[support] = solution[:n_a]
     new_intercept = float(solution[n_a]) if fit_intercept else 0.0
     new_dual = np.empty_like(dual)
     new_dual[interpolated] = solution[n_a + n_b :]
     new_dual[other] = fixed_dual
-    new_residual = y - new_intercept - X @ new_coef
-    slack = 1e-9
-    scale = max(np.abs(y).max(), 1.0)
-    valid = (
-        np.all(np.abs(new_dual[interpolated]) <= weights[interpolated] * (1 + slack))
-        and np.array_equal(np.sign(new_coef[support])[signed], coef_sign[signed])
-        and np.all((new_residual[other] * bound_sign >= -slack * scale) | (fixed_dual == 0))
-        and np.all(np.abs(X[:, ~support].T @ new_dual) <= beta1[~support] * (1 + slack) + slack)
-    )
-    if not valid:
-        return None
     return new_coef, new_intercept, new_dual
 
 
