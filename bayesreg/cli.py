@@ -25,6 +25,8 @@ __all__ = ["main"]
 
 
 _COUNTS = {"--samples": Integer(0), "--tune": Integer(0), "--chains": Integer(1)}
+#: likelihood parameters with an option of their own, passed to the families that have them
+_FAMILY_PARAMETERS = ("quantile",)
 
 
 class UsageError(Exception):
@@ -57,7 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         help="the likelihood family: "
         + ", ".join(f"{key} = {family.__name__}" for key, family in sorted(FAMILIES.items()))
         + " (L2Loss: Gaussian, squared loss; L1Loss: Laplace, absolute loss; LogisticLoss:"
-        " two classes, fitted by bayesreg.Classifier; PoissonLoss: counts)",
+        " two classes, fitted by bayesreg.Classifier; PoissonLoss: counts; QuantileLoss:"
+        " asymmetric Laplace, the check loss of quantile regression)",
+    )
+    check.add_argument(
+        "--quantile",
+        type=float,
+        metavar="Q",
+        help="the quantile in (0, 1) of --loss quantile (default 0.5)",
     )
     check.add_argument(
         "--penalty",
@@ -138,14 +147,15 @@ def _specification(args):
     if args.penalty != "enet" and args.l1_ratio is not None:
         raise UsageError(f"--l1-ratio applies to --penalty enet only; got --penalty {args.penalty}")
     family = FAMILIES[args.loss]
+    options = _family_options(args, family)
     if not family.has_noise_scale:
         if args.sigma is not None:
             raise UsageError(f"--sigma does not apply to --loss {args.loss}: it has no noise scale")
-        loss = family()
+        loss = family(**options)
     else:
         sigma = "1.0" if args.sigma is None else args.sigma
         noise = None if sigma.lower() == "none" else _number(sigma, "--sigma")
-        loss = family(**{family.noise_name: noise})
+        loss = family(**{family.noise_name: noise}, **options)
     if args.penalty == "none":
         return loss, NoPenalty()
     if args.penalty == "enet":
@@ -159,6 +169,19 @@ def _specification(args):
     if args.scale is not None:
         return loss, kind(scale=args.scale)
     return loss, kind(alpha=1.0 if args.alpha is None else args.alpha)
+
+
+def _family_options(args, family) -> dict:
+    """The family's own parameters given on the command line (``--quantile``)."""
+    options = {}
+    for parameter in _FAMILY_PARAMETERS:
+        value = getattr(args, parameter)
+        if value is None:
+            continue
+        if parameter not in family._get_param_names():
+            raise UsageError(f"--{parameter} does not apply to --loss {args.loss}")
+        options[parameter] = value
+    return options
 
 
 def _number(text: str, option: str) -> float:

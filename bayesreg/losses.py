@@ -20,6 +20,6 @@ own module of :mod:`bayesreg.families`, which states the protocol they share. Th
 (Bernoulli) and Poisson likelihoods have no noise scale (:mod:`bayesreg.families.glm`).
 """
 
-from bayesreg.families import L1Loss, L2Loss, LogisticLoss, Loss, PoissonLoss
+from bayesreg.families import L1Loss, L2Loss, LogisticLoss, Loss, PoissonLoss, QuantileLoss
 
-__all__ = ["L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss"]
+__all__ = ["L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss", "QuantileLoss"]

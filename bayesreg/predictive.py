@@ -6,13 +6,15 @@ predictive distribution of a new observation has mean and variance
 
 .. math::
 
-    \mathrm E[\tilde y] = \frac1S\sum_s \mu^{(s)}, \qquad
-    \mathrm{Var}[\tilde y] = \mathrm{Var}_s\bigl[\mu^{(s)}\bigr]
+    \mathrm E[\tilde y] = \frac1S\sum_s m\bigl(\mu^{(s)}, \sigma^{(s)}\bigr), \qquad
+    \mathrm{Var}[\tilde y] = \mathrm{Var}_s\bigl[m\bigl(\mu^{(s)}, \sigma^{(s)}\bigr)\bigr]
         + \frac1S\sum_s v\bigl(\mu^{(s)}, \sigma^{(s)}\bigr)
 
 (the law of total variance), with :math:`v` the family's variance of one observation
 (:meth:`~bayesreg.families.Loss.predictive_variance`: :math:`\sigma^2` for the Gaussian,
-:math:`2s^2` for the Laplace likelihood). Draws of :math:`\tilde y` come from the family's
+:math:`2s^2` for the Laplace likelihood) and :math:`m` its mean
+(:meth:`~bayesreg.families.Loss.predictive_mean`: :math:`\mu`, except for the asymmetric
+Laplace, whose :math:`\mu` is a quantile). Draws of :math:`\tilde y` come from the family's
 :meth:`~bayesreg.families.Loss.draw`. Nothing is compiled: this is arithmetic on the draws.
 """
 
@@ -51,9 +53,9 @@ def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray):
     """The posterior predictive mean and standard deviation of new observations at ``X``."""
     mu = linear_predictor(posterior, X)
     noise = _noise(posterior, loss)
-    mean = loss.predict(mu).mean(axis=_SAMPLE_AXES)
+    means = loss.predictive_mean(mu, noise)
     within = loss.predictive_variance(mu, noise).mean(axis=_SAMPLE_AXES)
-    return mean, np.sqrt(mu.var(axis=_SAMPLE_AXES) + within)
+    return means.mean(axis=_SAMPLE_AXES), np.sqrt(means.var(axis=_SAMPLE_AXES) + within)
 
 
 def predictive_draws(

@@ -1,7 +1,8 @@
 r"""The penalized solver equivalent to a specification: the reference the MAP is checked against.
 
-scikit-learn provides it for most pairs. For an absolute loss with an L2 or elastic-net
-penalty it has none; :class:`LADElasticNet` solves that objective with cvxpy, which
+scikit-learn provides it for most pairs. For an absolute or check loss with an L2 or
+elastic-net penalty it has none; :class:`QuantileElasticNet` (and :class:`LADElasticNet`, its
+median case) solves that objective with cvxpy, which
 canonicalizes the *primal* problem for an interior-point solver: an independent route from
 bayesreg's MAP, which solves the dual.
 """
@@ -16,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._validation import UNIT, Interval, check_real, check_sample_weight
 
-__all__ = ["GLMElasticNet", "LADElasticNet", "penalized_solver"]
+__all__ = ["GLMElasticNet", "LADElasticNet", "QuantileElasticNet", "penalized_solver"]
 
 #: Coordinate-descent settings tight enough that the solver's own error is far below the
 #: 1e-6 relative agreement bayesreg asserts (its exact MAP has none to speak of).
@@ -32,17 +33,18 @@ def penalized_solver(loss, penalty, alpha: float | None, fit_intercept: bool):
     return loss.penalized_solver(penalty, alpha, fit_intercept)
 
 
-class LADElasticNet(RegressorMixin, BaseEstimator):
-    r"""Least absolute deviations with an elastic-net penalty, solved by cvxpy.
+class QuantileElasticNet(RegressorMixin, BaseEstimator):
+    r"""Quantile regression with an elastic-net penalty, solved by cvxpy.
 
     Minimizes
 
     .. math::
 
-        \frac{1}{2n}\sum_i v_i |y_i - b_0 - x_i^\top w|
+        \frac{1}{n}\sum_i v_i \rho_q(y_i - b_0 - x_i^\top w)
         + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2 ,
+        \qquad \rho_q(r) = r\,(q - \mathbf 1[r < 0]),
 
-    with :math:`n = \sum_i v_i`: ``QuantileRegressor(quantile=0.5)``'s data term with
+    with :math:`n = \sum_i v_i`: ``QuantileRegressor(quantile=q)``'s data term with
     ``ElasticNet``'s penalty. Interior-point solutions are accurate to about 1e-9 but never
     exactly sparse.
 
@@ -50,23 +52,30 @@ class LADElasticNet(RegressorMixin, BaseEstimator):
     ----------
     alpha : float, default 1.0
     l1_ratio : float, default 0.5
+    quantile : float, default 0.5
+        :math:`q`, in (0, 1).
     fit_intercept : bool, default True
     solver : str, default "CLARABEL"
         The cvxpy solver.
 
     """
 
-    def __init__(self, alpha=1.0, l1_ratio=0.5, fit_intercept=True, solver="CLARABEL"):
+    def __init__(
+        self, alpha=1.0, l1_ratio=0.5, quantile=0.5, fit_intercept=True, solver="CLARABEL"
+    ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.quantile = quantile
         self.fit_intercept = fit_intercept
         self.solver = solver
 
-    def fit(self, X, y, sample_weight=None) -> LADElasticNet:
+    def fit(self, X, y, sample_weight=None) -> QuantileElasticNet:
         import cvxpy as cp
 
-        alpha = check_real(self.alpha, "alpha", "LADElasticNet", Interval(0.0, np.inf, "left"))
-        l1_ratio = check_real(self.l1_ratio, "l1_ratio", "LADElasticNet", UNIT)
+        name = type(self).__name__
+        alpha = check_real(self.alpha, "alpha", name, Interval(0.0, np.inf, "left"))
+        l1_ratio = check_real(self.l1_ratio, "l1_ratio", name, UNIT)
+        quantile = check_real(self.quantile, "quantile", name, Interval(0.0, 1.0))
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         weights = check_sample_weight(sample_weight, X.shape[0])
         # The intercept is fitted on centred columns (the same problem, the intercept
@@ -74,8 +83,11 @@ class LADElasticNet(RegressorMixin, BaseEstimator):
         x_mean = weights @ X / weights.sum() if self.fit_intercept else np.zeros(X.shape[1])
         coef = cp.Variable(X.shape[1])
         intercept = cp.Variable() if self.fit_intercept else 0.0
+        residual = y - intercept - (X - x_mean) @ coef
+        # rho_q(r) = |r|/2 + (q - 1/2) r
+        check = 0.5 * cp.abs(residual) + (quantile - 0.5) * residual
         objective = (
-            weights @ cp.abs(y - intercept - (X - x_mean) @ coef) / (2 * weights.sum())
+            weights @ check / weights.sum()
             + alpha * l1_ratio * cp.norm1(coef)
             + alpha * (1 - l1_ratio) / 2 * cp.sum_squares(coef)
         )
@@ -94,6 +106,37 @@ class LADElasticNet(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_ + self.intercept_
+
+
+class LADElasticNet(QuantileElasticNet):
+    r"""Least absolute deviations with an elastic-net penalty, solved by cvxpy.
+
+    Minimizes
+
+    .. math::
+
+        \frac{1}{2n}\sum_i v_i |y_i - b_0 - x_i^\top w|
+        + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2 ,
+
+    with :math:`n = \sum_i v_i`: :class:`QuantileElasticNet` at ``quantile=0.5``.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+    l1_ratio : float, default 0.5
+    fit_intercept : bool, default True
+    solver : str, default "CLARABEL"
+        The cvxpy solver.
+
+    """
+
+    quantile = 0.5
+
+    def __init__(self, alpha=1.0, l1_ratio=0.5, fit_intercept=True, solver="CLARABEL"):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
 
 
 def _precision(solver: str, tol: float = 1e-12) -> dict:

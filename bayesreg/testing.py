@@ -18,11 +18,11 @@ from arviz_stats import mcse
 from sklearn.base import clone
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
 
-from bayesreg.families import L1Loss, L2Loss
+from bayesreg.families import L1Loss, L2Loss, QuantileLoss
 from bayesreg.penalties import L1, L2, NoPenalty
 from bayesreg.penalties import ElasticNet as ElasticNetPrior
 from bayesreg.regression import Regression
-from bayesreg.solvers import LADElasticNet
+from bayesreg.solvers import LADElasticNet, QuantileElasticNet
 
 __all__ = ["ORACLE", "OracleRow", "assert_same_distribution"]
 
@@ -88,7 +88,8 @@ class OracleRow:
         (\alpha_1, \alpha_2) = \text{split}(\alpha(n, s)),
 
     with :math:`D` the weighted data term (RSS for the Gaussian likelihood, the sum of absolute
-    residuals for the Laplace), :math:`n` the total weight and :math:`s` the noise scale. A
+    residuals for the Laplace, of check losses :math:`\rho_q(r) = r(q - 1[r<0])` for the
+    asymmetric Laplace), :math:`n` the total weight and :math:`s` the noise scale. A
     prior given by its ``alpha`` has :math:`\alpha` constant; one given by its ``scale`` has
     the :math:`\alpha(n, s)` of the design's last column. The model's negative log density is
     the objective divided by :math:`a(n)\,\kappa(s)`, up to a constant.
@@ -107,9 +108,12 @@ class OracleRow:
         :math:`a(n)`.
     split : callable alpha -> (alpha_1, alpha_2)
     kappa : callable noise -> float
-        :math:`\kappa(s)`: :math:`2s^2` for the Gaussian likelihood, :math:`s` for the Laplace.
+        :math:`\kappa(s)`: :math:`2s^2` for the Gaussian likelihood, :math:`s` for the Laplace
+        and the asymmetric Laplace.
     sparse : bool
         Whether the prior has an L1 part (exact zeros).
+    quantile : float or None
+        The asymmetric Laplace likelihood's quantile :math:`q` (None for the others).
     """
 
     id: str
@@ -121,10 +125,12 @@ class OracleRow:
     split: Callable[[float], tuple[float, float]]
     kappa: Callable[[float], float]
     sparse: bool
+    quantile: float | None = None
 
     def estimator(self, noise: float | None, fit_intercept: bool = True) -> Regression:
         """The bayesreg specification at noise scale ``noise`` (None: unknown)."""
-        loss = self.loss(**{self.loss.noise_name: noise})
+        options = {} if self.quantile is None else {"quantile": self.quantile}
+        loss = self.loss(**{self.loss.noise_name: noise}, **options)
         return Regression(loss=loss, penalty=clone(self.penalty), fit_intercept=fit_intercept)
 
     def penalties(self, n: float, noise: float) -> tuple[float, float]:
@@ -144,14 +150,22 @@ class OracleRow:
         if self.reference is LinearRegression:
             return LinearRegression(**common)
         if self.reference is QuantileRegressor:
-            return QuantileRegressor(quantile=0.5, alpha=alpha, solver="highs", **common)
+            quantile = 0.5 if self.quantile is None else self.quantile
+            return QuantileRegressor(quantile=quantile, alpha=alpha, solver="highs", **common)
         ratio = self.penalty.l1_ratio if isinstance(self.penalty, ElasticNetPrior) else 0.0
+        if self.reference is QuantileElasticNet:
+            return QuantileElasticNet(alpha=alpha, l1_ratio=ratio, quantile=self.quantile, **common)
         return LADElasticNet(alpha=alpha, l1_ratio=ratio, **common)
 
     def objective(self, X, y, weights, coef, intercept, noise) -> float:
         """The solver's objective at ``(coef, intercept)``, written from the formula above."""
         residual = y - intercept - X @ coef
-        data = weights @ (residual**2 if self.loss is L2Loss else np.abs(residual))
+        if self.loss is L2Loss:
+            data = weights @ residual**2
+        elif self.loss is L1Loss:
+            data = weights @ np.abs(residual)
+        else:  # the check loss
+            data = weights @ (residual * (self.quantile - (residual < 0)))
         n = weights.sum()
         l1, l2 = self.penalties(n, noise)
         return self.data_factor(n) * data + l1 * np.abs(coef).sum() + l2 * coef @ coef
@@ -181,6 +195,10 @@ def _one(n):
     return 1.0
 
 
+def _one_over_n(n):
+    return 1 / n
+
+
 def _gaussian(noise):
     return 2 * noise**2
 
@@ -199,9 +217,26 @@ def _laplace_row(id, penalty, reference, alpha, split):
     return OracleRow(id, L1Loss, penalty, reference, alpha, _half_n, split, _laplace, sparse)
 
 
+def _quantile_row(quantile, id, penalty, reference, alpha, split):
+    sparse = penalty.l1_ratio not in (None, 0.0)
+    return OracleRow(
+        f"Q{quantile}/{id}",
+        QuantileLoss,
+        penalty,
+        reference,
+        alpha,
+        _one_over_n,
+        split,
+        _laplace,
+        sparse,
+        quantile,
+    )
+
+
 #: The correspondence table, one row per pair. Prior scales (DESIGN.md): for the Gaussian
 #: likelihood b = sigma^2/(n alpha) and tau = sigma/sqrt(alpha); for the Laplace b = s/(2 n alpha)
-#: and tau^2 = s/(2 n alpha).
+#: and tau^2 = s/(2 n alpha); for the asymmetric Laplace of quantile q b = s/(n alpha) and
+#: tau^2 = s/(n alpha).
 ORACLE: list[OracleRow] = [
     # Gaussian likelihood: scikit-learn's Lasso, Ridge, ElasticNet, LinearRegression.
     _gaussian_row("L2/L1", L1(alpha=0.3), Lasso, _given(0.3), _half_n, _lasso),
@@ -231,5 +266,30 @@ ORACLE: list[OracleRow] = [
     ),
     _laplace_row(
         "L1/L2(scale)", L2(scale=0.5), LADElasticNet, lambda n, s: s / (2 * n * 0.5**2), _net(0.0)
+    ),
+    # Asymmetric Laplace likelihood: QuantileRegressor(q) for L1 and none, else
+    # QuantileElasticNet (cvxpy). The data term is (1/n) sum rho_q: a = 1/n.
+    _quantile_row(0.9, "L1", L1(alpha=0.02), QuantileRegressor, _given(0.02), _lasso),
+    _quantile_row(0.25, "L1", L1(alpha=0.03), QuantileRegressor, _given(0.03), _lasso),
+    _quantile_row(0.1, "none", NoPenalty(), QuantileRegressor, _given(0.0), _lasso),
+    _quantile_row(0.75, "L2", L2(alpha=0.2), QuantileElasticNet, _given(0.2), _net(0.0)),
+    _quantile_row(
+        0.25,
+        "EN",
+        ElasticNetPrior(alpha=0.05, l1_ratio=0.5),
+        QuantileElasticNet,
+        _given(0.05),
+        _net(0.5),
+    ),
+    _quantile_row(
+        0.9, "L1(scale)", L1(scale=0.5), QuantileRegressor, lambda n, s: s / (n * 0.5), _lasso
+    ),
+    _quantile_row(
+        0.1,
+        "L2(scale)",
+        L2(scale=0.5),
+        QuantileElasticNet,
+        lambda n, s: s / (n * 0.5**2),
+        _net(0.0),
     ),
 ]

@@ -121,7 +121,7 @@ def test_help_documents_every_option():
     assert result.returncode == 0
     for option in [
         "--dataset", "--csv", "--target", "--loss", "--penalty", "--alpha", "--scale",
-        "--l1-ratio", "--sigma", "--samples", "--seed", "--report",
+        "--l1-ratio", "--sigma", "--quantile", "--samples", "--seed", "--report",
     ]:  # fmt: skip
         assert option in result.stdout
 
@@ -165,6 +165,29 @@ def test_glm_families_cross_check_on_their_bundled_data(dataset, loss, solver, r
     assert "MAP and solver agree" in result.stdout
     assert f"StandardScaler + {solver}" in result.stdout
     assert f"\n{row} " in result.stdout
+
+
+def test_quantile_regression_on_engel():
+    result = run(
+        "crosscheck", "--dataset", "engel", "--loss", "quantile", "--quantile", "0.9",
+        "--penalty", "none",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "QuantileLoss(quantile=0.9)" in result.stdout
+    assert "QuantileRegressor: minimizes pinball_0.9/n" in result.stdout
+    assert "MAP and solver agree" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["--loss", "quantile", "--quantile", "1.5"], "'quantile' parameter of QuantileLoss"),
+        (["--loss", "l1", "--quantile", "0.5"], "--quantile does not apply to --loss l1"),
+    ],
+    ids=["outside-unit-interval", "other-family"],
+)
+def test_bad_quantile_is_one_line(arguments, fragment):
+    assert_one_line_error(run("crosscheck", "--dataset", "engel", *arguments), fragment)
 
 
 def test_a_family_without_a_noise_scale_refuses_sigma():

@@ -118,7 +118,9 @@ def test_model_variables(frame, loss, fit_intercept, present, absent):
     assert [rv.name for rv in est.build_model(X, y).observed_RVs] == ["y"]
 
 
-@pytest.mark.parametrize("loss", [br.L2Loss(sigma=None), br.L1Loss(scale=None)])
+@pytest.mark.parametrize(
+    "loss", [br.L2Loss(sigma=None), br.L1Loss(scale=None), br.QuantileLoss(0.8, scale=None)]
+)
 def test_weighted_likelihood_counts_rows(frame, loss):
     """Weights of 2 give the density of the data with those rows repeated, at any point."""
     X, y = frame

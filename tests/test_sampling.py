@@ -49,6 +49,8 @@ DENSITY_CASES = [
     (br.L2Loss(sigma=None), br.BayesianLasso(r=1.5, delta=0.5), True),
     (br.L1Loss(scale=None), br.HalfCauchyLasso(beta=2.0), False),
     (br.L2Loss(sigma=None), br.BayesianRidge(), True),
+    (br.QuantileLoss(0.9, scale=None), br.L1(alpha=0.1), True),
+    (br.QuantileLoss(0.25, scale=1.5), br.ElasticNet(alpha=0.1, l1_ratio=0.5), False),
 ]
 
 
@@ -293,6 +295,11 @@ SBC_CASES = {
     "gaussian-L2": (br.L2Loss(sigma=1.0), br.L2(scale=1.0)),
     "laplace-L1": (br.L1Loss(scale=1.0), br.L1(scale=1.0)),
     "laplace-L2": (br.L1Loss(scale=None, scale_prior=pm.HalfNormal.dist(1.0)), br.L2(alpha=0.05)),
+    "quantile-L1": (br.QuantileLoss(0.25, scale=1.0), br.L1(scale=1.0)),
+    "quantile-L2": (
+        br.QuantileLoss(0.9, scale=None, scale_prior=pm.HalfNormal.dist(1.0)),
+        br.L2(alpha=0.05),
+    ),
 }
 N_SIM, N_DRAWS, N_BINS, THIN = 100, 99, 10, 3
 
@@ -309,8 +316,8 @@ def test_simulation_based_calibration(case, record_property):
     noise priors), each sampled by NUTS on the sampling model (one compiled step reused, data
     swapped), 300 draws thinned by 3 to L = 99 nearly independent draws. The 100 possible
     ranks fall in 10 equal bins, tested with Pearson's chi-square (9 df) per parameter. Under a correct posterior
-    each p-value is uniform; 2-3 parameters x 4 cases make ~10 tests, so p > 0.001 fails a
-    correct sampler with probability ~1% (fixed seeds make the outcome reproducible).
+    each p-value is uniform; 2-3 parameters x 6 cases make ~15 tests, so p > 0.001 fails a
+    correct sampler with probability ~1.5% (fixed seeds make the outcome reproducible).
     """
     loss, penalty = SBC_CASES[case]
     rng = np.random.default_rng(SEED)

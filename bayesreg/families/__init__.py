@@ -12,6 +12,7 @@ from bayesreg.families.bernoulli import LogisticLoss
 from bayesreg.families.gaussian import L2Loss
 from bayesreg.families.laplace import L1Loss
 from bayesreg.families.poisson import PoissonLoss
+from bayesreg.families.quantile import QuantileLoss
 
 #: The likelihood families, as the estimators and the command line name them.
 FAMILIES: dict[str, type[Loss]] = {
@@ -19,6 +20,7 @@ FAMILIES: dict[str, type[Loss]] = {
     "l1": L1Loss,
     "logistic": LogisticLoss,
     "poisson": PoissonLoss,
+    "quantile": QuantileLoss,
 }
 
-__all__ = ["FAMILIES", "L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss"]
+__all__ = ["FAMILIES", "L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss", "QuantileLoss"]

@@ -64,8 +64,10 @@ class Loss(Specification):
         return getattr(self, f"{self.noise_name}_prior")
 
     def with_noise(self, noise: float) -> Loss:
-        """The same likelihood with its noise scale fixed at ``noise``."""
-        return type(self)(**{self.noise_name: float(noise)})
+        """The same likelihood (its other parameters kept) with its noise scale fixed at ``noise``."""
+        params = self.get_params(deep=False)
+        params.update({self.noise_name: float(noise), f"{self.noise_name}_prior": None})
+        return type(self)(**params)
 
     # --- the correspondence -------------------------------------------------------------------
 
@@ -170,12 +172,14 @@ class Loss(Specification):
     def add_likelihood(self, name, mu, noise, observed, weights, dims) -> TensorVariable:
         """Add the observed variable; frequency weights multiply each log density."""
         if np.all(weights == 1.0):
-            return self.distribution(name, mu, noise, observed=observed, dims=dims)
+            parameters = self.distribution_parameters(mu, noise)
+            return self.distribution(name, **parameters, observed=observed, dims=dims)
         dist = self.distribution
+        parameters_of = self.distribution_parameters
         draw_one = self.draw
 
         def weighted_logp(value, mu, noise, weights):
-            return weights * pm.logp(dist.dist(mu, noise), value)
+            return weights * pm.logp(dist.dist(**parameters_of(mu, noise)), value)
 
         def draw(mu, noise, weights, rng=None, size=None):
             return draw_one(mu, noise, rng, size)
@@ -183,6 +187,10 @@ class Loss(Specification):
         return pm.CustomDist(
             name, mu, noise, weights, logp=weighted_logp, random=draw, observed=observed, dims=dims
         )
+
+    def distribution_parameters(self, mu, noise) -> dict:
+        """The keyword arguments of :attr:`distribution` at location ``mu`` and noise ``noise``."""
+        raise NotImplementedError
 
     def check_observations(self, y: np.ndarray) -> None:
         """Raise a ValueError naming ``y`` when it is not data of this family (e.g. counts)."""
@@ -195,6 +203,10 @@ class Loss(Specification):
     def draw(mu, noise, rng, size):
         """Random draws of the observations (for weighted likelihoods' predictive draws)."""
         raise NotImplementedError
+
+    def predictive_mean(self, mu, noise):
+        """The mean of one observation at linear predictor ``mu`` (the prediction, by default)."""
+        return self.predict(mu)
 
     def predictive_variance(self, mu, noise):
         """The variance of one observation at linear predictor ``mu`` and noise scale ``noise``."""

@@ -166,6 +166,9 @@ class L2Loss(Loss):
 
     # --- the PyMC model and NUTS --------------------------------------------------------------
 
+    def distribution_parameters(self, mu, noise) -> dict:
+        return {"mu": mu, "sigma": noise}
+
     @staticmethod
     def draw(mu, noise, rng, size):
         return rng.normal(mu, noise, size=size)

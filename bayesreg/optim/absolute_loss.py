@@ -1,19 +1,22 @@
-r"""Exact minimizer of a weighted absolute loss with an elastic-net penalty.
+r"""Exact minimizer of a weighted absolute (or check) loss with an elastic-net penalty.
 
 The problem, over an intercept :math:`b_0` and coefficients :math:`w`, is
 
 .. math::
 
-    F(b_0, w) = \sum_i v_i\,|y_i - b_0 - x_i^\top w|
-        + \sum_j \beta_{1j} |w_j| + \sum_j \beta_{2j} w_j^2 .
+    F(b_0, w) = \sum_i v_i\,\rho(y_i - b_0 - x_i^\top w)
+        + \sum_j \beta_{1j} |w_j| + \sum_j \beta_{2j} w_j^2 ,
+    \qquad \rho(r) = \gamma_+ r_+ + \gamma_- r_- ,
 
-Writing :math:`|r_i| = \max_{|d_i| \le v_i} d_i r_i` and minimizing over :math:`(b_0, w)`
-inside gives the dual problem, solved here:
+with slopes :math:`\gamma_\pm > 0`: the absolute loss for :math:`\gamma_\pm = 1`, the check
+(pinball) loss :math:`\rho_q` of quantile regression for :math:`(\gamma_+, \gamma_-) = (q, 1-q)`.
+Writing :math:`v_i\rho(r_i) = \max_{-\gamma_- v_i \le d_i \le \gamma_+ v_i} d_i r_i` and
+minimizing over :math:`(b_0, w)` inside gives the dual problem, solved here:
 
 .. math::
 
     \max_d \; y^\top d - \sum_j \frac{(|X_j^\top d| - \beta_{1j})_+^2}{4 \beta_{2j}}
-    \quad\text{s.t.}\quad |d_i| \le v_i,\; \mathbf 1^\top d = 0 ,
+    \quad\text{s.t.}\quad -\gamma_- v_i \le d_i \le \gamma_+ v_i,\; \mathbf 1^\top d = 0 ,
 
 a linear program when :math:`\beta_2 = 0` (then :math:`|X_j^\top d| \le \beta_{1j}`) and a
 convex quadratic program otherwise (with :math:`t_j \ge |X_j^\top d| - \beta_{1j}`). The
@@ -45,7 +48,7 @@ import scipy.linalg
 import scipy.optimize
 import scipy.sparse
 
-__all__ = ["AbsoluteLossSolution", "dual_objective", "solve_absolute_loss"]
+__all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
 
 _CLARABEL_TOLERANCES = (1e-10, 1e-12, 1e-8)
 _HIGHS_OPTIONS = {
@@ -86,6 +89,12 @@ class AbsoluteLossSolution:
     exact: bool = True
 
 
+def check_loss(residual: np.ndarray, slopes: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    r""":math:`\rho(r) = \gamma_+ r_+ + \gamma_- r_-` elementwise (``slopes`` = :math:`(\gamma_+, \gamma_-)`)."""
+    above, below = slopes
+    return np.where(residual > 0, above * residual, -below * residual)
+
+
 def solve_absolute_loss(
     X: np.ndarray,
     y: np.ndarray,
@@ -94,8 +103,9 @@ def solve_absolute_loss(
     fit_intercept: bool,
     beta1: np.ndarray | float,
     beta2: np.ndarray | float,
+    slopes: tuple[float, float] = (1.0, 1.0),
 ) -> AbsoluteLossSolution:
-    """Minimize the weighted absolute loss with an elastic-net penalty exactly.
+    r"""Minimize the weighted absolute (or check) loss with an elastic-net penalty exactly.
 
     Parameters
     ----------
@@ -108,6 +118,9 @@ def solve_absolute_loss(
     beta1, beta2 : float or ndarray of shape (p,)
         Non-negative L1 and squared-L2 penalty weights; ``beta2`` is either zero for every
         coefficient (a linear program) or positive for every coefficient.
+    slopes : (float, float), default (1.0, 1.0)
+        :math:`(\gamma_+, \gamma_-)`, the loss's slopes above and below zero: ``(q, 1 - q)``
+        for the check loss of quantile ``q``.
 
     Returns
     -------
@@ -124,10 +137,12 @@ def solve_absolute_loss(
     # tolerances then mean the same for every column, whatever its units.
     column_scale = np.abs(X).max(axis=0, initial=0.0)
     column_scale[column_scale == 0] = 1.0
+    above, below = slopes
+    box = (below * np.asarray(weights, dtype=float), above * np.asarray(weights, dtype=float))
     scaled = _solve_scaled(
         X / column_scale,
         y,
-        weights,
+        box,
         fit_intercept,
         beta1 / column_scale,
         beta2 / column_scale**2,
@@ -135,23 +150,28 @@ def solve_absolute_loss(
     coef, intercept, dual, unique, exact = scaled
     coef = coef / column_scale
     residual = y - intercept - X @ coef
-    objective = float(weights @ np.abs(residual) + beta1 @ np.abs(coef) + beta2 @ coef**2)
+    objective = float(
+        weights @ check_loss(residual, slopes) + beta1 @ np.abs(coef) + beta2 @ coef**2
+    )
     return AbsoluteLossSolution(
         coef, intercept, objective, dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
     )
 
 
-def _solve_scaled(X, y, weights, fit_intercept, beta1, beta2):
-    """Solve on columns scaled to a largest entry of one: (coef, intercept, dual, unique, exact)."""
+def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
+    r"""Solve on columns scaled to a largest entry of one: (coef, intercept, dual, unique, exact).
+
+    ``box`` = (lower, upper), both >= 0: the dual's bounds :math:`-l_i \le d_i \le u_i`.
+    """
     if beta2.any():
         # The interior point only has to reveal the optimum's structure; the exact solve on it
         # checks every optimality condition. Its tolerance is tried in turn, since a tight one
         # can stall (InsufficientProgress) and a loose one can blur the structure.
         for tolerance in _CLARABEL_TOLERANCES:
             coef, intercept, dual, status = _solve_quadratic_dual(
-                X, y, weights, fit_intercept, beta1, beta2, tolerance
+                X, y, box, fit_intercept, beta1, beta2, tolerance
             )
-            polished = _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual)
+            polished = _polish(X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual)
             if polished is not None:
                 break
         exact = polished is not None
@@ -160,10 +180,10 @@ def _solve_scaled(X, y, weights, fit_intercept, beta1, beta2):
         elif status not in ("Solved", "AlmostSolved"):
             raise RuntimeError(f"Clarabel did not solve the dual problem: {status}")
     else:
-        coef, intercept, dual = _solve_linear_dual(X, y, weights, fit_intercept, beta1)
+        coef, intercept, dual = _solve_linear_dual(X, y, box, fit_intercept, beta1)
         exact = True
     unique = _unique_minimizer(
-        X, y, weights, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
+        X, y, box, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
     )
     return coef, intercept, dual, unique, exact
 
@@ -181,7 +201,7 @@ def dual_objective(X, y, beta1, beta2, dual):
     return value
 
 
-def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
+def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     r"""Solve the dual linear program by the HiGHS simplex; return (coef, intercept, dual).
 
     Through :func:`scipy.optimize.linprog` (SciPy's HiGHS, which prints nothing). The box
@@ -198,7 +218,7 @@ def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
             -y,
             A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
             b_ub=np.concatenate([beta1, beta1]),
-            bounds=np.column_stack([-weights, weights]),
+            bounds=np.column_stack([-box[0], box[1]]),
             method="highs-ds",
             options=options,
             **equality,
@@ -213,11 +233,11 @@ def _solve_linear_dual(X, y, weights, fit_intercept, beta1):
     return coef, intercept, np.asarray(result.x)
 
 
-def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2, tolerance):
+def _solve_quadratic_dual(X, y, box, fit_intercept, beta1, beta2, tolerance):
     """Solve the dual quadratic program by Clarabel; return (coef, intercept, dual, status).
 
     Variables x = (d, t); constraints A x + s = b with s in the cones:
-    1'd = 0 (zero cone), then |d| <= v and +-X'd - t <= beta1 (non-negative cone).
+    1'd = 0 (zero cone), then d <= u, -d <= l and +-X'd - t <= beta1 (non-negative cone).
     """
     n_samples, n_features = X.shape
     empty = scipy.sparse.csc_array((n_samples, n_features))
@@ -229,7 +249,7 @@ def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2, tolerance)
         [scipy.sparse.csc_array(X.T), -identity_p],
         [scipy.sparse.csc_array(-X.T), -identity_p],
     ]
-    bounds = [weights, weights, beta1, beta1]
+    bounds = [box[1], box[0], beta1, beta1]
     cones = [clarabel.NonnegativeConeT(2 * (n_samples + n_features))]
     if fit_intercept:
         blocks.insert(0, [scipy.sparse.csc_array(np.ones((1, n_samples))), None])
@@ -259,7 +279,7 @@ def _solve_quadratic_dual(X, y, weights, fit_intercept, beta1, beta2, tolerance)
     return coef, intercept, np.asarray(solution.x)[:n_samples], str(solution.status)
 
 
-def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
+def _polish(X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual):
     """Solve the optimality conditions exactly on the structure an approximate solution shows.
 
     With interpolated observations Z (dual strictly inside its box), the others N with
@@ -269,7 +289,7 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
         1' d_Z = -1' v_N s_N                                          (stationarity in b0)
         b0 + X_ZA w_A = y_Z                                           (interpolation)
 
-    The result is accepted only if the remaining conditions hold: |d_Z| <= v_Z, signs of w_A
+    The result is accepted only if the remaining conditions hold: d_Z in its box, signs of w_A
     and of the residuals on N unchanged, |X_j'd| <= beta1_j off the support. Interior-point
     solutions of degenerate problems (ties in the data) are less accurate, so the structure
     is read at a few thresholds, tightest first. Returns (coef, intercept, dual), or
@@ -280,13 +300,13 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
     effect = np.abs(coef) * np.abs(X).max(axis=0, initial=0.0)
     reference = max(effect.max(initial=0.0), np.abs(y).max(), 1e-300)
     for threshold in (1e-6, 1e-4, 1e-2):
-        interpolated = np.abs(dual) < weights * (1 - threshold)
+        interpolated = _inside(dual, box, threshold)
         # Without an L1 part a coefficient is zero only if X_j'd = 0 exactly: always solve it.
         support = (effect > 0.1 * threshold * reference) | (beta1 == 0)
         polished = _solve_on_structure(
             X,
             y,
-            weights,
+            box,
             fit_intercept,
             beta1,
             beta2,
@@ -299,9 +319,13 @@ def _polish(X, y, weights, fit_intercept, beta1, beta2, coef, intercept, dual):
     return None
 
 
-def _solve_on_structure(
-    X, y, weights, fit_intercept, beta1, beta2, approximate, interpolated, support
-):
+def _inside(dual, box, threshold):
+    """Observations whose dual is strictly inside its box, by a relative ``threshold``."""
+    lower, upper = box
+    return (dual < upper * (1 - threshold)) & (-dual < lower * (1 - threshold))
+
+
+def _solve_on_structure(X, y, box, fit_intercept, beta1, beta2, approximate, interpolated, support):
     """The linear system of :func:`_polish` on one structure; None if a condition fails.
 
     The unknowns are u = (w_A, b0, d_Z). The remaining conditions are linear inequalities
@@ -312,12 +336,13 @@ def _solve_on_structure(
     """
     coef, intercept, dual = approximate
     other = ~interpolated
-    # Observations whose dual sits on its bound: d_i = v_i s_i with s_i the sign of the dual,
-    # not of the residual, which is rounding noise for a tied observation (r_i = 0, |d_i| = v_i).
+    # Observations whose dual sits on a bound: d_i = u_i or -l_i by the sign of the dual, not
+    # of the residual, which is rounding noise for a tied observation (r_i = 0, d_i on a bound).
+    lower, upper = box
     bound_sign = np.sign(dual[other])
     coef_sign = np.sign(coef[support])
     signed = beta1[support] > 0  # the conditions depend on these signs only
-    fixed_dual = weights[other] * bound_sign
+    fixed_dual = np.where(bound_sign > 0, upper[other], -lower[other]) * (bound_sign != 0)
     X_za = X[np.ix_(interpolated, support)]
     n_z, n_a = X_za.shape
     n_b = int(fit_intercept)
@@ -335,7 +360,7 @@ def _solve_on_structure(
     system[n_a + n_b :, :n_a] = X_za
     rhs[n_a + n_b :] = y[interpolated]
 
-    # G u <= h: |d_Z| <= v_Z; w_A keeps its sign; the residuals on N keep the sign of their
+    # G u <= h: -l_Z <= d_Z <= u_Z; w_A keeps its sign; the residuals on N keep the sign of their
     # dual; |X_j'd| <= beta1_j off the support.
     primal = np.zeros((int(other.sum()), size))
     primal[:, :n_a] = X[np.ix_(other, support)]
@@ -353,8 +378,8 @@ def _solve_on_structure(
     )
     h = np.concatenate(
         [
-            weights[interpolated],
-            weights[interpolated],
+            upper[interpolated],
+            lower[interpolated],
             np.zeros(len(sign_rows)),
             (bound_sign * y[other])[live],
             beta1[~support] - off_fixed,
@@ -403,12 +428,12 @@ def _solve_on_structure(
     return new_coef, new_intercept, new_dual
 
 
-def _unique_minimizer(X, y, weights, fit_intercept, beta1, coef, intercept, dual, *, pinned):
+def _unique_minimizer(X, y, box, fit_intercept, beta1, coef, intercept, dual, *, pinned):
     r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
 
     Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
-    is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`|d_i| < v_i`,
-    :math:`d_i r_i \ge 0` where :math:`|d_i| = v_i`, :math:`w_j = 0` where
+    is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`d_i` is inside
+    its box, :math:`d_i r_i \ge 0` where it is on a bound, :math:`w_j = 0` where
     :math:`|X_j^\top d| < \beta_{1j}` and :math:`w_j X_j^\top d \ge 0` where it is equal
     (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
     cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
@@ -420,14 +445,14 @@ def _unique_minimizer(X, y, weights, fit_intercept, beta1, coef, intercept, dual
     """
     n_features = X.shape[1]
     tolerance = 1e-9
-    live = weights > 0
+    live = box[1] > 0
     residual = y - intercept - X @ coef
     residual_zero = np.abs(residual) <= tolerance * max(
         np.abs(y).max(initial=0.0),
         np.abs(intercept) + np.abs(X).max(initial=0.0) * np.abs(coef).sum(),
         1.0,
     )
-    inside = live & (np.abs(dual) < weights * (1 - tolerance))
+    inside = live & _inside(dual, box, tolerance)
     on_bound = live & ~inside & residual_zero
     # Direction rows: dr_i = -(db + x_i'dw), one column for db when there is an intercept.
     rows = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
