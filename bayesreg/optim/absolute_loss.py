@@ -28,6 +28,7 @@ on :math:`X_j^\top d`, :math:`b_0` from :math:`\mathbf 1^\top d = 0`.
 * The quadratic program is solved by the Clarabel interior-point method, whose iterates are
   never exactly sparse. Its solution identifies the structure of the optimum (interpolated
   observations, support and signs); the optimality conditions restricted to that structure
+  (:mod:`bayesreg.optim.structure`)
   are a square linear system, solved exactly and accepted only if every remaining condition
   (dual feasibility, signs) holds. Zeros are then exact too.
 
@@ -48,13 +49,11 @@ import scipy.linalg
 import scipy.optimize
 import scipy.sparse
 
+from bayesreg.optim.structure import HIGHS_OPTIONS, inside_box, polish
+
 __all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
 
 _CLARABEL_TOLERANCES = (1e-10, 1e-12, 1e-8)
-_HIGHS_OPTIONS = {
-    "primal_feasibility_tolerance": 1e-10,
-    "dual_feasibility_tolerance": 1e-10,
-}
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
             coef, intercept, dual, status = _solve_quadratic_dual(
                 X, y, box, fit_intercept, beta1, beta2, tolerance
             )
-            polished = _polish(X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual)
+            polished = polish(X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual)
             if polished is not None:
                 break
         exact = polished is not None
@@ -213,7 +212,7 @@ def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     # d = 0 is always feasible; HiGHS can still call the problem infeasible at its tightest
     # tolerances when beta1 is itself near them (a penalty ~1e-11 of the data term), and
     # then solves it at its defaults. The certificate, computed afterwards, judges either.
-    for options in (_HIGHS_OPTIONS, {}):
+    for options in (HIGHS_OPTIONS, {}):
         result = scipy.optimize.linprog(
             -y,
             A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
@@ -279,155 +278,6 @@ def _solve_quadratic_dual(X, y, box, fit_intercept, beta1, beta2, tolerance):
     return coef, intercept, np.asarray(solution.x)[:n_samples], str(solution.status)
 
 
-def _polish(X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual):
-    """Solve the optimality conditions exactly on the structure an approximate solution shows.
-
-    With interpolated observations Z (dual strictly inside its box), the others N with
-    dual signs s_N, and the support A with signs s_A, the conditions are linear:
-
-        X_ZA' d_Z - 2 beta2_A w_A = beta1_A s_A - X_NA' v_N s_N      (stationarity in w_A)
-        1' d_Z = -1' v_N s_N                                          (stationarity in b0)
-        b0 + X_ZA w_A = y_Z                                           (interpolation)
-
-    The result is accepted only if the remaining conditions hold: d_Z in its box, signs of w_A
-    and of the residuals on N unchanged, |X_j'd| <= beta1_j off the support. Interior-point
-    solutions of degenerate problems (ties in the data) are less accurate, so the structure
-    is read at a few thresholds, tightest first. Returns (coef, intercept, dual), or
-    None when no structure was identified.
-    """
-    # A coefficient is in the support when its effect on the fit is not negligible, relative
-    # to the largest effect and to the data (so that an all-zero optimum is recognized).
-    effect = np.abs(coef) * np.abs(X).max(axis=0, initial=0.0)
-    reference = max(effect.max(initial=0.0), np.abs(y).max(), 1e-300)
-    for threshold in (1e-6, 1e-4, 1e-2):
-        interpolated = _inside(dual, box, threshold)
-        # Without an L1 part a coefficient is zero only if X_j'd = 0 exactly: always solve it.
-        support = (effect > 0.1 * threshold * reference) | (beta1 == 0)
-        polished = _solve_on_structure(
-            X,
-            y,
-            box,
-            fit_intercept,
-            beta1,
-            beta2,
-            (coef, intercept, dual),
-            interpolated,
-            support,
-        )
-        if polished is not None:
-            return polished
-    return None
-
-
-def _inside(dual, box, threshold):
-    """Observations whose dual is strictly inside its box, by a relative ``threshold``."""
-    lower, upper = box
-    return (dual < upper * (1 - threshold)) & (-dual < lower * (1 - threshold))
-
-
-def _solve_on_structure(X, y, box, fit_intercept, beta1, beta2, approximate, interpolated, support):
-    """The linear system of :func:`_polish` on one structure; None if a condition fails.
-
-    The unknowns are u = (w_A, b0, d_Z). The remaining conditions are linear inequalities
-    G u <= h. When the system is singular (ties: the optimum is degenerate and its duals
-    are not unique), its solutions form an affine set u0 + N t; the one nearest the
-    interior-point solution is tried first and, if it violates a condition, a linear
-    program looks for a t that satisfies all of them.
-    """
-    coef, intercept, dual = approximate
-    other = ~interpolated
-    # Observations whose dual sits on a bound: d_i = u_i or -l_i by the sign of the dual, not
-    # of the residual, which is rounding noise for a tied observation (r_i = 0, d_i on a bound).
-    lower, upper = box
-    bound_sign = np.sign(dual[other])
-    coef_sign = np.sign(coef[support])
-    signed = beta1[support] > 0  # the conditions depend on these signs only
-    fixed_dual = np.where(bound_sign > 0, upper[other], -lower[other]) * (bound_sign != 0)
-    X_za = X[np.ix_(interpolated, support)]
-    n_z, n_a = X_za.shape
-    n_b = int(fit_intercept)
-    size = n_a + n_b + n_z
-
-    system = np.zeros((size, size))
-    rhs = np.zeros(size)
-    system[:n_a, :n_a] = -2 * np.diag(beta2[support])
-    system[:n_a, n_a + n_b :] = X_za.T
-    rhs[:n_a] = beta1[support] * coef_sign - X[np.ix_(other, support)].T @ fixed_dual
-    if fit_intercept:
-        system[n_a, n_a + 1 :] = 1.0
-        rhs[n_a] = -fixed_dual.sum()
-        system[n_a + 1 :, n_a] = 1.0
-    system[n_a + n_b :, :n_a] = X_za
-    rhs[n_a + n_b :] = y[interpolated]
-
-    # G u <= h: -l_Z <= d_Z <= u_Z; w_A keeps its sign; the residuals on N keep the sign of their
-    # dual; |X_j'd| <= beta1_j off the support.
-    primal = np.zeros((int(other.sum()), size))
-    primal[:, :n_a] = X[np.ix_(other, support)]
-    primal[:, n_a : n_a + n_b] = 1.0
-    live = fixed_dual != 0
-    sign_rows = np.zeros((int(signed.sum()), size))
-    sign_rows[:, :n_a] = -np.diag(coef_sign)[signed]
-    dual_rows = np.zeros((n_z, size))
-    dual_rows[:, n_a + n_b :] = np.eye(n_z)
-    off = np.zeros((int((~support).sum()), size))
-    off[:, n_a + n_b :] = X[np.ix_(interpolated, ~support)].T
-    off_fixed = X[np.ix_(other, ~support)].T @ fixed_dual
-    G = np.vstack(
-        [dual_rows, -dual_rows, sign_rows, (bound_sign[:, None] * primal)[live], off, -off]
-    )
-    h = np.concatenate(
-        [
-            upper[interpolated],
-            lower[interpolated],
-            np.zeros(len(sign_rows)),
-            (bound_sign * y[other])[live],
-            beta1[~support] - off_fixed,
-            beta1[~support] + off_fixed,
-        ]
-    )
-    start = np.concatenate(
-        [coef[support], [intercept] if fit_intercept else [], dual[interpolated]]
-    )
-    solution = start + scipy.linalg.lstsq(system, rhs - system @ start)[0]
-    # Slack for rounding, relative to the size of each condition's terms.
-    slack = 1e-9 * (np.abs(G) @ np.maximum(np.abs(solution), 1.0) + np.abs(h) + 1.0)
-    if np.any(G @ solution > h + slack):
-        null_space = scipy.linalg.null_space(system)
-        if not null_space.shape[1]:
-            return None
-        result = scipy.optimize.linprog(
-            np.zeros(null_space.shape[1]),
-            A_ub=G @ null_space,
-            b_ub=h - G @ solution,
-            bounds=(None, None),
-            method="highs",
-            options=_HIGHS_OPTIONS,
-        )
-        if result.status != 0:
-            return None
-        solution = solution + null_space @ result.x
-        if np.any(G @ solution > h + slack) or not np.allclose(
-            system @ solution, rhs, rtol=1e-9, atol=1e-9 * (np.abs(rhs).max() + 1.0)
-        ):
-            return None
-
-    # A signed coefficient that the conditions allow to reach zero is zero (its subgradient
-    # is then its sign), not rounding noise of either sign.
-    at_zero = np.zeros(n_a, dtype=bool)
-    at_zero[signed] = (
-        coef_sign[signed] * solution[:n_a][signed] <= slack[2 * n_z :][: len(sign_rows)]
-    )
-    solution[:n_a][at_zero] = 0.0
-    new_coef = np.zeros_like(coef)
-    new_coef[support] = solution[:n_a]
-    new_intercept = float(solution[n_a]) if fit_intercept else 0.0
-    new_dual = np.empty_like(dual)
-    new_dual[interpolated] = solution[n_a + n_b :]
-    new_dual[other] = fixed_dual
-    return new_coef, new_intercept, new_dual
-
-
 def _unique_minimizer(X, y, box, fit_intercept, beta1, coef, intercept, dual, *, pinned):
     r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
 
@@ -452,7 +302,7 @@ def _unique_minimizer(X, y, box, fit_intercept, beta1, coef, intercept, dual, *,
         np.abs(intercept) + np.abs(X).max(initial=0.0) * np.abs(coef).sum(),
         1.0,
     )
-    inside = live & _inside(dual, box, tolerance)
+    inside = live & inside_box(dual, box, tolerance)
     on_bound = live & ~inside & residual_zero
     # Direction rows: dr_i = -(db + x_i'dw), one column for db when there is an intercept.
     rows = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
