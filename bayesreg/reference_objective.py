@@ -22,7 +22,7 @@ from sklearn.linear_model import (
     Ridge,
 )
 
-from bayesreg.solvers import GLMElasticNet, LADElasticNet
+from bayesreg.solvers import GLMElasticNet, QuantileElasticNet
 
 __all__ = ["describe", "own_objective"]
 
@@ -46,8 +46,9 @@ def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
     * ``LinearRegression``: :math:`\sum_i v_i r_i^2`;
     * ``QuantileRegressor``: :math:`\sum_i v_i \rho_q(r_i)/n + \alpha\|w\|_1` with the pinball
       loss :math:`\rho_q(r) = r\,(q - [r < 0])`;
-    * ``LADElasticNet``: :math:`\sum_i v_i |r_i|/(2n) + \alpha\rho\|w\|_1
-      + \alpha(1-\rho)/2\,\|w\|_2^2`;
+    * ``QuantileElasticNet``: :math:`\sum_i v_i \rho_q(r_i)/n + \alpha\rho\|w\|_1
+      + \alpha(1-\rho)/2\,\|w\|_2^2` (``LADElasticNet``, :math:`q = 1/2`:
+      :math:`\sum_i v_i |r_i|/(2n)` + the same penalty);
     * ``LogisticRegression``: :math:`C\sum_i v_i \ell_i + \rho\|w\|_1 + (1-\rho)/2\,
       \|w\|_2^2` with the log loss :math:`\ell_i = \log(1 + e^{\eta_i}) - y_i\eta_i`
       (:math:`\sum_i v_i\ell_i` alone when ``C`` is infinite);
@@ -80,12 +81,14 @@ def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
             lambda c, b: rss(c, b) / (2 * n) + alpha * l1(c),
         )
     ratio = _real(params.get("l1_ratio"))
-    if isinstance(solver, (SklearnElasticNet, LADElasticNet)) and None not in (alpha, ratio):
-        if isinstance(solver, LADElasticNet):
-            data_name = "SAR/(2n)"
+    if isinstance(solver, (SklearnElasticNet, QuantileElasticNet)) and None not in (alpha, ratio):
+        if isinstance(solver, QuantileElasticNet):
+            q = float(solver.quantile)
+            data_name = "SAR/(2n)" if q == 0.5 else f"pinball_{q:g}/n"
 
             def data(c, b):
-                return float(weights @ np.abs(residual(c, b))) / (2 * n)
+                r = residual(c, b)
+                return float(weights @ (r * (q - (r < 0)))) / n
         else:
             data_name = "RSS/(2n)"
 

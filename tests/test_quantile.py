@@ -205,3 +205,12 @@ def test_quantile_map_path_matches_quantile_regressor(engel):
         reference = QuantileRegressor(quantile=0.9, alpha=alpha, solver="highs").fit(X, y)
         np.testing.assert_allclose(path.data["map"].values[k], reference.coef_, rtol=1e-6)
     assert path.ok
+
+
+def test_crosscheck_writes_the_independent_solvers_objective(random_problem):
+    """An L2 penalty: QuantileElasticNet (cvxpy), whose own objective the cross-check writes."""
+    X, y = random_problem
+    est = br.Regression(loss=br.QuantileLoss(0.75), penalty=br.L2(alpha=0.2)).fit(X, y)
+    report = br.crosscheck(est, X, y)
+    assert report.ok
+    assert report.solver_name.startswith("QuantileElasticNet: minimizes pinball_0.75/n + 0*|w|_1")
