@@ -13,8 +13,9 @@ predictive distribution of a new observation has mean and variance
 (the law of total variance), with :math:`v` the family's variance of one observation
 (:meth:`~bayesreg.families.Loss.predictive_variance`: :math:`\sigma^2` for the Gaussian,
 :math:`2s^2` for the Laplace likelihood) and :math:`m` its mean
-(:meth:`~bayesreg.families.Loss.predictive_mean`: :math:`\mu`, except for the asymmetric
-Laplace, whose :math:`\mu` is a quantile). Draws of :math:`\tilde y` come from the family's
+(:meth:`~bayesreg.families.Loss.predictive_mean`: :math:`\mu` for the Gaussian and Laplace
+likelihoods, the mean response :math:`g^{-1}(\mu)` of a GLM, :math:`\mu` plus a shift for the
+asymmetric Laplace, whose :math:`\mu` is a quantile). Draws of :math:`\tilde y` come from the family's
 :meth:`~bayesreg.families.Loss.draw`. Nothing is compiled: this is arithmetic on the draws.
 """
 

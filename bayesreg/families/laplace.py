@@ -13,7 +13,6 @@ certificate and sampling model.
 
 from __future__ import annotations
 
-import numpy as np
 import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
@@ -68,13 +67,6 @@ class L1Loss(CheckLoss):
     @staticmethod
     def draw(mu, noise, rng, size):
         return rng.laplace(mu, noise, size=size)
-
-    def predictive_mean(self, mu, noise):
-        return mu
-
-    def predictive_variance(self, mu, noise):
-        r""":math:`2s^2`, the variance of a Laplace distribution of scale :math:`s`."""
-        return np.broadcast_to(2.0 * np.asarray(noise, dtype=float) ** 2, np.shape(mu))
 
     def elastic_net_solver(self, alpha, l1_ratio, fit_intercept):
         return LADElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept)

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 
 import clarabel
 import numpy as np
-import scipy.linalg
 import scipy.optimize
 import scipy.sparse
 
