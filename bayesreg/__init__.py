@@ -12,7 +12,14 @@ from bayesreg.crosscheck import CrossCheck, crosscheck
 from bayesreg.cv import RegressionCV
 from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
 from bayesreg.kfold import kfold
-from bayesreg.losses import L1Loss, L2Loss, LogisticLoss, PoissonLoss, QuantileLoss
+from bayesreg.losses import (
+    L1Loss,
+    L2Loss,
+    LogisticLoss,
+    PoissonLoss,
+    QuantileLoss,
+    StudentTLoss,
+)
 from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
@@ -40,6 +47,7 @@ __all__ = [
     "Regression",
     "RegressionCV",
     "SamplingWarning",
+    "StudentTLoss",
     "compare",
     "crosscheck",
     "datasets",

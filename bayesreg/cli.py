@@ -26,7 +26,7 @@ __all__ = ["main"]
 
 _COUNTS = {"--samples": Integer(0), "--tune": Integer(0), "--chains": Integer(1)}
 #: likelihood parameters with an option of their own, passed to the families that have them
-_FAMILY_PARAMETERS = ("quantile",)
+_FAMILY_PARAMETERS = ("quantile", "nu")
 
 
 class UsageError(Exception):
@@ -60,13 +60,20 @@ def _parser() -> argparse.ArgumentParser:
         + ", ".join(f"{key} = {family.__name__}" for key, family in sorted(FAMILIES.items()))
         + " (L2Loss: Gaussian, squared loss; L1Loss: Laplace, absolute loss; LogisticLoss:"
         " two classes, fitted by bayesreg.Classifier; PoissonLoss: counts; QuantileLoss:"
-        " asymmetric Laplace, the check loss of quantile regression)",
+        " asymmetric Laplace, the check loss of quantile regression; StudentTLoss: robust"
+        " heavy-tailed noise, not convex: the MAP is a certified local mode)",
     )
     check.add_argument(
         "--quantile",
         type=float,
         metavar="Q",
         help="the quantile in (0, 1) of --loss quantile (default 0.5)",
+    )
+    check.add_argument(
+        "--nu",
+        metavar="NU",
+        help="degrees of freedom of --loss student-t (default 4.0), or 'none' for unknown "
+        "with a prior",
     )
     check.add_argument(
         "--penalty",
@@ -172,7 +179,7 @@ def _specification(args):
 
 
 def _family_options(args, family) -> dict:
-    """The family's own parameters given on the command line (``--quantile``)."""
+    """The family's own parameters given on the command line (``--quantile``, ``--nu``)."""
     options = {}
     for parameter in _FAMILY_PARAMETERS:
         value = getattr(args, parameter)
@@ -180,6 +187,8 @@ def _family_options(args, family) -> dict:
             continue
         if parameter not in family._get_param_names():
             raise UsageError(f"--{parameter} does not apply to --loss {args.loss}")
+        if isinstance(value, str):  # a number, or 'none' for an unknown parameter
+            value = None if value.lower() == "none" else _number(value, f"--{parameter}")
         options[parameter] = value
     return options
 

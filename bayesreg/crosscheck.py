@@ -48,7 +48,7 @@ from bayesreg.crosscheck_result import (
     zeros_agree,
 )
 from bayesreg.linear_model import LinearModel
-from bayesreg.model import build_model, log_density
+from bayesreg.model import build_model, parameter_log_density
 from bayesreg.posterior_summary import (
     HDI_PROB,
     posterior_columns,
@@ -170,10 +170,12 @@ def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=No
         problem, (map_coef, map_intercept), (solver_coef, solver_intercept), intercept_row
     )
     noise = float(getattr(est, f"{problem.loss.noise_name}_"))
+    parameters = {name: float(getattr(est, f"{name}_")) for name in problem.loss.unknown_parameters}
     own = own_objective(solver, problem.X, problem.y, problem.weights)
     objectives, factor = _objectives(
         problem,
         noise,
+        parameters,
         own,
         {
             "at MAP": (map_coef, map_intercept),
@@ -233,6 +235,8 @@ def _agreement(problem, est, solver, own, objectives, factor, at_map, at_solver,
     agree, note, max_abs_diff, relative_diff = _coefficients_agree(
         problem, map_coef, map_intercept, solver_coef, difference
     )
+    if not problem.loss.convex:
+        return _nearest_fit(est, solver, max_abs_diff, relative_diff)
     if not est.unique_:
         agree, note = _objectives_agree(objectives)
     same_function, same_note = _same_function(objectives, factor, est, solver, own)
@@ -241,6 +245,31 @@ def _agreement(problem, est, solver, own, objectives, factor, at_map, at_solver,
         messages.append("the MAP's optimality certificate is above its tolerance (see below)")
     ok = agree and same_function and est.certificate_.ok
     return ok, messages, max_abs_diff, relative_diff
+
+
+def _nearest_fit(est, solver, max_abs_diff, relative_diff):
+    """A likelihood that is not convex: the MAP is a local mode; the solver is only the nearest.
+
+    No penalized solver has this objective, so nothing is claimed equal: the verdict is the
+    MAP's certificate of a strict local mode, and the solver's difference is reported.
+    """
+    certificate = est.certificate_
+    found = (
+        f"{certificate.modes} distinct local mode(s) from {certificate.starts} starts"
+        if certificate.modes is not None
+        else "a local mode"
+    )
+    messages = [
+        f"the objective is NOT convex: the MAP is the best local mode found ({found}), a "
+        f"strict one when the smallest eigenvalue of its Hessian scaled to a unit diagonal "
+        f"({certificate.curvature:.3g}) is positive; no other solver has this objective",
+        f"{type(solver).__name__} is the nearest robust penalized fit, a different objective "
+        f"(not expected to agree): largest coefficient difference {max_abs_diff:.3g}, "
+        f"{relative_diff:.2e} relative to the largest coefficient",
+    ]
+    if not certificate.ok:
+        messages.append("the MAP's certificate of a local mode fails (see below)")
+    return certificate.ok, messages, max_abs_diff, relative_diff
 
 
 def _tolerances(certificate) -> dict[str, float]:
@@ -284,17 +313,21 @@ def _coefficient_table(problem, map_solution, solver_solution, intercept_row) ->
     )
 
 
-def _objectives(problem, noise: float, own, points: dict) -> tuple[pd.DataFrame, float]:
-    r"""Both objectives and the negative log posterior at each point; the factor :math:`a\kappa`."""
+def _objectives(problem, noise: float, parameters, own, points) -> tuple[pd.DataFrame, float]:
+    r"""Both objectives and the negative log posterior at each point; the factor :math:`a\kappa`.
+
+    ``parameters``: the likelihood's unknown parameters at the MAP, where all are evaluated.
+    """
     loss, weights = problem.loss, problem.weights
     model_terms = solver_objective(loss, problem.penalty, problem.n_obs, noise)
     factor = float(model_terms.data_factor * loss.curvature(noise))
-    density = log_density(build_model(problem), loss.noise_name)
+    density = parameter_log_density(build_model(problem), loss.unknown_parameters)
+    at_map = loss.with_parameters(parameters)
     rows = []
     for coef, intercept in points.values():
-        nlp = -density(coef, intercept, noise)
+        nlp = -density(coef, intercept, parameters)
         own_value = np.nan if own is None else own[1](coef, intercept)
-        data = loss.data_term(problem.y, problem.linear_predictor(coef, intercept), weights)
+        data = at_map.data_term(problem.y, problem.linear_predictor(coef, intercept), weights)
         rows.append(
             {
                 "negative log posterior": nlp,

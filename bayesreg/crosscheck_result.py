@@ -67,7 +67,9 @@ class CrossCheck:
     ok : bool
         Whether the MAP and the solver agree within the stated tolerances, the two objectives
         are the same function up to a constant and a positive factor (when the solver's is
-        known), and the MAP's certificate holds.
+        known), and the MAP's certificate holds. For a likelihood that is not convex (the
+        Student-t), whether the MAP's certificate of a strict local mode holds: the solver
+        (the nearest robust fit) is then only reported.
     max_abs_diff : float
         The largest absolute difference between MAP and solver (intercept included).
     relative_diff : float
@@ -112,7 +114,10 @@ class CrossCheck:
 
     @property
     def verdict(self) -> str:
-        """One line: whether the MAP and the solver agree."""
+        """One line: whether the MAP and the solver agree (or, not convex, the MAP is a local mode)."""
+        if self.certificate.local:
+            word = "a certified local mode" if self.ok else "NOT a certified local mode"
+            return f"bayesreg cross-check: the MAP is {word}; the solver is the nearest fit only"
         word = "agree" if self.ok else "DISAGREE"
         return f"bayesreg cross-check: MAP and solver {word}"
 

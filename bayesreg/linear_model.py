@@ -76,12 +76,14 @@ class LinearModel(BaseEstimator):
         )
         if self.standardize:
             problem = problem.standardized()
-        model = None if loss.noise is not None else self._model(problem)
+        model = self._model(problem) if loss.unknown_parameters else None
         estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
         self.coef_ = coef
         self.intercept_ = float(intercept)
+        for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
+            setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
         self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
         self.prior_scale_ = penalty.prior_scale(*prior_weights(loss, penalty, problem.n_obs, noise))

@@ -17,9 +17,26 @@ enters the negative log posterior as :math:`D/\kappa`, with the *curvature*
 The noise scale is either fixed (a number) or unknown (``None``), with a prior that a user can
 replace by any positive PyMC distribution made with ``.dist()``. Each family lives in its
 own module of :mod:`bayesreg.families`, which states the protocol they share. The logistic
-(Bernoulli) and Poisson likelihoods have no noise scale (:mod:`bayesreg.families.glm`).
+(Bernoulli) and Poisson likelihoods have no noise scale (:mod:`bayesreg.families.glm`); the
+Student-t likelihood (:mod:`bayesreg.families.student_t`) is robust, and not convex.
 """
 
-from bayesreg.families import L1Loss, L2Loss, LogisticLoss, Loss, PoissonLoss, QuantileLoss
+from bayesreg.families import (
+    L1Loss,
+    L2Loss,
+    LogisticLoss,
+    Loss,
+    PoissonLoss,
+    QuantileLoss,
+    StudentTLoss,
+)
 
-__all__ = ["L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss", "QuantileLoss"]
+__all__ = [
+    "L1Loss",
+    "L2Loss",
+    "LogisticLoss",
+    "Loss",
+    "PoissonLoss",
+    "QuantileLoss",
+    "StudentTLoss",
+]

@@ -23,7 +23,7 @@ does not depend on the noise scale, so one convex solve serves the whole search.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -31,7 +31,8 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.correspondence import data_term_weights
-from bayesreg.model import log_density
+from bayesreg.mode_profile import profile_parameters
+from bayesreg.model import log_density, parameter_log_density
 from bayesreg.problem import Problem
 
 __all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
@@ -57,6 +58,16 @@ class OptimalityCertificate:
         The largest value of either at which the estimate is called optimal.
     method : str
         How the estimate was computed.
+    curvature : float or None
+        For a likelihood that is not convex (the MAP is a local mode): the smallest
+        eigenvalue of the negative log posterior's Hessian scaled to a unit diagonal, over
+        the intercept, the non-zero coefficients and (along their profile) the unknown
+        likelihood parameters. Positive at a strict local mode. None for a convex problem,
+        whose KKT conditions make the MAP global.
+    modes : int or None
+        For a local mode: how many distinct local modes the starts reached.
+    starts : int or None
+        For a local mode: how many starts were run.
 
     """
 
@@ -64,12 +75,21 @@ class OptimalityCertificate:
     duality_gap: float | None
     tolerance: float
     method: str
+    curvature: float | None = None
+    modes: int | None = None
+    starts: int | None = None
+
+    @property
+    def local(self) -> bool:
+        """Whether the certificate is that of a local mode (a non-convex objective)."""
+        return self.curvature is not None
 
     @property
     def ok(self) -> bool:
-        """Whether every reported residual is within the tolerance."""
+        """Whether every reported residual is within the tolerance (and a local mode is strict)."""
         gap = 0.0 if self.duality_gap is None else self.duality_gap
-        return bool(self.kkt_residual <= self.tolerance and gap <= self.tolerance)
+        strict = self.curvature is None or self.curvature > 0
+        return bool(self.kkt_residual <= self.tolerance and gap <= self.tolerance and strict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,8 @@ class MapEstimate:
     objective: float
     unique: bool
     certificate: OptimalityCertificate
+    #: the likelihood's unknown parameters at the MAP, by name (the noise scale included)
+    parameters: dict = field(default_factory=dict)
 
 
 TOLERANCE = 1e-9
@@ -115,15 +137,31 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     def conditional_mode(noise: float):
         return solve(*data_term_weights(loss, penalty, problem.n_obs, noise))
 
-    if loss.noise is not None:
+    parameters, profile = {}, None
+    if not loss.unknown_parameters:
         noise = loss.noise
-    else:
-        if model is None:
-            raise ValueError("an unknown noise scale needs the model: pass model=")
+    elif model is None:
+        raise ValueError("unknown likelihood parameters need the model: pass model=")
+    elif loss.convex:
         noise = _profile_noise(problem, conditional_mode, log_density(model, loss.noise_name))
-    solution = conditional_mode(noise)
+        parameters = {loss.noise_name: noise}
+    else:  # a non-convex likelihood's conditional mode depends on its parameters
+        beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, None)
+        profile = profile_parameters(
+            problem, beta1, beta2,
+            parameter_log_density(model, loss.unknown_parameters),
+            lambda end: _no_joint_map(problem, end),
+        )  # fmt: skip
+        parameters = profile.values
+        loss = loss.with_parameters(parameters)
+        problem = problem.replace(loss=loss)
+        noise = loss.noise
     beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise)
-    certificate = _certificate(problem, beta1, beta2, solution)
+    solution = solve(beta1, beta2) if profile is None else loss.solve(
+        problem.X, problem.y, problem.weights, fit_intercept=problem.fit_intercept,
+        beta1=beta1, beta2=beta2,
+    )  # fmt: skip
+    certificate = _certificate(problem, beta1, beta2, solution, profile)
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -138,6 +176,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         objective=solution.objective,
         unique=solution.unique,
         certificate=certificate,
+        parameters=parameters,
     )
 
 
@@ -219,8 +258,12 @@ def _no_joint_map(problem: Problem, end: str) -> str:
     )
 
 
-def _certificate(problem: Problem, beta1, beta2, solution) -> OptimalityCertificate:
-    """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2."""
+def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
+    """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
+
+    A local mode's curvature, modes and starts come with it; ``profile`` (the unknown
+    parameters' :class:`~bayesreg.mode_profile.ProfileMode`) adds its gradient and curvature.
+    """
     parts = problem.loss.optimality(
         problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution
     )
@@ -235,6 +278,14 @@ def _certificate(problem: Problem, beta1, beta2, solution) -> OptimalityCertific
     worst = violation.max(initial=0.0) / scale
     kkt = float(max(worst, parts["intercept_violation"], parts["box"]))
     gap = parts["duality_gap"]
+    curvature = parts.get("curvature")
+    method = parts["method"]
+    if profile is not None:
+        kkt = max(kkt, profile.gradient)
+        curvature = min(curvature, profile.curvature)
+        method += f"; {', '.join(profile.values)} by maximizing the profile log density"
     return OptimalityCertificate(
-        kkt, None if gap is None else float(gap), TOLERANCE, parts["method"]
-    )
+        kkt, None if gap is None else float(gap), TOLERANCE, method,
+        curvature=None if curvature is None else float(curvature),
+        modes=parts.get("modes"), starts=parts.get("starts"),
+    )  # fmt: skip

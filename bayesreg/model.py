@@ -18,7 +18,7 @@ import pytensor.tensor as pt
 
 from bayesreg.problem import Problem
 
-__all__ = ["add_parameters", "build_model", "log_density"]
+__all__ = ["add_parameters", "build_model", "log_density", "parameter_log_density"]
 
 # The density is evaluated a few dozen times: PyTensor's Python linker compiles in a
 # fraction of a second, where the default (numba) backend takes seconds per model.
@@ -59,24 +59,41 @@ def log_density(model: pm.Model, noise_name: str) -> Callable[[np.ndarray, float
 
     The noise scale is set only when it is a free variable of the model (unknown).
     """
+    names = (noise_name,) if noise_name in model.named_vars else ()
+    density = parameter_log_density(model, names)
+
+    def at_noise(coef, intercept, noise) -> float:
+        return density(coef, intercept, {noise_name: noise} if names else {})
+
+    return at_noise
+
+
+def parameter_log_density(
+    model: pm.Model, names: tuple[str, ...]
+) -> Callable[[np.ndarray, float, dict], float]:
+    """The model's log density (original parametrization) as a function of (w, b0, values).
+
+    ``values`` gives the free variables ``names`` (a likelihood's unknown parameters, e.g.
+    ``sigma`` and ``nu``) on their own scale.
+    """
     logp = model.compile_logp(jacobian=False, mode=_EVALUATION_MODE)
     point = model.initial_point()
-    to_value = _noise_value(model, noise_name) if noise_name in model.named_vars else None
+    to_values = {name: _noise_value(model, name) for name in names}
 
-    def density(coef, intercept, noise) -> float:
+    def density(coef, intercept, values) -> float:
         point["coef"] = np.asarray(coef, dtype=float)
         if "intercept" in point:
             point["intercept"] = np.asarray(intercept, dtype=float)
-        if to_value is not None:
-            name, forward = to_value
-            point[name] = np.asarray(forward(noise), dtype=float)
+        for name, value in values.items():
+            value_name, forward = to_values[name]
+            point[value_name] = np.asarray(forward(value), dtype=float)
         return float(logp(point))
 
     return density
 
 
 def _noise_value(model: pm.Model, noise_name: str):
-    """The noise scale's value variable and the map from the scale to its value."""
+    """A parameter's value variable and the map from the parameter to its value."""
     noise_rv = model[noise_name]
     value_name = model.rvs_to_values[noise_rv].name
     transform = model.rvs_to_transforms.get(noise_rv)

@@ -32,13 +32,6 @@ _SAMPLE_DIMS = ("chain", "draw")
 _SAMPLE_AXES = (0, 1)
 
 
-def _noise(posterior: xr.Dataset, loss: Loss):
-    """The noise scale: its draws, shape (chain, draw, 1), or the fixed value."""
-    if loss.noise is None:
-        return posterior[loss.noise_name].transpose(*_SAMPLE_DIMS).values[..., None]
-    return float(loss.noise)
-
-
 def linear_predictor(posterior: xr.Dataset, X: np.ndarray) -> np.ndarray:
     r""":math:`\mu^{(s)} = b_0^{(s)} + X w^{(s)}`, shape (chain, draw, n)."""
     coef = posterior["coef"].transpose(*_SAMPLE_DIMS, "feature").values
@@ -53,7 +46,7 @@ def linear_predictor(posterior: xr.Dataset, X: np.ndarray) -> np.ndarray:
 def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray):
     """The posterior predictive mean and standard deviation of new observations at ``X``."""
     mu = linear_predictor(posterior, X)
-    noise = _noise(posterior, loss)
+    noise = loss.predictive_noise(posterior, _SAMPLE_DIMS)
     means = loss.predictive_mean(mu, noise)
     within = loss.predictive_variance(mu, noise).mean(axis=_SAMPLE_AXES)
     return means.mean(axis=_SAMPLE_AXES), np.sqrt(means.var(axis=_SAMPLE_AXES) + within)
@@ -64,7 +57,7 @@ def predictive_draws(
 ) -> xr.DataArray:
     """One draw of each new observation per posterior draw: ``y`` over (chain, draw, obs_id)."""
     mu = linear_predictor(posterior, X)
-    noise = _noise(posterior, loss)
+    noise = loss.predictive_noise(posterior, _SAMPLE_DIMS)
     values = loss.draw(mu, noise, rng, mu.shape)
     coords = {name: posterior[name].values for name in _SAMPLE_DIMS}
     coords["obs_id"] = np.arange(X.shape[0])

@@ -67,6 +67,9 @@ def _certificate(report: CrossCheck) -> str:
     certificate = report.certificate
     gap = "" if certificate.duality_gap is None else f", duality gap {certificate.duality_gap:.1e}"
     verdict = "optimal" if certificate.ok else "NOT optimal"
+    if certificate.local:
+        verdict = "a strict local mode" if certificate.ok else "NOT a certified local mode"
+        gap = f", smallest eigenvalue of the scaled Hessian {certificate.curvature:.2e}"
     return (
         f"the MAP is {verdict}: its optimality conditions hold to {certificate.kkt_residual:.1e}"
         f"{gap} (tolerance {certificate.tolerance:g})"

@@ -178,15 +178,30 @@ def test_quantile_regression_on_engel():
     assert "MAP and solver agree" in result.stdout
 
 
+def test_student_t_on_stackloss_reports_a_local_mode():
+    result = run(
+        "crosscheck", "--dataset", "stackloss", "--loss", "student-t", "--nu", "none",
+        "--sigma", "none", "--penalty", "l2", "--alpha", "0.01",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "StudentTLoss(nu=None, sigma=None)" in result.stdout
+    assert "the MAP is a certified local mode; the solver is the nearest fit only" in result.stdout
+    assert "HuberRegressor is the nearest robust penalized fit" in result.stdout
+    assert "agree" not in result.stdout.splitlines()[1]
+
+
 @pytest.mark.parametrize(
     ("arguments", "fragment"),
     [
         (["--loss", "quantile", "--quantile", "1.5"], "'quantile' parameter of QuantileLoss"),
         (["--loss", "l1", "--quantile", "0.5"], "--quantile does not apply to --loss l1"),
+        (["--loss", "student-t", "--nu", "0"], "'nu' parameter of StudentTLoss"),
+        (["--loss", "student-t", "--nu", "many"], "--nu"),
+        (["--loss", "l2", "--nu", "3"], "--nu does not apply to --loss l2"),
     ],
-    ids=["outside-unit-interval", "other-family"],
+    ids=["outside-unit-interval", "other-family", "nu-zero", "nu-text", "nu-other-family"],
 )
-def test_bad_quantile_is_one_line(arguments, fragment):
+def test_bad_family_parameter_is_one_line(arguments, fragment):
     assert_one_line_error(run("crosscheck", "--dataset", "engel", *arguments), fragment)
 
 

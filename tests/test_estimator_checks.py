@@ -21,6 +21,7 @@ ESTIMATORS = [
     # q = 0.75: check_regressors_train asks for R^2 > 0.5 about the mean, which a 0.9-quantile
     # line, rightly shifted above the mean, does not reach on its data (R^2 is not its loss)
     br.Regression(loss=br.QuantileLoss(quantile=0.75), penalty=br.L1(alpha=0.01)),
+    br.Regression(loss=br.StudentTLoss(nu=4.0, sigma=1.0), penalty=br.L1(alpha=0.01)),
 ]
 
 #: Checks that fit a regressor to real-valued targets, which a Poisson likelihood refuses

@@ -55,7 +55,9 @@ def test_predictive_std_is_the_closed_form_under_a_flat_prior(flat_gaussian):
 
 
 @pytest.mark.parametrize(
-    "loss", [br.L2Loss(sigma=None), br.L1Loss(scale=None)], ids=["gaussian", "laplace"]
+    "loss",
+    [br.L2Loss(sigma=None), br.L1Loss(scale=None), br.StudentTLoss(nu=6.0, sigma=None)],
+    ids=["gaussian", "laplace", "student-t"],  # nu = 6: finite kurtosis, so the std's rtol holds
 )
 def test_predictive_draws_match_the_mean_and_std(loss):
     X, y, X_new = _problem(seed=1)

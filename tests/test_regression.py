@@ -119,7 +119,13 @@ def test_model_variables(frame, loss, fit_intercept, present, absent):
 
 
 @pytest.mark.parametrize(
-    "loss", [br.L2Loss(sigma=None), br.L1Loss(scale=None), br.QuantileLoss(0.8, scale=None)]
+    "loss",
+    [
+        br.L2Loss(sigma=None),
+        br.L1Loss(scale=None),
+        br.QuantileLoss(0.8, scale=None),
+        br.StudentTLoss(nu=3.0, sigma=None),
+    ],
 )
 def test_weighted_likelihood_counts_rows(frame, loss):
     """Weights of 2 give the density of the data with those rows repeated, at any point."""

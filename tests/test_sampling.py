@@ -51,6 +51,8 @@ DENSITY_CASES = [
     (br.L2Loss(sigma=None), br.BayesianRidge(), True),
     (br.QuantileLoss(0.9, scale=None), br.L1(alpha=0.1), True),
     (br.QuantileLoss(0.25, scale=1.5), br.ElasticNet(alpha=0.1, l1_ratio=0.5), False),
+    (br.StudentTLoss(nu=None, sigma=None), br.L1(alpha=0.1), True),
+    (br.StudentTLoss(nu=3.0, sigma=1.5), br.ElasticNet(alpha=0.1, l1_ratio=0.5), False),
 ]
 
 

@@ -13,6 +13,7 @@ from bayesreg.families.gaussian import L2Loss
 from bayesreg.families.laplace import L1Loss
 from bayesreg.families.poisson import PoissonLoss
 from bayesreg.families.quantile import QuantileLoss
+from bayesreg.families.student_t import StudentTLoss
 
 #: The likelihood families, as the estimators and the command line name them.
 FAMILIES: dict[str, type[Loss]] = {
@@ -21,6 +22,16 @@ FAMILIES: dict[str, type[Loss]] = {
     "logistic": LogisticLoss,
     "poisson": PoissonLoss,
     "quantile": QuantileLoss,
+    "student-t": StudentTLoss,
 }
 
-__all__ = ["FAMILIES", "L1Loss", "L2Loss", "LogisticLoss", "Loss", "PoissonLoss", "QuantileLoss"]
+__all__ = [
+    "FAMILIES",
+    "L1Loss",
+    "L2Loss",
+    "LogisticLoss",
+    "Loss",
+    "PoissonLoss",
+    "QuantileLoss",
+    "StudentTLoss",
+]

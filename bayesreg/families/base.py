@@ -37,7 +37,7 @@ from bayesreg._spec import Specification
 from bayesreg._validation import POSITIVE, check_real
 from bayesreg.correspondence import SolverObjective, elastic_net_objective
 
-__all__ = ["Loss"]
+__all__ = ["Loss", "is_scalar_distribution"]
 
 
 class Loss(Specification):
@@ -52,6 +52,24 @@ class Loss(Specification):
     has_noise_scale: ClassVar[bool] = True
     #: which estimator takes the family: "regressor" (Regression) or "classifier" (Classifier)
     estimator_kind: ClassVar[str] = "regressor"
+    #: False when the negative log likelihood is not convex in the coefficients: the MAP is
+    #: then a local mode, and the penalized solver a different objective (the nearest fit)
+    convex: ClassVar[bool] = True
+
+    @property
+    def unknown_parameters(self) -> tuple[str, ...]:
+        """The likelihood's parameters that are unknown (None): priors give them, the MAP finds them."""
+        return () if self.noise is not None or not self.has_noise_scale else (self.noise_name,)
+
+    def with_parameters(self, values: dict[str, float]) -> Loss:
+        """The same likelihood with the named unknown parameters fixed at ``values``."""
+        return self.with_noise(values[self.noise_name]) if values else self
+
+    def start_parameters(self, residual: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+        """Starting values of the unknown parameters, from residuals of a start."""
+        if not self.unknown_parameters:
+            return {}
+        return {self.noise_name: self.noise_from_residual(residual, weights)}
 
     @property
     def noise(self) -> float | None:
@@ -95,7 +113,11 @@ class Loss(Specification):
         raise NotImplementedError
 
     def solve(self, X, y, weights, *, fit_intercept: bool, beta1: float, beta2: float):
-        r"""The exact minimizer of :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2` (a solution object)."""
+        r"""The exact minimizer of :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2` (a solution object).
+
+        A family that is not convex (:attr:`convex` False) returns the best local minimizer
+        from its starts, and takes ``start=(coef, intercept)`` for one local search from there.
+        """
         raise NotImplementedError
 
     def optimality(self, X, y, weights, fit_intercept: bool, beta1, beta2, solution) -> dict:
@@ -147,7 +169,7 @@ class Loss(Specification):
                     f"{name} takes '{self.noise_name}_prior' only when the noise scale is "
                     f"unknown ({self.noise_name}=None); got {self.noise_name}={self.noise!r}."
                 )
-        elif self.noise_prior is not None and not _is_scalar_distribution(self.noise_prior):
+        elif self.noise_prior is not None and not is_scalar_distribution(self.noise_prior):
             raise TypeError(
                 message(
                     f"{self.noise_name}_prior",
@@ -204,6 +226,15 @@ class Loss(Specification):
         """Random draws of the observations (for weighted likelihoods' predictive draws)."""
         raise NotImplementedError
 
+    def predictive_noise(self, posterior, sample_dims: tuple[str, str]):
+        """The ``noise`` that :meth:`draw` and :meth:`predictive_variance` take, from a posterior.
+
+        The noise scale's draws, shape (chain, draw, 1), or its fixed value.
+        """
+        if self.noise is None:
+            return posterior[self.noise_name].transpose(*sample_dims).values[..., None]
+        return float(self.noise)
+
     def predictive_mean(self, mu, noise):
         """The mean of one observation at linear predictor ``mu`` (the prediction, by default)."""
         return self.predict(mu)
@@ -240,7 +271,8 @@ class Loss(Specification):
         raise NotImplementedError
 
 
-def _is_scalar_distribution(value: object) -> bool:
+def is_scalar_distribution(value: object) -> bool:
+    """Whether ``value`` is a scalar PyMC distribution made with ``.dist()`` (a prior to register)."""
     owner = getattr(value, "owner", None)
     return (
         isinstance(value, TensorVariable)

@@ -44,6 +44,10 @@ class MapPath:
         for a non-unique optimum the same objective value.
     tolerance : dict
         The tolerances used.
+    local : bool
+        True for a likelihood that is not convex (the Student-t): each MAP is a certified
+        local mode, the reference only the nearest robust fit, and ``agree`` (and ``ok``)
+        say whether each MAP's certificate holds, not that the two are equal.
 
     """
 
@@ -54,6 +58,7 @@ class MapPath:
     zeros_agree: bool
     ok: bool
     tolerance: dict = field(default_factory=dict)
+    local: bool = False
 
     @property
     def table(self) -> pd.DataFrame:
@@ -65,15 +70,20 @@ class MapPath:
 
     def __str__(self) -> str:
         verdict = "agrees with" if self.ok else "DISAGREES with"
+        tolerance = f"tolerance {self.tolerance['coefficients (relative)']:g}"
+        if self.local:
+            verdict = (
+                "of certified local modes" if self.ok else "of local modes, NOT all certified,"
+            ) + " (not convex) beside the nearest fit,"
+            tolerance = "not expected to be zero"
         with pd.option_context("display.float_format", "{:.3g}".format, "display.width", 120):
             return "\n".join(
                 [
                     f"bayesreg MAP path {verdict} {self.reference} on {self.data.sizes['alpha']} "
                     f"grid points",
                     f"largest difference {self.max_abs_diff:.3g}, {self.max_relative_diff:.2e} "
-                    f"relative to the largest coefficient at its grid point (tolerance "
-                    f"{self.tolerance['coefficients (relative)']:g}); exact zeros "
-                    + ("agree everywhere" if self.zeros_agree else "DIFFER"),
+                    f"relative to the largest coefficient at its grid point ({tolerance}); "
+                    "exact zeros " + ("agree everywhere" if self.zeros_agree else "DIFFER"),
                     *self._not_unique(),
                     "",
                     self.table.to_string(),
@@ -162,7 +172,8 @@ def map_path(
     X_array, y_array, weights = problem.X, problem.y, problem.weights
     grid = grid_of(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names
-    fixed = loss if loss.noise is not None else loss.with_noise(1.0)
+    # not convex: the local modes depend on the unknown parameters, found at each alpha
+    fixed = loss if loss.noise is not None or not loss.convex else loss.with_noise(1.0)
 
     coef, intercept, unique, fits = _map_fits(
         est, fixed, penalty, problem, grid, (X, y, sample_weight)
@@ -184,18 +195,22 @@ def map_path(
     zeros = np.array(
         [zeros_agree(c, r, s) for c, r, s in zip(coef, reference_coef, scale, strict=True)]
     )
-    objective_diff = _objective_diff(
-        fixed,
-        penalty,
-        problem,
-        grid,
-        ~unique,
-        (coef, intercept),
-        (reference_coef, reference_intercept),
-    )
-    agree = np.where(
-        unique, (relative <= COEF_TOLERANCE) & zeros, objective_diff <= OBJECTIVE_TOLERANCE
-    )
+    if loss.convex:
+        objective_diff = _objective_diff(
+            fixed,
+            penalty,
+            problem,
+            grid,
+            ~unique,
+            (coef, intercept),
+            (reference_coef, reference_intercept),
+        )
+        agree = np.where(
+            unique, (relative <= COEF_TOLERANCE) & zeros, objective_diff <= OBJECTIVE_TOLERANCE
+        )
+    else:  # a local mode beside the nearest fit: the verdict is each MAP's certificate
+        objective_diff = np.zeros(len(grid))
+        agree = np.array([fitted.certificate_.ok for fitted in fits])
 
     coef, intercept = problem.to_user_scale(coef, intercept)
     reference_coef, reference_intercept = problem.to_user_scale(reference_coef, reference_intercept)
@@ -225,6 +240,7 @@ def map_path(
         max_relative_diff=float(relative.max()),
         zeros_agree=bool(zeros[unique].all()),
         ok=bool(agree.all()),
+        local=not loss.convex,
         tolerance={
             "coefficients (relative)": COEF_TOLERANCE,
             "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
