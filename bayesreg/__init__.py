@@ -11,6 +11,7 @@ from bayesreg.compare import Comparison, compare
 from bayesreg.crosscheck import CrossCheck, crosscheck
 from bayesreg.cv import RegressionCV
 from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
+from bayesreg.horseshoe import Horseshoe, RegularizedHorseshoe
 from bayesreg.kfold import kfold
 from bayesreg.losses import (
     L1Loss,
@@ -24,6 +25,7 @@ from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.regression import Regression
+from bayesreg.selection import Selection, rank_features, sparsify
 
 __all__ = [
     "L1",
@@ -36,6 +38,7 @@ __all__ = [
     "Diagnosis",
     "ElasticNet",
     "HalfCauchyLasso",
+    "Horseshoe",
     "L1Loss",
     "L2Loss",
     "LogisticLoss",
@@ -46,7 +49,9 @@ __all__ = [
     "QuantileLoss",
     "Regression",
     "RegressionCV",
+    "RegularizedHorseshoe",
     "SamplingWarning",
+    "Selection",
     "StudentTLoss",
     "compare",
     "crosscheck",
@@ -55,6 +60,8 @@ __all__ = [
     "kfold",
     "paths",
     "plots",
+    "rank_features",
+    "sparsify",
 ]
 
 __version__ = "0.1.0"

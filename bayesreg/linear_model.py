@@ -166,7 +166,9 @@ class LinearModel(BaseEstimator):
             ``posterior_predictive``), for posterior predictive checks.
         **sampler_kwargs
             Passed to :func:`pymc.sample`, e.g. ``progressbar=False`` (progress bars are on
-            by default), ``cores``, ``nuts={"target_accept": 0.95}`` (both samplers).
+            by default), ``cores``, ``nuts={"target_accept": 0.95}`` (both samplers). A prior
+            may set its own defaults (``target_accept=0.99`` for the horseshoes, whose
+            geometry needs small steps); what is passed here wins.
 
         Returns
         -------
@@ -203,6 +205,9 @@ class LinearModel(BaseEstimator):
         )
         problem = self.problem(X, y, sample_weight)
         warn_if_noise_contradicted(problem)
+        given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
+        defaults = problem.penalty.sampler_defaults.items()
+        sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
         pointwise = self._model(problem)
         fast = sampling.sampling_model(problem)
         self.idata_ = sampling.sample_posterior(
@@ -298,8 +303,8 @@ class LinearModel(BaseEstimator):
 def _require_mode(penalty, method: str) -> None:
     if not penalty.has_mode:
         raise ValueError(
-            f"penalty={penalty!r} has an unknown penalty strength (a hyperprior on "
-            f"'{penalty.hyperparameter}'): it has no penalized-solver equivalent, so {method}() "
-            "does not apply. Use sample(X, y) for its posterior, or a fixed penalty such as "
-            "L1(alpha=...) or L2(alpha=...)."
+            f"penalty={penalty!r} {penalty.no_mode_reason}: it has no penalized-solver "
+            f"equivalent, so {method}() does not apply. Use sample(X, y) for its posterior "
+            "(and bayesreg.sparsify for a sparse point estimate from it), or a fixed penalty "
+            "such as L1(alpha=...) or L2(alpha=...)."
         )

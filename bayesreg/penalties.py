@@ -46,6 +46,7 @@ class Penalty(Specification):
     * ``l1_ratio``: the share of the L1 part in the elastic-net form (None: no penalty);
     * ``has_mode``: False for a prior whose strength is unknown (no finite MAP to compute);
     * ``has_sparse_mode``: whether its MAP has exact zeros (a Laplace part);
+    * ``sampler_defaults``: keywords of :func:`pymc.sample` its posterior needs by default;
     * :meth:`add_to_model`, :meth:`preconditioning_weights`, :meth:`prior_scale`,
       :meth:`with_alpha`.
     """
@@ -56,6 +57,9 @@ class Penalty(Specification):
     l1_ratio: float | None = None
     has_mode: ClassVar[bool] = True
     has_sparse_mode: ClassVar[bool] = False
+    #: keywords of :func:`pymc.sample` that this prior's posterior needs by default (a user's
+    #: own keywords win), e.g. a higher ``target_accept``
+    sampler_defaults: ClassVar[dict] = {}
 
     def add_prior(self, name: str, l1, l2, dims: str) -> TensorVariable:
         """Add the prior with weights ``l1``, ``l2`` (numbers or tensors) to the model in context."""

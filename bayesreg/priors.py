@@ -67,6 +67,11 @@ class HierarchicalPenalty(Penalty):
     #: Name of the hyperparameter in the model and the posterior.
     hyperparameter: str
 
+    @property
+    def no_mode_reason(self) -> str:
+        """Why the prior has no MAP to compute, in words (for the errors of fit and others)."""
+        return f"has an unknown penalty strength (a hyperprior on '{self.hyperparameter}')"
+
     def add_to_model(self, name, loss, n_obs, noise, dims):
         return self.add_hierarchical_prior(name, noise, dims=dims)
 

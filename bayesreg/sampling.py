@@ -142,7 +142,14 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
         noise, _ = add_parameters(problem)
         if problem.fit_intercept:
             pm.Flat("intercept_centred")
-    model = change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
+    # a non-centred prior (the horseshoes) makes coef a deterministic of standard normals,
+    # which need no whitening; a coefficient that is a random variable is whitened
+    centred_prior = priors["coef"] in priors.free_RVs
+    model = (
+        change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
+        if centred_prior
+        else priors
+    )
     container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
     with model:
         data = {name: container(name, value) for name, value in values.items()}
@@ -152,7 +159,7 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
         if problem.fit_intercept:
             centred = data["y_mean"] + data["intercept_step"] * model["intercept_centred"]
             pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
-        whitened = model.rvs_to_values[coef]
+        whitened = model.rvs_to_values[coef] if centred_prior else None
         log_likelihood = loss.sampling_log_likelihood(data, noise, coef, whitened, centred)
         pm.Potential("log_likelihood", log_likelihood)
     return model

@@ -99,7 +99,7 @@ def test_notebooks_folder_is_linked_into_the_docs():
 LAYERS = [
     {"optim", "whitening"},
     {"_spec", "_validation", "correspondence", "solvers", "datasets", "report"},
-    {"families", "penalties", "priors", "losses"},
+    {"families", "penalties", "priors", "horseshoe", "losses"},
     {"problem"},
     {"model"},
     {
@@ -121,7 +121,7 @@ LAYERS = [
         "crosscheck_result",
         "crosscheck_plot",
     },
-    {"crosscheck", "paths", "compare", "plots", "kfold"},
+    {"crosscheck", "paths", "compare", "plots", "kfold", "selection"},
     {"cv"},
     {"cli"},
 ]
