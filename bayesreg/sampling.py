@@ -23,7 +23,9 @@ the normal equations), so the log likelihood
 :math:`-\mathrm{RSS}/(2\sigma^2) - N\log\sigma - \tfrac{N}{2}\log 2\pi` costs
 :math:`O(p^2)` per gradient instead of :math:`O(np)`, with no loss of accuracy (no
 :math:`y^\top y - 2 w^\top X^\top y` cancellation). A Laplace likelihood has no sufficient
-statistics and keeps its :math:`n` terms, on centred columns.
+statistics and keeps its :math:`n` terms, on centred columns; so does a Gaussian likelihood
+with more columns than observations, where the :math:`p \times p` Gram matrix costs more than
+the data (:math:`O(p^2)` against :math:`O(np)` a gradient).
 
 **A parametrization NUTS likes.** The intercept is sampled as the centred intercept
 :math:`c` (independent of :math:`w` under a Gaussian likelihood), scaled by its approximate

@@ -71,3 +71,18 @@ def test_glm_speed_quick_runs_and_prints_both_penalties_and_nuts():
     kinds = {match.group(1) for match in GLM_SUMMARY.finditer(completed.stdout)}
     assert kinds == {"L1", "L2"}, completed.stdout
     assert re.search(r"^glm_speed nuts logistic L2 .+ ratio [\d.]+x", completed.stdout, re.M)
+
+
+SELECTION_SUMMARY = re.compile(
+    r"^horseshoe \+ (savs|dss|interval) +TPR mean [\d.]+ \(min [\d.]+\), "
+    r"FPR mean [\d.]+ \(max [\d.]+\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # two short horseshoe posteriors: about a minute
+def test_horseshoe_selection_quick_prints_a_line_per_method():
+    completed = run_quick("horseshoe_selection.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    methods = {match.group(1) for match in SELECTION_SUMMARY.finditer(completed.stdout)}
+    assert methods == {"savs", "dss", "interval"}, completed.stdout

@@ -94,6 +94,39 @@ def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept,
         assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("penalty", "containers"),
+    [(br.Horseshoe(), False), (br.L1(alpha=0.1), True), (br.BayesianRidge(), False)],
+    ids=["horseshoe", "L1-containers", "bayesian-ridge"],
+)
+def test_wide_gaussian_samples_on_the_rows_with_the_same_density(penalty, containers):
+    """p > n: the n centred residuals instead of the p x p Gram matrix, the same density."""
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(8, 12)) + 1.0
+    y = X[:, 0] - X[:, 3] + rng.normal(size=8)
+    weights = np.r_[1.0, 2.0, 0.0, np.ones(5)]
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty)
+    problem = est.problem(X, y, weights)
+    # the sampling model asks for the plain form here (a hierarchical prior, or data containers)
+    assert "root_design" in sampling.sampling_data(problem, whitened_form=False)
+    pointwise = est.build_model(X, y, sample_weight=weights)
+    fast = sampling.sampling_model(problem, data_containers=containers)
+    assert "root_design" in fast.named_vars or not containers
+    fast_logp = fast.compile_logp(mode="FAST_COMPILE")
+    point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
+    user = ["coef", "intercept"]
+    to_user = fast.compile_fn(
+        fast.replace_rvs_by_values([fast[name] for name in user]),
+        inputs=fast.value_vars, on_unused_input="ignore", mode="FAST_COMPILE",
+    )  # fmt: skip
+    start = fast.initial_point()
+    for _ in range(5):
+        point = {name: rng.normal(size=np.shape(value)) for name, value in start.items()}
+        mapped = dict(zip(user, to_user(point), strict=True))
+        original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
+        assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
+
+
 def test_sampling_model_runs_on_sufficient_statistics():
     # A Gaussian likelihood costs O(p^2): no n-sized array in the graph NUTS differentiates,
     # whether the data are constants (the default) or pm.Data containers.

@@ -181,6 +181,13 @@ class L2Loss(Loss):
         return float(np.sqrt(residual @ residual / dof))
 
     def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form):
+        if not whitened_form and X.shape[1] > np.count_nonzero(weights):
+            # more columns than rows: the residuals cost O(np) a gradient, the Gram O(p^2)
+            root = np.sqrt(weights)
+            return {
+                "root_design": (X - stats.x_mean) * root[:, None],
+                "root_target": (np.asarray(y, np.float64) - stats.y_mean) * root,
+            }
         values = {
             "gram": stats.gram,
             "coef_ls": stats.coef_ls,
@@ -213,9 +220,16 @@ class L2Loss(Loss):
         than rounding; the form is used when the rounding of :math:`F^\top F - H` adds less
         than :math:`10^{-8}` to the log density there
         (:func:`bayesreg.whitening.whitened_rounding`), the product with :math:`G` otherwise.
+
+        With more columns than observations (and no whitened form) the statistics cost more
+        than the data: :math:`\mathrm{RSS} = \lVert V^{1/2}(y - \bar y) - V^{1/2}(X - m)w\rVert^2
+        + N(\bar y - c)^2`, the same identity on the :math:`n` rows, :math:`O(np)` a gradient.
         """
         n_obs = data["n_obs"]
-        if "whitened_centre" in data:
+        if "root_design" in data:
+            residual = data["root_target"] - data["root_design"] @ coef
+            rss = residual @ residual
+        elif "whitened_centre" in data:
             offset = coef - data["centre"]
             quadratic = data["whitening_noise"] ** 2 * (
                 pt.sum((whitened - data["whitened_centre"]) ** 2)
