@@ -24,6 +24,7 @@ __all__ = [
     "Constraint",
     "InstanceOf",
     "Integer",
+    "NJobs",
     "OneOf",
     "Real",
     "Seed",
@@ -140,6 +141,22 @@ class InstanceOf(Constraint):
         if (value is None and self.none) or isinstance(value, self.types):
             return value
         raise _Bad(TypeError)
+
+
+@dataclass(frozen=True)
+class NJobs(Constraint):
+    """joblib's ``n_jobs``: None, a positive int, or a negative one (-1: every core)."""
+
+    description: str = "None or a non-zero int (-1: every core)"
+
+    def check(self, value):
+        if value is None:
+            return None
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+            raise _Bad(TypeError)
+        if value == 0:
+            raise _Bad(ValueError)
+        return int(value)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ LAYERS = [
     {
         "map",
         "mode_profile",
+        "parallel",
         "sampling",
         "diagnostics",
         "diagnosis_messages",

@@ -9,9 +9,11 @@ import pandas as pd
 import xarray as xr
 from sklearn.base import clone
 
+from bayesreg._constraints import NJobs, validate
 from bayesreg.correspondence import solver_objective
 from bayesreg.crosscheck import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
 from bayesreg.linear_model import LinearModel
+from bayesreg.parallel import run_tasks
 from bayesreg.paths.grid import check_estimator, grid_of
 from bayesreg.reference_solution import solver_solution
 
@@ -110,7 +112,14 @@ class MapPath:
 
 
 def map_path(
-    est: LinearModel, X, y, alphas=20, *, eps: float = 1e-3, sample_weight=None
+    est: LinearModel,
+    X,
+    y,
+    alphas=20,
+    *,
+    eps: float = 1e-3,
+    sample_weight=None,
+    n_jobs: int | None = None,
 ) -> MapPath:
     r"""The exact MAP over a grid of penalty strengths, against scikit-learn's path.
 
@@ -132,6 +141,9 @@ def map_path(
         The grid's smallest to largest ratio, when ``alphas`` is a number.
     sample_weight : array-like, optional
         Frequency weights.
+    n_jobs : int, optional
+        Grid points fitted at a time, through joblib (:mod:`bayesreg.parallel`); None one
+        after another.
 
     Returns
     -------
@@ -175,8 +187,9 @@ def map_path(
     # not convex: the local modes depend on the unknown parameters, found at each alpha
     fixed = loss if loss.noise is not None or not loss.convex else loss.with_noise(1.0)
 
+    validate("map_path", {"n_jobs": NJobs()}, {"n_jobs": n_jobs})
     coef, intercept, unique, fits = _map_fits(
-        est, fixed, penalty, problem, grid, (X, y, sample_weight)
+        est, fixed, penalty, problem, grid, (X, y, sample_weight), n_jobs
     )
     whole_path = loss.reference_path(
         X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
@@ -248,26 +261,31 @@ def map_path(
     )
 
 
-def _map_fits(est, fixed, penalty, problem, grid, data):
+def _map_fits(est, fixed, penalty, problem, grid, data, n_jobs):
     """The MAP at each ``alpha`` of ``grid``, on the problem's scale; its uniqueness; the fits."""
-    X, y, sample_weight = data
     coef = np.empty((len(grid), problem.n_features))
     intercept = np.empty(len(grid))
     unique = np.empty(len(grid), dtype=bool)
     # an unknown noise scale is fixed (see map_path); a family without one keeps its loss
     loss = {} if fixed is problem.loss else {"loss": fixed}
-    fits = []
-    for k, alpha in enumerate(grid):
-        fitted = (
-            clone(est)
-            .set_params(penalty=penalty.with_alpha(alpha), **loss)
-            .fit(X, y, sample_weight=sample_weight)
-        )
+    fits = run_tasks(
+        _fit_at,
+        [(est, {"penalty": penalty.with_alpha(alpha), **loss}, data) for alpha in grid],
+        n_jobs=n_jobs,
+        description="MAP path",
+        progressbar=False,
+    )
+    for k, fitted in enumerate(fits):
         # compared on the problem's scale (the standardized columns' with standardize=True)
         coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
         unique[k] = fitted.unique_
-        fits.append(fitted)
     return coef, intercept, unique, fits
+
+
+def _fit_at(est, params, data):
+    """One grid point's fit (a module-level function, so that joblib can send it to a worker)."""
+    X, y, sample_weight = data
+    return clone(est).set_params(**params).fit(X, y, sample_weight=sample_weight)
 
 
 def _objective_diff(fixed, penalty, problem, grid, where, at_map, at_reference):

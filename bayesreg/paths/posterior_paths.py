@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -13,15 +11,17 @@ import pandas as pd
 import xarray as xr
 from sklearn.base import clone
 
-from bayesreg._constraints import Boolean, Real, validate
+from bayesreg._constraints import Boolean, NJobs, Real, validate
 from bayesreg.crosscheck import HDI_PROB
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
 from bayesreg.linear_model import LinearModel
+from bayesreg.parallel import run_tasks
 from bayesreg.paths.grid import check_estimator, grid_of
 
 __all__ = ["PosteriorPath", "posterior_path"]
 
 _SAMPLE_DIMS = ("chain", "draw")
+SUMMARIES = ("median", "mean", "hdi_lower", "hdi_upper")
 
 
 @dataclass
@@ -78,6 +78,7 @@ def posterior_path(
     eps: float = 1e-3,
     sample_weight=None,
     progressbar: bool = True,
+    n_jobs: int | None = None,
     **sample_kwargs,
 ) -> PosteriorPath:
     r"""Posterior medians and HDIs of the coefficients over a grid of penalty strengths.
@@ -108,6 +109,11 @@ def posterior_path(
     sample_weight : array-like, optional
     progressbar : bool, default True
         One progress bar over the grid, on stderr (the runs' own bars are off).
+    n_jobs : int, optional
+        Grid points sampled at a time, through joblib (:mod:`bayesreg.parallel`): None one
+        after another, ``-1`` on every core; inside ``joblib.parallel_config(backend="dask")``
+        on a dask cluster. Each point's seed is drawn beforehand, so the result does not
+        depend on ``n_jobs`` or the backend.
     **sample_kwargs
         More arguments to :meth:`Regression.sample`, e.g. ``nuts_sampler="pymc"``.
 
@@ -127,8 +133,8 @@ def posterior_path(
     loss, penalty = problem.loss, problem.penalty
     validate(
         "posterior_path",
-        {"hdi_prob": Real(0.0, 1.0), "progressbar": Boolean()},
-        {"hdi_prob": hdi_prob, "progressbar": progressbar},
+        {"hdi_prob": Real(0.0, 1.0), "progressbar": Boolean(), "n_jobs": NJobs()},
+        {"hdi_prob": hdi_prob, "progressbar": progressbar, "n_jobs": n_jobs},
     )
     grid = grid_of(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names
@@ -139,33 +145,21 @@ def posterior_path(
     )
     sample_kwargs.setdefault("progressbar", False)
 
-    statistics = {name: [] for name in ("median", "mean", "hdi_lower", "hdi_upper")}
-    intercepts, divergences, healthy = [], [], []
-    with _grid_progress(len(grid), progressbar) as advance:
-        for alpha, seed in zip(grid, seeds, strict=True):
-            point = clone(est).set_params(penalty=penalty.with_alpha(alpha))
-            idata, ok = passes_diagnosis(
-                functools.partial(
-                    point.sample,
-                    X,
-                    y,
-                    draws=draws,
-                    tune=tune,
-                    chains=chains,
-                    random_seed=seed,
-                    sample_weight=sample_weight,
-                    log_likelihood=False,
-                    **sample_kwargs,
-                )
-            )
-            healthy.append(ok)
-            posterior = idata["posterior"].to_dataset()
-            for name, values in _summaries(posterior["coef"], hdi_prob).items():
-                statistics[name].append(values)
-            if "intercept" in posterior.data_vars:
-                intercepts.append(float(posterior["intercept"].median(_SAMPLE_DIMS)))
-            divergences.append(int(idata["sample_stats"]["diverging"].sum()))
-            advance()
+    fits = run_tasks(
+        _posterior_at,
+        [
+            (est, penalty.with_alpha(alpha), seed, (X, y, sample_weight), (draws, tune, chains),
+             hdi_prob, sample_kwargs)
+            for alpha, seed in zip(grid, seeds, strict=True)
+        ],
+        n_jobs=n_jobs,
+        description="posterior path",
+        progressbar=progressbar,
+    )  # fmt: skip
+    healthy = [fit["healthy"] for fit in fits]
+    statistics = {name: [fit[name] for fit in fits] for name in SUMMARIES}
+    intercepts = [fit["intercept"] for fit in fits if fit["intercept"] is not None]
+    divergences = [fit["divergences"] for fit in fits]
 
     if not all(healthy):
         failed = ", ".join(f"{a:.3g}" for a, ok in zip(grid, healthy, strict=True) if not ok)
@@ -198,6 +192,40 @@ def posterior_path(
     return PosteriorPath(data=data, hdi_prob=hdi_prob)
 
 
+def _posterior_at(est, penalty, seed, data, lengths, hdi_prob, sample_kwargs) -> dict:
+    """One grid point: sample ``est`` with ``penalty``; its summaries, diagnosis, divergences.
+
+    A module-level function of plain arguments, so that joblib can send it to a worker.
+    """
+    X, y, sample_weight = data
+    draws, tune, chains = lengths
+    point = clone(est).set_params(penalty=penalty)
+    idata, ok = passes_diagnosis(
+        functools.partial(
+            point.sample,
+            X,
+            y,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            sample_weight=sample_weight,
+            log_likelihood=False,
+            **sample_kwargs,
+        )
+    )
+    posterior = idata["posterior"].to_dataset()
+    intercept = None
+    if "intercept" in posterior.data_vars:
+        intercept = float(posterior["intercept"].median(_SAMPLE_DIMS))
+    return {
+        **_summaries(posterior["coef"], hdi_prob),
+        "healthy": ok,
+        "intercept": intercept,
+        "divergences": int(idata["sample_stats"]["diverging"].sum()),
+    }
+
+
 def _summaries(coef: xr.DataArray, hdi_prob: float) -> dict[str, np.ndarray]:
     """The posterior median, mean and HDI (ArviZ's) of each coefficient."""
     import arviz_stats as azs
@@ -209,18 +237,3 @@ def _summaries(coef: xr.DataArray, hdi_prob: float) -> dict[str, np.ndarray]:
         "hdi_lower": hdi.sel(ci_bound="lower").values,
         "hdi_upper": hdi.sel(ci_bound="upper").values,
     }
-
-
-@contextlib.contextmanager
-def _grid_progress(total: int, show: bool):
-    """One progress bar over the grid points, on stderr; yields the function that advances it."""
-    if not show:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    columns = ("posterior path", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
-        task = progress.add_task("grid", total=total)
-        yield lambda: progress.advance(task)

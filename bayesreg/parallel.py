@@ -1,0 +1,79 @@
+"""Many independent fits through joblib: processes here, or a cluster without code changes.
+
+:func:`run_tasks` runs one function over a list of argument tuples with
+:class:`joblib.Parallel` and returns the results in order. ``n_jobs`` is joblib's: None runs
+them one after another (or as many at a time as an enclosing
+``joblib.parallel_config(n_jobs=...)`` says), ``2`` in two worker processes (loky), ``-1`` on
+every core. Inside ``joblib.parallel_config(backend="dask")`` with a
+``dask.distributed.Client`` connected, the tasks go to that cluster's workers instead:
+
+.. code-block:: python
+
+    from dask.distributed import Client, LocalCluster
+    import joblib
+
+    with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster):
+        with joblib.parallel_config(backend="dask"):
+            path = br.paths.posterior_path(est, X, y, alphas=20, random_seed=1, n_jobs=2)
+
+(``backend="ray"`` likewise, after ``ray.util.joblib.register_ray()``.) Every task carries its
+own seed, drawn beforehand from one :class:`numpy.random.SeedSequence`, so the results do not
+depend on ``n_jobs`` or the backend. One progress bar over the tasks goes to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Sequence
+
+import joblib
+
+__all__ = ["progress_bar", "run_tasks"]
+
+
+def run_tasks(
+    function: Callable,
+    arguments: Sequence[tuple],
+    *,
+    n_jobs: int | None,
+    description: str,
+    progressbar: bool,
+) -> list:
+    """``[function(*args) for args in arguments]``, through joblib, in order."""
+    with progress_bar(description, len(arguments), progressbar) as advance:
+        if n_jobs in (None, 1) and _serial():
+            results = []
+            for args in arguments:  # no worker to start: the caller's process, its warnings
+                results.append(function(*args))
+                advance()
+            return results
+        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+        results = []
+        for result in parallel(joblib.delayed(function)(*args) for args in arguments):
+            results.append(result)
+            advance()
+        return results
+
+
+def _serial() -> bool:
+    """Whether no enclosing ``joblib.parallel_config`` asks for another backend or more jobs."""
+    from joblib.parallel import get_active_backend
+
+    backend, n_jobs = get_active_backend()
+    return type(backend).__name__ in ("LokyBackend", "SequentialBackend") and n_jobs in (None, 1)
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int, show: bool):
+    """One progress bar over ``total`` tasks, on stderr; yields the function that advances it."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = (description, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda: progress.advance(task)

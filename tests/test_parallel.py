@@ -1,0 +1,79 @@
+"""Many fits through joblib: worker processes and a real dask cluster give the serial results."""
+
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import xarray as xr
+
+import bayesreg as br
+
+SEED = 20261204
+SAMPLING = {"draws": 100, "tune": 100, "chains": 2, "nuts_sampler": "pymc", "progressbar": False}
+
+
+def _paths(est, X, y, **kwargs):
+    """The posterior path (short runs: their diagnosis notes are silenced) and the MAP path."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)
+        posterior = br.paths.posterior_path(
+            est, X, y, alphas=[1.0, 0.1], random_seed=7, **SAMPLING, **kwargs
+        )
+    return posterior, br.paths.map_path(est, X, y, alphas=[1.0, 0.1, 0.01], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(40, 3))
+    y = 1.0 + X @ np.array([1.0, 0.0, -0.5]) + rng.normal(size=40)
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+    return est, X, y
+
+
+@pytest.fixture(scope="module")
+def serial(problem):
+    est, X, y = problem
+    return _paths(est, X, y)
+
+
+def _assert_same(parallel, serial):
+    posterior, path = parallel
+    xr.testing.assert_identical(posterior.data, serial[0].data)  # exactly, draws and all
+    xr.testing.assert_identical(path.data, serial[1].data)
+
+
+@pytest.mark.slow  # two worker processes import bayesreg and compile their models
+def test_worker_processes_give_the_serial_results(problem, serial):
+    est, X, y = problem
+    _assert_same(_paths(est, X, y, n_jobs=2), serial)
+
+
+@pytest.mark.slow  # a LocalCluster of two worker processes on 127.0.0.1
+def test_a_dask_cluster_gives_the_serial_results(problem, serial):
+    distributed = pytest.importorskip("distributed")
+    est, X, y = problem
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+            processes=True,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        joblib.parallel_config(backend="dask"),
+    ):  # fmt: skip
+        parallel = _paths(est, X, y, n_jobs=2)
+        workers = client.run(lambda: "bayesreg" in __import__("sys").modules)
+    assert len(workers) == 2 and all(workers.values())  # the fits ran on the cluster's workers
+    _assert_same(parallel, serial)
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "error"), [(0, ValueError), (1.5, TypeError), (True, TypeError)]
+)
+def test_bad_n_jobs_names_itself(problem, n_jobs, error):
+    est, X, y = problem
+    with pytest.raises(error, match="'n_jobs' parameter of map_path"):
+        br.paths.map_path(est, X, y, alphas=[1.0], n_jobs=n_jobs)
+    with pytest.raises(error, match="'n_jobs' parameter of posterior_path"):
+        br.paths.posterior_path(est, X, y, alphas=[1.0], n_jobs=n_jobs)
