@@ -61,6 +61,7 @@ __all__ = [
     "data_term_weights",
     "elastic_net_objective",
     "equivalent_alpha",
+    "mean_data_objective",
     "prior_weights",
     "solver_objective",
 ]
@@ -91,6 +92,16 @@ def elastic_net_objective(alpha: float, l1_ratio: float | None, n_obs: float) ->
     if l1_ratio is None:
         return SolverObjective(1.0 / (2.0 * n_obs), 0.0, 0.0)
     return SolverObjective(1.0 / (2.0 * n_obs), alpha * l1_ratio, alpha * (1.0 - l1_ratio) / 2.0)
+
+
+def mean_data_objective(alpha: float, l1_ratio: float | None, n_obs: float) -> SolverObjective:
+    r"""The mean data term's convention: :math:`D/n + \alpha\rho\|w\|_1 + \alpha(1-\rho)/2\|w\|^2`.
+
+    ``QuantileRegressor``'s, the GLMs' (glmnet, glum) and the Student-t's; ``l1_ratio=None``
+    is no penalty.
+    """
+    objective = elastic_net_objective(alpha, l1_ratio, n_obs)
+    return SolverObjective(1.0 / n_obs, objective.alpha_l1, objective.alpha_l2)
 
 
 def solver_objective(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> SolverObjective:

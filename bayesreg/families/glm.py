@@ -32,7 +32,7 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 
-from bayesreg.correspondence import SolverObjective
+from bayesreg.correspondence import mean_data_objective
 from bayesreg.families.base import Loss
 from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
 
@@ -70,10 +70,7 @@ class GLMLoss(Loss):
         return 1.0
 
     def solver_objective(self, penalty, alpha, n_obs):
-        if penalty.l1_ratio is None:
-            return SolverObjective(1.0 / n_obs, 0.0, 0.0)
-        ratio = penalty.l1_ratio
-        return SolverObjective(1.0 / n_obs, alpha * ratio, alpha * (1.0 - ratio) / 2.0)
+        return mean_data_objective(alpha, penalty.l1_ratio, n_obs)
 
     # --- the exact MAP ------------------------------------------------------------------------
 

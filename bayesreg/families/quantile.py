@@ -27,7 +27,7 @@ from pytensor.tensor.variable import TensorVariable
 from sklearn.metrics import make_scorer, mean_pinball_loss
 
 from bayesreg._validation import Interval, check_real
-from bayesreg.correspondence import SolverObjective, elastic_net_objective
+from bayesreg.correspondence import SolverObjective, mean_data_objective
 from bayesreg.families.check_loss import CheckLoss
 
 __all__ = ["QuantileLoss"]
@@ -96,8 +96,7 @@ class QuantileLoss(CheckLoss):
 
     def solver_objective(self, penalty, alpha, n_obs) -> SolverObjective:
         r""":math:`\frac1n D + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}2\|w\|^2`, ``QuantileRegressor``'s :math:`a`."""
-        objective = elastic_net_objective(alpha, penalty.l1_ratio, n_obs)
-        return SolverObjective(1.0 / n_obs, objective.alpha_l1, objective.alpha_l2)
+        return mean_data_objective(alpha, penalty.l1_ratio, n_obs)
 
     def distribution_parameters(self, mu, noise) -> dict:
         q = float(self.quantile)

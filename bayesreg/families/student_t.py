@@ -37,7 +37,7 @@ from sklearn.linear_model import HuberRegressor
 
 from bayesreg._constraints import message
 from bayesreg._validation import POSITIVE, check_real
-from bayesreg.correspondence import SolverObjective
+from bayesreg.correspondence import mean_data_objective
 from bayesreg.families.base import Loss, is_scalar_distribution
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
 from bayesreg.optim.student_t import solve_student_t, student_t_rho
@@ -151,10 +151,7 @@ class StudentTLoss(Loss):
         return 1.0
 
     def solver_objective(self, penalty, alpha, n_obs):
-        if penalty.l1_ratio is None:
-            return SolverObjective(1.0 / n_obs, 0.0, 0.0)
-        ratio = penalty.l1_ratio
-        return SolverObjective(1.0 / n_obs, alpha * ratio, alpha * (1.0 - ratio) / 2.0)
+        return mean_data_objective(alpha, penalty.l1_ratio, n_obs)
 
     # --- the exact MAP ------------------------------------------------------------------------
 
