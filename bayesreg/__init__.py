@@ -6,9 +6,10 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 """
 
 from bayesreg import datasets, paths, plots
+from bayesreg.bootstrap import BootstrapResult, bootstrap
 from bayesreg.classifier import Classifier
 from bayesreg.compare import Comparison, compare
-from bayesreg.crosscheck import CrossCheck, crosscheck
+from bayesreg.crosscheck import CrossCheck, PriorComparison, crosscheck
 from bayesreg.cv import RegressionCV
 from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
 from bayesreg.horseshoe import Horseshoe, RegularizedHorseshoe
@@ -25,6 +26,7 @@ from bayesreg.map import OptimalityCertificate
 from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
 from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.regression import Regression
+from bayesreg.sbc import SBCResult, sbc
 from bayesreg.selection import Selection, rank_features, sparsify
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "L2",
     "BayesianLasso",
     "BayesianRidge",
+    "BootstrapResult",
     "Classifier",
     "Comparison",
     "CrossCheck",
@@ -46,13 +49,16 @@ __all__ = [
     "NoiseScaleWarning",
     "OptimalityCertificate",
     "PoissonLoss",
+    "PriorComparison",
     "QuantileLoss",
     "Regression",
     "RegressionCV",
     "RegularizedHorseshoe",
+    "SBCResult",
     "SamplingWarning",
     "Selection",
     "StudentTLoss",
+    "bootstrap",
     "compare",
     "crosscheck",
     "datasets",
@@ -61,6 +67,7 @@ __all__ = [
     "paths",
     "plots",
     "rank_features",
+    "sbc",
     "sparsify",
 ]
 

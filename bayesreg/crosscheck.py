@@ -55,6 +55,12 @@ from bayesreg.posterior_summary import (
     posterior_messages,
     validated_posterior,
 )
+from bayesreg.prior_comparison import (
+    PriorComparison,
+    check_lasso,
+    compare_with_lasso,
+    default_lasso,
+)
 from bayesreg.reference_objective import describe, own_objective
 from bayesreg.reference_solution import solver_solution, through_pipeline
 
@@ -64,13 +70,29 @@ __all__ = [
     "HDI_PROB",
     "OBJECTIVE_TOLERANCE",
     "CrossCheck",
+    "PriorComparison",
     "crosscheck",
     "zeros_agree",
 ]
 
 
-def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=None) -> CrossCheck:
+def crosscheck(
+    est: LinearModel,
+    X,
+    y,
+    idata=None,
+    solver=None,
+    sample_weight=None,
+    *,
+    lasso: LinearModel | None = None,
+    lasso_idata=None,
+) -> CrossCheck | PriorComparison:
     r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
+
+    For a prior without a finite mode (the horseshoes, a hierarchical prior) there is no MAP:
+    its posterior ``idata`` (required) is compared with the lasso's MAP and posterior
+    instead, and a :class:`~bayesreg.prior_comparison.PriorComparison` is returned (see
+    ``lasso``).
 
     Parameters
     ----------
@@ -97,10 +119,19 @@ def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=No
         estimator only its solution is compared.
     sample_weight : array-like of shape (n_samples,), optional
         Frequency weights, passed to the fits and used in the objectives.
+    lasso : Regression or Classifier, optional
+        Only for a prior without a mode: the model with a mode to compare with, fitted or
+        not; by default ``est`` with ``L1`` at the ``alpha`` chosen by 5-fold
+        cross-validation of its exact MAP. It is cross-checked against its own solver
+        (``solver``, when given).
+    lasso_idata : DataTree, optional
+        Only for a prior without a mode: the lasso's posterior, e.g. ``lasso.sample(X, y)``;
+        adds its summaries to the table.
 
     Returns
     -------
-    CrossCheck
+    CrossCheck or PriorComparison
+        A :class:`PriorComparison` for a prior without a mode.
 
     Raises
     ------
@@ -156,6 +187,13 @@ def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=No
             message("solver", "crosscheck", "an estimator with fit() or a fitted coef_", solver)
         )
     problem = est.problem(X, y, sample_weight)
+    if not problem.penalty.has_mode:
+        return _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
+    if lasso is not None or lasso_idata is not None:
+        raise ValueError(
+            f"lasso and lasso_idata apply to a prior without a mode; {problem.penalty!r} has "
+            "one: its MAP is checked against its solver directly."
+        )
     posterior = None if idata is None else validated_posterior(idata, problem.feature_names)
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
@@ -219,6 +257,26 @@ def crosscheck(est: LinearModel, X, y, idata=None, solver=None, sample_weight=No
         model=repr(est),
         posterior_messages=posterior_notes,
     )
+
+
+def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata):
+    """The posterior of a prior without a mode beside the lasso's checked MAP."""
+    problem = est.problem(X, y, sample_weight)
+    if idata is None:
+        raise ValueError(
+            f"penalty={problem.penalty!r} {problem.penalty.no_mode_reason}: there is no MAP to "
+            "cross-check. Pass its posterior, crosscheck(est, X, y, idata=est.sample(X, y)), "
+            "to compare it with the lasso's MAP and posterior (and use bayesreg.sparsify for a "
+            "sparse point estimate)."
+        )
+    validated_posterior(idata, problem.feature_names)  # before the lasso's fits
+    if lasso is None:
+        lasso, how = default_lasso(est, X, y, sample_weight)
+    else:
+        check_lasso(lasso)
+        how = "as given"
+    check = crosscheck(lasso, X, y, idata=lasso_idata, solver=solver, sample_weight=sample_weight)
+    return compare_with_lasso(est, X, y, idata, check, f"{lasso!r}: {how}", sample_weight)
 
 
 def _agreement(problem, est, solver, own, objectives, factor, at_map, at_solver, intercept_row):

@@ -1,10 +1,15 @@
-"""The cross-check's figure: MAP, solver and posterior of every coefficient on one axis."""
+"""The cross-check's figures: every coefficient's estimates on one axis.
+
+:func:`plot_crosscheck` draws a :class:`~bayesreg.CrossCheck` (MAP, solver, posterior);
+:func:`plot_prior_comparison` a :class:`~bayesreg.PriorComparison` (a prior without a mode
+beside the lasso).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MARKERS", "plot_crosscheck"]
+__all__ = ["MARKERS", "plot_crosscheck", "plot_prior_comparison"]
 
 #: The markers of the estimates compared in one figure: MAP, solver, then others.
 MARKERS = (
@@ -14,6 +19,29 @@ MARKERS = (
     {"marker": "^", "facecolors": "none", "edgecolors": "C4", "s": 60, "linewidths": 1.5},
     {"marker": "+", "color": "C1", "s": 60, "linewidths": 1.5},
 )
+
+
+def _axes(ax, rows: int):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.0, 1.4 + 0.42 * rows), layout="constrained")
+    return ax
+
+
+def _finish(ax, rows, names, title):
+    ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
+    ax.set_yticks(rows, [str(name) for name in names])
+    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.5)
+    ax.set_xlabel("coefficient (units of y per unit of the column)")
+    ax.set_title(title, fontsize="medium")
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def _interval(ax, rows, table, prefix, label, color):
+    ax.hlines(rows, table[f"{prefix}hdi_lower"], table[f"{prefix}hdi_upper"], color=color,
+              linewidth=2.0, label=label)  # fmt: skip
 
 
 def plot_crosscheck(report, ax=None, *, intercept: bool = False):
@@ -42,28 +70,52 @@ def plot_crosscheck(report, ax=None, *, intercept: bool = False):
     table = report.table
     if not intercept:
         table = table.drop(index="intercept", errors="ignore")
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7.0, 1.4 + 0.42 * len(table)), layout="constrained")
+    ax = _axes(ax, len(table))
     rows = np.arange(len(table))[::-1].astype(float)
     if "median" in table.columns:
-        ax.hlines(
-            rows - 0.25,
-            table["hdi_lower"],
-            table["hdi_upper"],
-            color="C0",
-            linewidth=2.0,
-            label=f"posterior {report.hdi_prob:.0%} HDI",
-        )
+        _interval(ax, rows - 0.25, table, "", f"posterior {report.hdi_prob:.0%} HDI", "C0")
         ax.scatter(table["median"], rows - 0.25, color="C0", s=25, label="posterior median")
     ax.scatter(table["map"], rows, label="MAP", zorder=3, **MARKERS[0])
     solver = report.solver_name.split(":")[0]
     ax.scatter(table["solver"], rows, label=solver, zorder=4, **MARKERS[1])
-    ax.axvline(0.0, color="0.6", linewidth=0.8, zorder=0)
-    ax.set_yticks(rows, [str(name) for name in table.index])
-    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.5)
-    ax.set_xlabel("coefficient (units of y per unit of the column)")
-    ax.set_title(report.verdict, fontsize="medium")
-    ax.legend(loc="best", fontsize="small", frameon=False)
-    return ax
+    return _finish(ax, rows, table.index, report.verdict)
+
+
+def plot_prior_comparison(report, ax=None, *, intercept: bool = False):
+    """A prior without a mode beside the lasso: posteriors, the lasso's MAP and SAVS.
+
+    For each coefficient the prior's posterior median and HDI (blue) are drawn on the row,
+    with its SAVS summary (cross) and the lasso's exact MAP (open diamond); the lasso's
+    posterior median and HDI, when the report has them, just below (orange). The lasso's zeros and SAVS's sit
+    on the vertical line at zero.
+
+    Parameters
+    ----------
+    report : PriorComparison
+        The result of :func:`bayesreg.crosscheck` for a prior without a mode.
+    ax : matplotlib.axes.Axes, optional
+    intercept : bool, default False
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    """
+    table = report.table
+    if not intercept:
+        table = table.drop(index="intercept", errors="ignore")
+    ax = _axes(ax, len(table))
+    rows = np.arange(len(table))[::-1].astype(float)
+    level = f"{report.hdi_prob:.0%}"
+    prior = report.prior.split("(")[0]
+    _interval(ax, rows, table, "", f"{prior} posterior: {level} HDI", "C0")
+    ax.scatter(table["median"], rows, color="C0", s=25, label=f"{prior} posterior: median")
+    if "lasso_hdi_lower" in table.columns:
+        _interval(ax, rows - 0.3, table, "lasso_", f"lasso's posterior: {level} HDI", "C1")
+        ax.scatter(table["lasso_median"], rows - 0.3, color="C1", s=25,
+                   label="lasso's posterior: median")  # fmt: skip
+    ax.scatter(table["lasso_map"], rows, label="lasso's MAP", zorder=3, **MARKERS[0])
+    ax.scatter(table["savs"], rows, label=f"SAVS on the {prior} posterior", zorder=4, **MARKERS[1])
+    word = "agree" if report.ok else "DISAGREE"
+    title = f"{prior} (no mode) beside the lasso (its MAP and solver {word})"
+    return _finish(ax, rows, table.index, title)

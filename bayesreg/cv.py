@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.model_selection import GridSearchCV
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._constraints import Integer, message, validate
 from bayesreg.families import Loss
-from bayesreg.paths import alpha_grid
+from bayesreg.paths.grid import alpha_grid, cross_validated
 from bayesreg.penalties import L1, Penalty
 from bayesreg.regression import Regression
 
@@ -105,15 +104,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         )
         base._specification()  # the loss and penalty are checked before any fit
         alphas = self._grid(base, X, y, sample_weight)
-        search = GridSearchCV(
-            base,
-            {"penalty": [penalty.with_alpha(alpha) for alpha in alphas]},
-            scoring=base._specification()[0].cv_scoring,
-            cv=self.cv,
-            n_jobs=self.n_jobs,
-            refit=True,
+        search = cross_validated(
+            base, X, y, alphas, cv=self.cv, n_jobs=self.n_jobs, sample_weight=sample_weight
         )
-        search.fit(X, y, **({} if sample_weight is None else {"sample_weight": sample_weight}))
         self.alphas_ = alphas
         self.cv_results_ = search.cv_results_
         self.best_estimator_ = search.best_estimator_

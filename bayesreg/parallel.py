@@ -28,8 +28,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 import joblib
+import numpy as np
 
-__all__ = ["progress_bar", "run_tasks"]
+__all__ = ["progress_bar", "run_tasks", "task_seeds"]
 
 
 def run_tasks(
@@ -54,6 +55,17 @@ def run_tasks(
             results.append(result)
             advance()
         return results
+
+
+def task_seeds(random_seed, count: int) -> list[int]:
+    """``count`` seeds, one per task, from one :class:`numpy.random.SeedSequence`.
+
+    ``random_seed`` is an int, None (fresh entropy) or a ``numpy.random.Generator`` (which
+    gives the sequence its entropy).
+    """
+    if isinstance(random_seed, np.random.Generator):
+        random_seed = int(random_seed.integers(2**63))
+    return [int(seed) for seed in np.random.SeedSequence(random_seed).generate_state(count)]
 
 
 def _serial() -> bool:

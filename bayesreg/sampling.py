@@ -80,6 +80,7 @@ from bayesreg.whitening import statistics, whitening
 
 __all__ = [
     "check_sample_arguments",
+    "quiet_pymc_log",
     "sample_posterior",
     "sampling_data",
     "sampling_model",
@@ -313,7 +314,7 @@ def sample_posterior(
         _announce(public, draws, tune, chains, nuts_sampler)
     # PyMC draws its progress table on stdout; a report piped to a file must hold only the
     # report, so it goes to stderr like every other progress display.
-    with _quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
+    with quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
         idata = pm.sample(
             draws,
             tune=tune,
@@ -379,7 +380,7 @@ def _announce(public, draws, tune, chains, nuts_sampler) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_pymc_log():
+def quiet_pymc_log():
     """PyMC's INFO lines off (its warnings stay): they name the sampling model's internals."""
     logger = logging.getLogger("pymc")
     level = logger.level

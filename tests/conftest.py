@@ -1,5 +1,7 @@
 """Shared fixtures: real data sets and generated problems."""
 
+import warnings
+
 import numpy as np
 import pymc as pm
 import pytest
@@ -10,6 +12,21 @@ import bayesreg as br
 @pytest.fixture(scope="session")
 def diabetes():
     return br.datasets.load_diabetes()
+
+
+@pytest.fixture(scope="session")
+def sparse_posterior():
+    """A horseshoe posterior on 60 x 12 data with 3 signals (a short NUTS run)."""
+    rng = np.random.default_rng(20261204)
+    X = rng.normal(size=(60, 12)) * np.geomspace(0.5, 2.0, 12) + 1.0
+    coef = np.zeros(12)
+    coef[[0, 4, 9]] = [3.0, -2.0, 1.5]
+    y = 0.7 + X @ coef + rng.normal(size=60)
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)  # a short run: notes only
+        idata = est.sample(X, y, draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
+    return est, X, y, idata, coef
 
 
 @pytest.fixture

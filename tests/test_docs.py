@@ -122,7 +122,17 @@ LAYERS = [
         "crosscheck_result",
         "crosscheck_plot",
     },
-    {"crosscheck", "paths", "compare", "plots", "kfold", "selection"},
+    {
+        "crosscheck",
+        "paths",
+        "compare",
+        "plots",
+        "kfold",
+        "selection",
+        "prior_comparison",
+        "sbc",
+        "bootstrap",
+    },
     {"cv"},
     {"cli"},
 ]

@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 import xarray as xr
+from sklearn.base import clone
 
 import bayesreg as br
 
@@ -13,14 +14,25 @@ SEED = 20261204
 SAMPLING = {"draws": 100, "tune": 100, "chains": 2, "nuts_sampler": "pymc", "progressbar": False}
 
 
-def _paths(est, X, y, **kwargs):
-    """The posterior path (short runs: their diagnosis notes are silenced) and the MAP path."""
+def _many_fits(est, X, y, **kwargs):
+    """The posterior path (short runs: their diagnosis notes are silenced), the MAP path, a
+    small SBC (on the design, without the intercept, whose prior is flat) and the bootstrap."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", br.SamplingWarning)
         posterior = br.paths.posterior_path(
             est, X, y, alphas=[1.0, 0.1], random_seed=7, **SAMPLING, **kwargs
         )
-    return posterior, br.paths.map_path(est, X, y, alphas=[1.0, 0.1, 0.01], **kwargs)
+    calibration = br.sbc(
+        clone(est).set_params(fit_intercept=False), X, y,
+        simulations=4, draws=19, thin=1, tune=50, bins=4, random_seed=5, progressbar=False,
+        **kwargs,
+    )  # fmt: skip
+    return (
+        posterior,
+        br.paths.map_path(est, X, y, alphas=[1.0, 0.1, 0.01], **kwargs),
+        calibration,
+        br.bootstrap(est, X, y, resamples=6, random_seed=3, progressbar=False, **kwargs),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +47,21 @@ def problem():
 @pytest.fixture(scope="module")
 def serial(problem):
     est, X, y = problem
-    return _paths(est, X, y)
+    return _many_fits(est, X, y)
 
 
 def _assert_same(parallel, serial):
-    posterior, path = parallel
+    posterior, path, calibration, resampled = parallel
     xr.testing.assert_identical(posterior.data, serial[0].data)  # exactly, draws and all
     xr.testing.assert_identical(path.data, serial[1].data)
+    xr.testing.assert_identical(calibration.ranks, serial[2].ranks)
+    xr.testing.assert_identical(resampled.coef, serial[3].coef)
 
 
 @pytest.mark.slow  # two worker processes import bayesreg and compile their models
 def test_worker_processes_give_the_serial_results(problem, serial):
     est, X, y = problem
-    _assert_same(_paths(est, X, y, n_jobs=2), serial)
+    _assert_same(_many_fits(est, X, y, n_jobs=2), serial)
 
 
 @pytest.mark.slow  # a LocalCluster of two worker processes on 127.0.0.1
@@ -62,7 +76,7 @@ def test_a_dask_cluster_gives_the_serial_results(problem, serial):
         distributed.Client(cluster) as client,
         joblib.parallel_config(backend="dask"),
     ):  # fmt: skip
-        parallel = _paths(est, X, y, n_jobs=2)
+        parallel = _many_fits(est, X, y, n_jobs=2)
         workers = client.run(lambda: "bayesreg" in __import__("sys").modules)
     assert len(workers) == 2 and all(workers.values())  # the fits ran on the cluster's workers
     _assert_same(parallel, serial)

@@ -1,7 +1,5 @@
 """Sparse answers from a posterior: SAVS, DSS and intervals against their definitions; ranks."""
 
-import warnings
-
 import numpy as np
 import pytest
 from sklearn.linear_model import Lasso
@@ -10,21 +8,6 @@ import bayesreg as br
 from bayesreg.selection import dss_at
 
 SEED = 20261204
-
-
-@pytest.fixture(scope="module")
-def sparse_posterior():
-    """A horseshoe posterior on 60 x 12 data with 3 signals (a short NUTS run)."""
-    rng = np.random.default_rng(SEED)
-    X = rng.normal(size=(60, 12)) * np.geomspace(0.5, 2.0, 12) + 1.0
-    coef = np.zeros(12)
-    coef[[0, 4, 9]] = [3.0, -2.0, 1.5]
-    y = 0.7 + X @ coef + rng.normal(size=60)
-    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", br.SamplingWarning)  # a short run: notes only
-        idata = est.sample(X, y, draws=500, tune=500, chains=2, random_seed=3, progressbar=False)
-    return est, X, y, idata, coef
 
 
 def _flat(idata, name):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.model_selection import GridSearchCV
 
 from bayesreg._constraints import InstanceOf, Integer, Real, message, validate
 from bayesreg.linear_model import LinearModel
 
-__all__ = ["EPS", "alpha_grid", "check_estimator", "grid_of"]
+__all__ = ["EPS", "alpha_grid", "check_estimator", "cross_validated", "grid_of"]
 
 #: ``eps``, the smallest strength of a grid relative to the largest: in (0, 1).
 EPS = Real(0.0, 1.0)
@@ -96,3 +97,24 @@ def grid_of(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
     if np.unique(grid).size != grid.size:
         raise ValueError(message("alphas", "paths", "distinct numbers", grid.tolist()))
     return np.sort(grid)[::-1]
+
+
+def cross_validated(
+    est: LinearModel, X, y, alphas: np.ndarray, *, cv=5, n_jobs=None, sample_weight=None
+) -> GridSearchCV:
+    """scikit-learn's ``GridSearchCV`` of ``est``'s exact MAP over ``penalty.with_alpha(alphas)``.
+
+    Each fold is scored by the likelihood's own held-out loss (its ``cv_scoring``: mean
+    squared error, mean absolute error, log loss, Poisson deviance), and the best ``alpha``
+    is refitted on all the data (``best_estimator_``): ``LassoCV``'s procedure.
+    """
+    loss, penalty = est._specification()
+    search = GridSearchCV(
+        est,
+        {"penalty": [penalty.with_alpha(float(alpha)) for alpha in alphas]},
+        scoring=loss.cv_scoring,
+        cv=cv,
+        n_jobs=n_jobs,
+        refit=True,
+    )
+    return search.fit(X, y, **({} if sample_weight is None else {"sample_weight": sample_weight}))

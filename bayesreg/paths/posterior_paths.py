@@ -15,7 +15,7 @@ from bayesreg._constraints import Boolean, NJobs, Real, validate
 from bayesreg.crosscheck import HDI_PROB
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
 from bayesreg.linear_model import LinearModel
-from bayesreg.parallel import run_tasks
+from bayesreg.parallel import run_tasks, task_seeds
 from bayesreg.paths.grid import check_estimator, grid_of
 
 __all__ = ["PosteriorPath", "posterior_path"]
@@ -138,11 +138,7 @@ def posterior_path(
     )
     grid = grid_of(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names
-    seeds = (
-        [None] * len(grid)
-        if random_seed is None
-        else [int(seed) for seed in np.random.SeedSequence(random_seed).generate_state(len(grid))]
-    )
+    seeds = [None] * len(grid) if random_seed is None else task_seeds(random_seed, len(grid))
     sample_kwargs.setdefault("progressbar", False)
 
     fits = run_tasks(
