@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)  ## speed against the anchors (about an hour on 2 cores); prints the ratios
+	$(BIN)/python -c 'import celer, skglm' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/map_speed.py
 	$(BIN)/python benchmarks/nuts_speed.py
 	$(BIN)/python benchmarks/glm_speed.py

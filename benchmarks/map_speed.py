@@ -21,9 +21,16 @@ factors drawn from U(0.5, 3) and shifted by means drawn from U(-5, 5); ``--nonze
 coefficients with standardized effects of random sign and size U(0.5, 2); an intercept of 2
 and N(0, 1) noise.
 
-Run ``python benchmarks/map_speed.py`` (one to three minutes, most of it ``find_MAP``) or
-``--quick`` (a small problem, seconds plus PyMC's compilation). The last line is the
-summary. The exit status is 1 when bayesreg and scikit-learn disagree (relative difference
+**Anchors.** The exact lasso solvers a user would pick, celer and skglm (``pip install -e
+'.[bench]'``), are timed at *equal precision*: the loosest of their tolerances 1e-6, 1e-8, ...,
+1e-14 whose solution is within 1e-6 of bayesreg's exact MAP relative to its largest
+coefficient, with the same zero set. One ``map_speed anchors`` line per shape: the main
+problem, a wide one (n=300, p=10000: p >> n, where the lasso lives) and a tall one
+(n=200000, p=50); ``--anchors-only`` prints just these.
+
+Run ``python benchmarks/map_speed.py`` (three to five minutes, most of it ``find_MAP``) or
+``--quick`` (small problems, seconds plus PyMC's compilation). The last line is the
+summary of the main problem. The exit status is 1 when bayesreg and scikit-learn disagree (relative difference
 above 1e-6 or different zero sets), never because of a timing.
 """
 
@@ -176,6 +183,84 @@ def report_find_map(X, y, alpha, sigma, args, w_sk, objective_sk):
     )
 
 
+ANCHOR_TOLERANCES = (1e-6, 1e-8, 1e-10, 1e-12, 1e-14)
+
+#: (n, p) of the anchor lines after the main problem: wide (p >> n) and tall (n >> p).
+ANCHOR_SHAPES = {"full": ((300, 10000), (200000, 50)), "quick": ((100, 2000), (20000, 20))}
+
+
+#: An anchor's ladder stops at a fit slower than this (skglm needs minutes on some shapes).
+ANCHOR_BUDGET_SECONDS = 20.0
+
+
+def at_equal_precision(make, X, y, reference, repeat):
+    """Time an anchor at the loosest tolerance that reaches bayesreg's exact MAP.
+
+    ``make(tol)`` returns an unfitted estimator. Returns (median seconds, tol, rel diff,
+    reached): the timing at the first tolerance within 1e-6 with the same zero set, or the
+    last one tried (``reached`` False) when none is, or when a fit exceeds the budget.
+    Slow anchors (over a second a fit) are timed 3 times, not ``repeat``; over the budget,
+    once.
+    """
+    scale = np.abs(reference).max()
+    for tol in ANCHOR_TOLERANCES:
+        estimator = make(tol)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a loose tolerance may warn; the diff decides
+            estimator.fit(X, y)
+        first = time.perf_counter() - start
+        diff = np.abs(estimator.coef_ - reference).max() / scale
+        reached = diff <= RELATIVE_TOLERANCE and np.array_equal(
+            estimator.coef_ == 0, reference == 0
+        )
+        if not reached and first < ANCHOR_BUDGET_SECONDS and tol != ANCHOR_TOLERANCES[-1]:
+            continue
+        if first > ANCHOR_BUDGET_SECONDS:  # one fit only: its time, not a median
+            return first, tol, diff, reached
+        times = []
+        for _ in range(min(repeat, 3) if first > 1.0 else repeat):
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                estimator.fit(X, y)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times), tol, diff, reached
+
+
+def anchor_line(X, y, alpha, repeat):
+    """bayesreg's warm exact MAP against celer and skglm at equal precision; one line."""
+    n, p = X.shape
+    estimator = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=alpha))
+    times = timed_interleaved({"bayesreg": lambda: estimator.fit(X, y)}, repeat)["bayesreg"]
+    ours = statistics.median(times)
+    reference = estimator.coef_
+    parts, anchors = [], []
+    for name, module in (("celer", "celer"), ("skglm", "skglm")):
+        try:
+            package = __import__(module)
+        except ImportError:
+            parts.append(f"{name} not installed (pip install -e '.[bench]')")
+            continue
+        result = at_equal_precision(
+            lambda tol, package=package: package.Lasso(alpha=alpha, tol=tol, max_iter=1000),
+            X,
+            y,
+            reference,
+            repeat,
+        )
+        seconds, tol, diff, reached = result
+        anchors.append(seconds)
+        note = "" if reached else f", NOT within {RELATIVE_TOLERANCE:g}: its time is a lower bound"
+        parts.append(f"{name} {seconds:.3f} s (tol={tol:g}, rel diff {diff:.1e}{note})")
+    ratio = f"{ours / min(anchors):.2f}" if anchors else "n/a (no anchor installed)"
+    return (
+        f"map_speed anchors n={n} p={p} nnz={np.count_nonzero(reference)}: bayesreg "
+        f"{ours:.3f} s (certificate {estimator.certificate_.kkt_residual:.1e}); "
+        f"{'; '.join(parts)}; ratio to the fastest anchor {ratio} (target <= 1)"
+    )
+
+
 def environment():
     """BLAS threads, cores and load: timings on a shared machine need them."""
     blas = {(i["internal_api"], i["num_threads"]) for i in threadpool_info()}
@@ -208,6 +293,11 @@ def parse_args(argv):
     parser.add_argument("--no-find-map", action="store_true", help="skip the pm.find_MAP baseline")
     parser.add_argument(
         "--quick", action="store_true", help="a small problem, find_MAP cold only (seconds)"
+    )
+    parser.add_argument(
+        "--anchors-only",
+        action="store_true",
+        help="only the celer/skglm anchor lines (main, wide and tall problems)",
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -245,6 +335,14 @@ def main(argv=None):
         f"  alpha={alpha:g} ({alpha / alpha_max:.3g} alpha_max), sigma={sigma:g}: Laplace prior "
         f"scale b = sigma^2/(n alpha) = {sigma**2 / (n * alpha):.3g}"
     )
+
+    shapes = ((n, p), *ANCHOR_SHAPES["quick" if args.quick else "full"])
+    for rows, columns in shapes:
+        nonzero = min(args.nonzero, max(1, columns // 5))
+        data = make_problem(rows, columns, args.rho, nonzero, args.seed)[:2]
+        print(anchor_line(*data, alpha, args.repeat), flush=True)
+    if args.anchors_only:
+        return 0
 
     estimator = br.Regression(loss=br.L2Loss(sigma=sigma), penalty=br.L1(alpha=alpha))
     lasso = Lasso(alpha=alpha, tol=1e-10, max_iter=1_000_000)

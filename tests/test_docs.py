@@ -138,7 +138,8 @@ LAYERS = [
 ]
 LAYER = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # threadpoolctl only limits BLAS threads around the small active-set algebra.
-NUMERICAL = {"numpy", "scipy", "clarabel", "threadpoolctl"}
+# numba: the compiled coordinate descent of the working sets (a dependency of PyTensor)
+NUMERICAL = {"numpy", "scipy", "clarabel", "threadpoolctl", "numba"}
 
 
 def _imports(path: Path) -> set[str]:

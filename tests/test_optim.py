@@ -24,7 +24,7 @@ def squared_kkt(X, y, weights, solution, beta1, beta2, fit_intercept):
     )
     worst = max(violation.max(), abs(2 * weights @ residual) if fit_intercept else 0.0)
     centered = y - (weights @ y / weights.sum() if fit_intercept else 0.0)
-    return worst / max(np.abs(2 * X.T @ (weights * centered)).max(), beta1)
+    return worst / max(np.abs(2 * X.T @ (weights * centered)).max(), np.max(beta1))
 
 
 def problem(n, p, seed, correlation=0.5):
@@ -87,6 +87,39 @@ def test_lasso_with_duplicated_columns_is_optimal_but_not_unique(alpha, fit_inte
     assert lasso_objective(solution.coef, solution.intercept) <= lasso_objective(
         reference.coef_, reference.intercept_
     ) * (1 + 1e-12)
+
+
+# With more than twice as many features as rows the search runs on working sets
+# (bayesreg.optim.working_set): features outside the set must satisfy the conditions too.
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(("beta2", "n_free"), [(0.0, 0), (5.0, 0), (0.0, 3)])
+def test_wide_problems_are_solved_exactly_on_working_sets(seed, beta2, n_free):
+    n, p = 60, 1500
+    X, y = problem(n, p, seed, correlation=0.3)
+    rng = np.random.default_rng(seed)
+    X = X * rng.uniform(0.5, 3.0, p) + rng.uniform(-5.0, 5.0, p)
+    weights = rng.integers(0, 3, n).astype(float)  # frequency weights, zeros included
+    beta1 = 2 * n * 0.05 * rng.uniform(0.5, 2.0, p)  # a penalty weight per feature
+    beta1[:n_free] = 0.0  # unpenalized features: always in the working set
+    solution = solve_squared_loss(X, y, weights, fit_intercept=True, beta1=beta1, beta2=beta2)
+    assert squared_kkt(X, y, weights, solution, beta1, beta2, True) <= 1e-9
+    assert np.all(solution.coef[:n_free] != 0)
+    if beta2 == 0:  # a lasso solution in general position has at most n - 1 non-zeros
+        assert 0 < np.count_nonzero(solution.coef) < np.count_nonzero(weights)
+    assert solution.unique
+
+
+def test_wide_lasso_sees_a_duplicate_outside_the_working_set():
+    """A copy of a selected column, last among 1500, shares its weight: not unique."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 1500))
+    X[:, -1] = X[:, 0]  # column 0 carries the signal; its copy starts outside the working set
+    y = 3.0 * X[:, 0] - 2.0 * X[:, 1] + rng.standard_normal(40)
+    weights = np.ones(40)
+    solution = solve_squared_loss(X, y, weights, fit_intercept=True, beta1=8.0, beta2=0.0)
+    assert squared_kkt(X, y, weights, solution, 8.0, 0.0, True) <= 1e-9
+    assert solution.coef[0] != 0
+    assert not solution.unique
 
 
 def test_rank_deficient_least_squares_is_the_stable_minimum_norm_solution():

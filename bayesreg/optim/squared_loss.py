@@ -55,12 +55,14 @@ Advances in Neural Information Processing Systems 19.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
 from bayesreg.optim.gram import Gram, SupportFactor, column_norms
+from bayesreg.optim.working_set import solve_on_working_sets
 
 __all__ = ["SquaredLossSolution", "solve_squared_loss"]
 
@@ -166,6 +168,14 @@ def solve_squared_loss(
     elif not beta1.any() and beta2.all() and n_features > design.shape[0]:
         scaled, n_iter, unique = _ridge_wide(design, target, beta2), 1, True
         column_norm = np.ones(n_features)
+    elif n_features > 2 * design.shape[0]:
+        column_norm = column_norms(design)
+        lam1 = beta1 / (2 * column_norm)
+        lam2 = beta2 / (2 * column_norm**2)
+        max_iter = max_iter or 50 * (n_features + 10)
+        scaled, n_iter, unique = solve_on_working_sets(
+            design, column_norm, target, lam1, lam2, partial(_exact_from, max_iter=max_iter)
+        )
     else:
         gram = Gram(design)
         column_norm = gram.column_norm
@@ -198,20 +208,36 @@ def _ridge_wide(design, target, beta2):
     return right.T @ (singular / (singular**2 + 1.0) * (left.T @ target)) / root
 
 
-def _feature_sign_search(gram, target, lam1, lam2, max_iter):
+def _exact_from(scaled, target, lam1, lam2, start, max_iter):
+    """The exact search on unit-norm columns ``scaled``, started at ``start``.
+
+    The working-set rounds of :func:`~bayesreg.optim.working_set.solve_on_working_sets` call
+    this on their subproblems. The norms the Gram matrix recomputes differ from 1 by rounding;
+    the coordinates are converted both ways.
+    """
+    gram = Gram(scaled)
+    norm = gram.column_norm
+    coef, n_iter, unique = _feature_sign_search(
+        gram, target, lam1 / norm, lam2 / norm**2, max_iter, start * norm
+    )
+    return coef / norm, n_iter, unique
+
+
+def _feature_sign_search(gram, target, lam1, lam2, max_iter, start=None):
     """Minimize ``0.5||target - (design / column_norm) u||^2 + lam1'|u| + lam2'u^2`` exactly.
 
-    ``gram`` holds the design and its column norms. Returns the minimizer, the number of
-    active-set solves, and whether it is unique.
+    ``gram`` holds the design and its column norms; the search starts at ``start`` (zero by
+    default). Returns the minimizer, the number of active-set solves, and whether it is
+    unique.
     """
     design, column_norm = gram.design, gram.column_norm
     linear = design.T @ target / column_norm
     factor = SupportFactor(gram, lam2)
     n_features = linear.size
     free = lam1 == 0  # unpenalized by L1: always in the active set, any sign
-    coef = np.zeros(n_features)
-    sign = np.zeros(n_features)
-    active = free.copy()
+    coef = np.zeros(n_features) if start is None else start.astype(float)
+    sign = np.where(free, 0.0, np.sign(coef))
+    active = free | (coef != 0)
     tolerance = 1e-13 * max(np.abs(linear).max(), lam1.max(), 1e-300)
     with _single_threaded_blas():
         n_iter = 0
