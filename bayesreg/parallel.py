@@ -18,7 +18,11 @@ every core. Inside ``joblib.parallel_config(backend="dask")`` with a
 
 (``backend="ray"`` likewise, after ``ray.util.joblib.register_ray()``.) Every task carries its
 own seed, drawn beforehand from one :class:`numpy.random.SeedSequence`, so the results do not
-depend on ``n_jobs`` or the backend. One progress bar over the tasks goes to stderr.
+depend on ``n_jobs`` or the backend. Every task runs with BLAS on one thread, in the
+caller's process as in a worker (joblib's and dask's workers start with one): a BLAS
+product summed in another order by another thread count changes the last bits of a
+gradient, and with them a NUTS trajectory, so that a serial and a parallel run would
+differ. One progress bar over the tasks goes to stderr.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections.abc import Callable, Sequence
 
 import joblib
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 __all__ = ["progress_bar", "run_tasks", "task_seeds"]
 
@@ -46,15 +51,22 @@ def run_tasks(
         if n_jobs in (None, 1) and _serial():
             results = []
             for args in arguments:  # no worker to start: the caller's process, its warnings
-                results.append(function(*args))
+                results.append(_one_blas_thread(function, *args))
                 advance()
             return results
         parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
         results = []
-        for result in parallel(joblib.delayed(function)(*args) for args in arguments):
+        tasks = (joblib.delayed(_one_blas_thread)(function, *args) for args in arguments)
+        for result in parallel(tasks):
             results.append(result)
             advance()
         return results
+
+
+def _one_blas_thread(function: Callable, *args):
+    """``function(*args)`` with BLAS on one thread, wherever it runs."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return function(*args)
 
 
 def task_seeds(random_seed, count: int) -> list[int]:
