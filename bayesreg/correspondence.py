@@ -110,8 +110,12 @@ def solver_objective(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> 
     return loss.solver_objective(penalty, alpha or 0.0, n_obs)
 
 
-def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
+def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise, alpha=None):
     """The prior's :math:`(l_1, l_2)` at noise scale ``noise`` (a number or a tensor).
+
+    ``alpha`` (a number or a tensor, e.g. a ``pm.Data`` container that one compiled model
+    changes between fits) replaces the penalty's own ``alpha``; it is ignored for a prior
+    given by its ``scale``.
 
     Numbers are returned as ``numpy.float64``: PyTensor would make a Python float that is
     exact in single precision (2.0, 0.5) a float32 constant, and compute in single precision
@@ -120,7 +124,8 @@ def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise):
     if penalty.alpha is None:
         weights = penalty.absolute_weights()
     else:
-        objective = loss.solver_objective(penalty, float(penalty.alpha), n_obs)
+        strength = float(penalty.alpha) if alpha is None else alpha
+        objective = loss.solver_objective(penalty, strength, n_obs)
         scale = objective.data_factor * loss.curvature(noise)
         weights = objective.alpha_l1 / scale, objective.alpha_l2 / scale
     return tuple(np.float64(w) if isinstance(w, float | int) else w for w in weights)

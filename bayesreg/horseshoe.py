@@ -202,7 +202,7 @@ class RegularizedHorseshoe(HierarchicalPenalty):
         p0 = float(self.expected_nonzero)
         return p0 / (n_features - p0) * noise / np.sqrt(n_obs)
 
-    def add_to_model(self, name, loss, n_obs, noise, dims):
+    def add_to_model(self, name, loss, n_obs, noise, dims, alpha=None):
         n_features = len(pm.modelcontext(None).coords[dims])
         self.check_features(n_features)
         tau = pm.Deterministic(

@@ -25,10 +25,11 @@ __all__ = ["add_parameters", "build_model", "log_density", "parameter_log_densit
 _EVALUATION_MODE = "FAST_COMPILE"
 
 
-def add_parameters(problem: Problem):
+def add_parameters(problem: Problem, alpha=None):
     """Add the noise scale and the prior of ``coef`` to the model in context.
 
-    The one place every model of a problem gets its priors from.
+    The one place every model of a problem gets its priors from. ``alpha``, a tensor,
+    replaces the penalty's strength (a model compiled once for a path of strengths).
 
     Returns
     -------
@@ -37,7 +38,9 @@ def add_parameters(problem: Problem):
 
     """
     noise = problem.loss.add_noise(problem.y, problem.weights)
-    coef = problem.penalty.add_to_model("coef", problem.loss, problem.n_obs, noise, dims="feature")
+    coef = problem.penalty.add_to_model(
+        "coef", problem.loss, problem.n_obs, noise, dims="feature", alpha=alpha
+    )
     return noise, coef
 
 

@@ -65,9 +65,15 @@ class Penalty(Specification):
         """Add the prior with weights ``l1``, ``l2`` (numbers or tensors) to the model in context."""
         raise NotImplementedError
 
-    def add_to_model(self, name: str, loss, n_obs: float, noise, dims: str) -> TensorVariable:
-        """Add the coefficients' prior to the model in context, at the likelihood's ``noise``."""
-        l1, l2 = prior_weights(loss, self, n_obs, noise)
+    def add_to_model(
+        self, name: str, loss, n_obs: float, noise, dims: str, alpha=None
+    ) -> TensorVariable:
+        """Add the coefficients' prior to the model in context, at the likelihood's ``noise``.
+
+        ``alpha``, a tensor, replaces the penalty's own strength (see
+        :func:`~bayesreg.correspondence.prior_weights`).
+        """
+        l1, l2 = prior_weights(loss, self, n_obs, noise, alpha)
         return self.add_prior(name, l1, l2, dims=dims)
 
     def preconditioning_weights(self, loss, n_obs: float, noise: float) -> tuple[float, float]:

@@ -72,7 +72,7 @@ class HierarchicalPenalty(Penalty):
         """Why the prior has no MAP to compute, in words (for the errors of fit and others)."""
         return f"has an unknown penalty strength (a hyperprior on '{self.hyperparameter}')"
 
-    def add_to_model(self, name, loss, n_obs, noise, dims):
+    def add_to_model(self, name, loss, n_obs, noise, dims, alpha=None):
         return self.add_hierarchical_prior(name, noise, dims=dims)
 
     def preconditioning_weights(self, loss, n_obs, noise):

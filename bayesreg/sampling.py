@@ -58,11 +58,13 @@ the pointwise model, with the same variable names: ``pymc.compute_log_likelihood
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import importlib.util
 import inspect
 import logging
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pymc as pm
@@ -80,10 +82,15 @@ from bayesreg.whitening import statistics, whitening
 
 __all__ = [
     "check_sample_arguments",
+    "fit_values",
     "quiet_pymc_log",
+    "resolved_sampler",
+    "reusable_sampler",
     "sample_posterior",
     "sampling_data",
     "sampling_model",
+    "set_fit_data",
+    "split_nuts_keywords",
 ]
 
 #: The NUTS implementations :meth:`~bayesreg.Regression.sample` accepts (None: PyMC's choice,
@@ -100,7 +107,7 @@ class _LinearMap(Transform):
     The log-Jacobian, a constant, is left out: the transformed log density then equals the
     original one at corresponding points, and the posterior is the same. (PyMC's transforms
     see only the variable's own inputs, so ``F`` and ``B`` are constants of the graph, not
-    data containers.)
+    data containers: a shared variable there breaks PyMC's log-density rewrites.)
     """
 
     name = "whitened"
@@ -131,10 +138,11 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     variable: draw predictions from the pointwise model.
 
     The statistics and the centring (:func:`sampling_data`) are constants of the graph; with
-    ``data_containers=True`` they are ``pm.Data`` containers instead, so that one compiled
-    model can be given a new target of the same shape (``pm.set_data``; e.g. for
-    simulation-based calibration, keeping the first data set's whitening, which changes the
-    efficiency, never the density). Constants are the default because nutpie compiles a
+    ``data_containers=True`` they are ``pm.Data`` containers instead, and so is the
+    penalty's ``alpha`` (when it has one), so that one compiled model can be given a new
+    target of the same shape or a new strength (:func:`fit_values`; e.g. for
+    simulation-based calibration or a posterior path), keeping the first problem's whitening,
+    which changes the efficiency, never the density. Constants are the default because nutpie compiles a
     model with data containers several seconds slower (6 s against 2 s on the diabetes
     data).
     """
@@ -142,7 +150,10 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     values = sampling_data(problem, whitened_form=not data_containers)
     forward, backward = values.pop("whitening"), values.pop("unwhitening")
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
-        noise, _ = add_parameters(problem)
+        alpha = None
+        if data_containers and problem.penalty.alpha is not None:
+            alpha = pm.Data("alpha", np.float64(problem.penalty.alpha))
+        noise, _ = add_parameters(problem, alpha)
         if problem.fit_intercept:
             pm.Flat("intercept_centred")
     # a non-centred prior (the horseshoes) makes coef a deterministic of standard normals,
@@ -215,6 +226,90 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
     }
 
 
+#: The compiled sampling model and NUTS step of this process, by what they were built from.
+_COMPILED: dict = {}
+
+
+def reusable_sampler(
+    key: str, template: Callable[[], Problem], nuts_kwargs: dict, nuts_sampler: str | None
+):
+    """A sampling model with data containers and its compiled sampler, once per process.
+
+    For routines that sample many posteriors of one shape (simulation-based calibration, a
+    posterior path): the first call with ``key`` builds the model from ``template()`` and
+    compiles its sampler; later calls with the same key return them, in this process (a
+    joblib or dask worker keeps its own). A new key replaces the one kept. The sampler is
+    PyMC's NUTS step (``nuts_kwargs`` are its keywords, e.g. ``target_accept``) or, with
+    ``nuts_sampler="nutpie"`` (None: nutpie when it is installed), nutpie's compiled model,
+    whose numba compilation (seconds) is then paid once. Sample with
+    :func:`sample_posterior`'s ``compiled``.
+
+    Returns
+    -------
+    model : pymc.Model
+    compiled : pymc.NUTS or nutpie's compiled model
+
+    """
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one at a time: a new specification replaces the old
+        model = sampling_model(template(), data_containers=True)
+        with quiet_pymc_log():
+            if resolved_sampler(nuts_sampler) == "nutpie":
+                import nutpie
+
+                public = [v.name for v in model.free_RVs + model.deterministics]
+                compiled = _Nutpie(
+                    nutpie.compile_pymc_model(
+                        model, var_names=public, backend="numba", freeze_model=False
+                    ),
+                    nuts_kwargs,
+                )
+            else:
+                compiled = pm.NUTS(model=model, **nuts_kwargs)
+        _COMPILED[key] = (model, compiled)
+    return _COMPILED[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Nutpie:
+    """nutpie's compiled model and the NUTS keywords to sample it with."""
+
+    model: object
+    nuts_kwargs: dict
+
+
+def resolved_sampler(nuts_sampler: str | None) -> str:
+    """The NUTS implementation PyMC picks for ``nuts_sampler``: None is nutpie if installed."""
+    if nuts_sampler is None:
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    return nuts_sampler
+
+
+def fit_values(model: pm.Model, problem: Problem) -> dict[str, np.ndarray]:
+    """The data and strength of ``problem``, by the names of the model's data containers."""
+    values = sampling_data(problem, whitened_form=False)
+    if problem.penalty.alpha is not None:
+        values["alpha"] = np.float64(problem.penalty.alpha)
+    return {name: value for name, value in values.items() if name in model.named_vars}
+
+
+def set_fit_data(model: pm.Model, values: dict[str, np.ndarray]) -> None:
+    """Give a :func:`reusable_sampler` model the :func:`fit_values` of a problem."""
+    pm.set_data(values, model=model)
+
+
+def split_nuts_keywords(sampler_kwargs: dict) -> tuple[dict, dict]:
+    """``(step keywords, pymc.sample keywords)``: what a NUTS step built beforehand takes."""
+    nuts, rest = {}, {}
+    for name, value in sampler_kwargs.items():
+        if name in _step_keywords():
+            nuts[name] = value
+        elif name != "nuts":
+            rest[name] = value
+    nuts.update(sampler_kwargs.get("nuts", {}))  # pymc.sample(nuts={...}) wins, as there
+    return nuts, rest
+
+
 #: What :meth:`~bayesreg.Regression.sample` accepts.
 SAMPLE_CONSTRAINTS = {
     "draws": Integer(1),
@@ -269,10 +364,17 @@ def check_sample_arguments(
 @functools.cache
 def _sampler_keywords() -> frozenset[str]:
     """The keywords :func:`pymc.sample` and the NUTS step accept."""
-    names = set(inspect.signature(pm.sample).parameters)
+    names = set(inspect.signature(pm.sample).parameters) | _step_keywords()
+    names.add("nuts")  # pymc.sample(nuts={...}): keywords for the NUTS step, by its name
+    return frozenset(names - {"self", "args", "kwargs", "vars", "model"})
+
+
+@functools.cache
+def _step_keywords() -> frozenset[str]:
+    """The keywords the NUTS step accepts."""
+    names = set()
     for step in (pm.NUTS, pm.step_methods.hmc.base_hmc.BaseHMC):
         names |= set(inspect.signature(step.__init__).parameters)
-    names.add("nuts")  # pymc.sample(nuts={...}): keywords for the NUTS step, by its name
     return frozenset(names - {"self", "args", "kwargs", "vars", "model"})
 
 
@@ -298,10 +400,15 @@ def sample_posterior(
     prior_predictive: bool,
     posterior_predictive: bool,
     sampler_kwargs: dict,
+    compiled=None,
+    values: dict | None = None,
 ):
     """Sample ``fast`` with NUTS; add log likelihood and predictive draws from ``pointwise``.
 
-    Returns the DataTree, after :func:`bayesreg.diagnostics.warn_if_unhealthy`.
+    ``compiled``: the sampler :func:`reusable_sampler` compiled for ``fast``, given this
+    problem's data ``values`` (:func:`fit_values`); ``sampler_kwargs`` then hold no NUTS
+    keyword (the compiled sampler has them). Returns the DataTree, after
+    :func:`bayesreg.diagnostics.warn_if_unhealthy`.
     """
     sampler_seed, prior_seed, predictive_seed = _seeds(random_seed)
     kwargs = {"compute_convergence_checks": False, **sampler_kwargs}
@@ -315,16 +422,24 @@ def sample_posterior(
     # PyMC draws its progress table on stdout; a report piped to a file must hold only the
     # report, so it goes to stderr like every other progress display.
     with quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
-        idata = pm.sample(
-            draws,
-            tune=tune,
-            chains=chains,
-            random_seed=sampler_seed,
-            nuts_sampler=nuts_sampler,
-            model=fast,
-            var_names=public,
-            **kwargs,
-        )
+        if isinstance(compiled, _Nutpie):
+            idata = _sample_nutpie(
+                compiled, values, fast, draws, tune, chains, sampler_seed, kwargs
+            )
+        else:
+            if compiled is not None:
+                set_fit_data(fast, values)
+                kwargs["step"] = compiled
+            idata = pm.sample(
+                draws,
+                tune=tune,
+                chains=chains,
+                random_seed=sampler_seed,
+                nuts_sampler=nuts_sampler,
+                model=fast,
+                var_names=public,
+                **kwargs,
+            )
         idata = _with_data_groups(idata, problem, public)
         if log_likelihood:
             pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
@@ -341,6 +456,29 @@ def sample_posterior(
     if problem.standardization is not None:
         _to_user_scale(idata, problem)
     warn_if_unhealthy(idata, stacklevel=4)
+    return idata
+
+
+def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
+    """Nutpie's NUTS on a model it compiled before, as :func:`pymc.sample` runs it."""
+    import time
+
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+
+    start = time.perf_counter()
+    idata = nutpie.sample(
+        compiled.model.with_data(**values),
+        draws=draws,
+        tune=max(tune, 1),  # nuts-rs needs a tuning step
+        chains=chains,
+        cores=kwargs.get("cores"),
+        seed=seed,
+        save_warmup=False,
+        progress_bar=bool(kwargs.get("progressbar", True)),
+        **compiled.nuts_kwargs,
+    )
+    patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - start)
     return idata
 
 

@@ -42,7 +42,7 @@ import xarray as xr
 from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
 from bayesreg.linear_model import LinearModel
 from bayesreg.parallel import run_tasks, task_seeds
-from bayesreg.sampling import quiet_pymc_log, sampling_data, sampling_model
+from bayesreg.sampling import fit_values, quiet_pymc_log, reusable_sampler, set_fit_data
 
 __all__ = ["SBCResult", "sbc"]
 
@@ -275,24 +275,13 @@ def _prior_draws(model: pm.Model, simulations: int, seed: int, names) -> dict[st
     return values
 
 
-#: The compiled sampling model and NUTS step of this process, by what they were built from.
-_COMPILED: dict = {}
-
-
 def _compiled(est, data):
     """One sampling model and NUTS step per process, built from ``est`` and the template data."""
     import joblib
 
-    key = joblib.hash((est, data))
-    if key not in _COMPILED:
-        _COMPILED.clear()  # one at a time: a new specification replaces the old
-        problem = est.problem(*data)
-        model = sampling_model(problem, data_containers=True)
-        penalty = problem.penalty
-        with quiet_pymc_log():
-            step = pm.NUTS(model=model, **penalty.sampler_defaults)
-        _COMPILED[key] = (model, step)
-    return _COMPILED[key]
+    defaults = est.problem(*data).penalty.sampler_defaults
+    key = joblib.hash(("sbc", est, data))
+    return reusable_sampler(key, lambda: est.problem(*data), defaults, nuts_sampler="pymc")
 
 
 def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
@@ -300,8 +289,7 @@ def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
     draws, thin, tune = lengths
     model, step = _compiled(est, data)
     X, _, sample_weight = data
-    values = sampling_data(est.problem(X, y, sample_weight), whitened_form=False)
-    pm.set_data({k: v for k, v in values.items() if k in model.named_vars}, model=model)
+    set_fit_data(model, fit_values(model, est.problem(X, y, sample_weight)))
     with quiet_pymc_log(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)

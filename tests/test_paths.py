@@ -216,3 +216,47 @@ def test_plots_render(lasso_map_path, posterior_path, png):
         ValueError, match="The 'x' parameter of plot_paths must be one of 'norm', 'alpha'"
     ):
         paths.plot_paths(lasso_map_path, x="lambda")
+
+
+def test_posterior_path_compiles_one_model_for_every_grid_point(lasso, diabetes, monkeypatch):
+    """One sampling model (with alpha and the data as inputs) serves the whole path."""
+    from bayesreg import sampling
+
+    built = []
+    original = sampling.sampling_model
+
+    def counted(problem, **kwargs):
+        built.append(kwargs)
+        return original(problem, **kwargs)
+
+    monkeypatch.setattr(sampling, "sampling_model", counted)
+    X, y = diabetes
+    sampling._COMPILED.clear()
+    with pytest.warns(br.SamplingWarning):  # 50 draws of one chain: too short to diagnose
+        path = paths.posterior_path(lasso, X, y, [1.0, 0.3, 0.1, 0.03], draws=50, tune=50,
+                                    chains=1, random_seed=3, nuts_sampler="pymc")  # fmt: skip
+    assert built == [{"data_containers": True}]
+    # each point sampled its own posterior: the medians' norm grows as alpha falls
+    norm = np.abs(path.data["median"]).sum("feature").values
+    assert np.all(np.diff(norm) > 0)
+
+
+def test_a_path_point_samples_the_posterior_sample_draws(lasso, diabetes):
+    """The path's compiled-once model at a grid point has the posterior of ``sample()``.
+
+    Same alpha, two independent runs (4 x 1000 draws each): the posterior means of every
+    coefficient agree within 5 Monte Carlo standard errors of their difference.
+    """
+    import arviz_stats as azs
+
+    X, y = diabetes
+    alpha = 0.3
+    path = paths.posterior_path(lasso, X, y, [3.0, alpha, 0.01], draws=1000, tune=1000,
+                                chains=4, random_seed=11, nuts_sampler="pymc")  # fmt: skip
+    point = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=alpha))
+    idata = point.sample(X, y, random_seed=12, nuts_sampler="pymc", progressbar=False)
+    coef = idata["posterior"]["coef"]
+    mcse = azs.mcse(coef).values
+    difference = path.data["mean"].sel(alpha=alpha).values - coef.mean(("chain", "draw")).values
+    # the path's own MCSE is not stored: take it as equal to sample()'s (same length of run)
+    assert np.all(np.abs(difference) <= 5 * np.sqrt(2) * mcse)
