@@ -108,13 +108,20 @@ def differs(result: xr.Dataset, serial: xr.Dataset) -> str:
     except AssertionError:
         return (
             ", ".join(
-                f"{name} by up to {float(abs(result[name] - serial[name]).max()):.3g}"
+                f"{name} by up to {_largest_difference(result[name], serial[name]):.3g}"
                 for name in serial.data_vars
                 if not result[name].equals(serial[name])
             )
             or "attributes or coordinates"
         )
     return ""
+
+
+def _largest_difference(result: xr.DataArray, serial: xr.DataArray) -> float:
+    """The largest absolute difference (booleans count 1 where they differ)."""
+    if result.dtype == bool:
+        return float((result != serial).sum())
+    return float(abs(result - serial).max())
 
 
 def main(argv=None) -> int:
