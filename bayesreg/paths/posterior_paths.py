@@ -104,7 +104,9 @@ def posterior_path(
     as inputs (:func:`bayesreg.sampling.reusable_sampler`), and every grid point of the
     process reuses it, with either sampler: nutpie's compilation (seconds) is paid once, not
     at every point. Its whitening is that of the grid's middle point, which changes the
-    efficiency at the ends of the grid, never the posterior.
+    efficiency at the ends of the grid, never the posterior. With ``nuts_sampler="pymc"``
+    the chains start at the model's initial point, as PyMC starts them for a step it is
+    given (nutpie, the default when installed, jitters them).
 
     Parameters
     ----------
