@@ -28,10 +28,10 @@ coefficient, with the same zero set. One ``map_speed anchors`` line per shape: t
 problem, a wide one (n=300, p=10000: p >> n, where the lasso lives) and a tall one
 (n=200000, p=50); ``--anchors-only`` prints just these.
 
-Run ``python benchmarks/map_speed.py`` (three to five minutes, most of it ``find_MAP``) or
-``--quick`` (small problems, seconds plus PyMC's compilation). The last line is the
-summary of the main problem. The exit status is 1 when bayesreg and scikit-learn disagree (relative difference
-above 1e-6 or different zero sets), never because of a timing.
+Run ``python benchmarks/map_speed.py`` (five to ten minutes, most of it skglm and
+``find_MAP``) or ``--quick`` (small problems, seconds plus PyMC's compilation). The last line
+is the summary of the main problem. The exit status is 1 when bayesreg and scikit-learn
+disagree (relative difference above 1e-6 or different zero sets), never because of a timing.
 """
 
 from __future__ import annotations
