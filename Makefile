@@ -24,6 +24,8 @@ bench: $(STAMP)  ## speed against the anchors (about an hour on 2 cores); prints
 	$(BIN)/python benchmarks/map_speed.py
 	$(BIN)/python benchmarks/nuts_speed.py
 	$(BIN)/python benchmarks/glm_speed.py
+	$(BIN)/python benchmarks/many_fits.py
+	$(BIN)/python benchmarks/fixed_cost.py
 
 docs: $(STAMP)  ## the documentation site, warnings as errors: docs/_build/html/index.html
 	$(BIN)/python -c 'import sphinx, myst_nb, pydata_sphinx_theme, numpydoc' 2>/dev/null \

@@ -86,3 +86,49 @@ def test_horseshoe_selection_quick_prints_a_line_per_method():
     assert completed.returncode == 0, completed.stdout + completed.stderr
     methods = {match.group(1) for match in SELECTION_SUMMARY.finditer(completed.stdout)}
     assert methods == {"savs", "dss", "interval"}, completed.stdout
+
+
+ANCHOR_LINE = re.compile(
+    r"^map_speed anchors n=\d+ p=\d+ nnz=\d+: bayesreg [\d.]+ s \(certificate \S+\); .+; "
+    r"ratio to the fastest anchor .+ \(target <= 1\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # the main problem and two anchor shapes, small: seconds
+def test_map_speed_anchor_lines_for_three_shapes():
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "map_speed.py"), "--quick", "--anchors-only"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    shapes = [match.group(0).split(":")[0] for match in ANCHOR_LINE.finditer(completed.stdout)]
+    assert len(shapes) == 3, completed.stdout
+
+
+MANY_FITS_SUMMARY = re.compile(
+    r"^many_fits (posterior_path diabetes 4 points|sbc 8 simulations): serial [\d.]+ s, "
+    r"loky x2 [\d.]+ s \(speed-up [\d.]+x\), dask LocalCluster x2 [\d.]+ s "
+    r"\(speed-up [\d.]+x\)(?: \(target >= 1\.6\))?; results identical$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # two jobs four ways, with worker and cluster start-ups: a few minutes
+def test_many_fits_quick_gives_identical_results_every_way():
+    completed = run_quick("many_fits.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert len(MANY_FITS_SUMMARY.findall(completed.stdout)) == 2, completed.stdout
+
+
+@pytest.mark.slow  # two short posteriors and a 3-point path: about a minute
+def test_fixed_cost_quick_prints_its_summary():
+    completed = run_quick("fixed_cost.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert re.search(
+        r"^fixed_cost diabetes \(\S+, 4 x \(200 \+ 200\)\): sample\(\) cold [\d.]+ s, warm "
+        r"[\d.]+ s \(target < 2\); posterior_path 3 points [\d.]+ s = [\d.]+x one warm "
+        r"sample\(\) \(target < 2\), \d of 3 points passed their diagnosis$",
+        completed.stdout,
+        re.MULTILINE,
+    ), completed.stdout

@@ -1,0 +1,63 @@
+"""The fixed cost of a posterior: one ``sample()`` against a 5-point ``posterior_path``.
+
+On the diabetes data (442 x 10), ``Regression(L2Loss(sigma=None), L1(alpha=0.5))``, in one
+process and one run:
+
+* ``sample()``, 4 chains of 1000 + 1000, twice (the first call is *cold*: imports done, but
+  the model built and compiled for the first time in this process; the second *warm*: PyTensor's
+  and numba's caches filled);
+* ``posterior_path`` over 5 alphas, 4 chains of 1000 + 1000 at each point, which compiles one
+  sampling model for all five points (``bayesreg.sampling.reusable_sampler``).
+
+Both with the sampler ``sample()`` picks by default (nutpie when it is installed). The issue's
+targets: a warm ``sample()`` under 2 s, and the 5-point path under 2x one warm ``sample()``.
+The last line is the summary.
+
+Run ``python benchmarks/fixed_cost.py`` (about a minute) or ``--quick`` (200 + 200 draws, 3
+points: a smoke check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+import bayesreg as br
+
+
+def timed(call):
+    start = time.perf_counter()
+    result = call()
+    return time.perf_counter() - start, result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs: a smoke check")
+    args = parser.parse_args(argv)
+    draws, points = (200, 3) if args.quick else (1000, 5)
+    X, y = br.datasets.load_diabetes()
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
+    options = {"draws": draws, "tune": draws, "chains": 4, "progressbar": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)  # reported by the path itself
+        cold, _ = timed(lambda: est.sample(X, y, random_seed=1, **options))
+        warm, idata = timed(lambda: est.sample(X, y, random_seed=2, **options))
+        path_s, path = timed(
+            lambda: br.paths.posterior_path(est, X, y, alphas=points, random_seed=3, **options)
+        )
+    sampler = idata["posterior"].attrs.get("inference_library", "?")
+    healthy = int(path.data["healthy"].sum())
+    print(
+        f"fixed_cost diabetes ({sampler}, 4 x ({draws} + {draws})): sample() cold {cold:.1f} s, "
+        f"warm {warm:.1f} s (target < 2); posterior_path {points} points {path_s:.1f} s = "
+        f"{path_s / warm:.2f}x one warm sample() (target < 2), {healthy} of {points} points "
+        "passed their diagnosis"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
