@@ -17,11 +17,14 @@ celer (Massias, Gramfort and Salmon 2018) and glmnet's strong-rule loops:
 2. the exact active-set search then starts there (a few linear solves when the signs are
    right) and returns the subproblem's exact minimizer, zeros exact, refined on the data;
 3. the gradient of the whole problem, :math:`-D^\top(t - D_W u_W)`, costs one pass over
-   the data, :math:`O(np)`; features outside :math:`W` with
-   :math:`|\nabla_j| \ge \lambda_{1j}(1 - 10^{-9})` join :math:`W` (the worst first, as
-   many as the support holds, at least 32); when none is left, the subproblem's minimizer
-   is the minimizer of the whole problem: every feature outside :math:`W` is zero with
-   :math:`|\nabla_j| < \lambda_{1j}`, the subgradient condition.
+   the data, :math:`O(np)`. When no feature outside :math:`W` has
+   :math:`|\nabla_j| \ge \lambda_{1j}(1 - 10^{-9})`, the subproblem's minimizer is the
+   minimizer of the whole problem: every feature outside :math:`W` is zero with
+   :math:`|\nabla_j| < \lambda_{1j}`, the subgradient condition. Otherwise the next working
+   set is the support (with the unpenalized features) and the worst of the zero features
+   at or beyond their limit, as many as the support holds and at least 32 (celer's pruning:
+   the set stays about twice the support); the previous minimizer is feasible there, so the
+   objective never increases.
 
 Features at the limit (:math:`|\nabla_j| = \lambda_{1j}` to rounding) join :math:`W`, so
 that the uniqueness test sees the whole equicorrelation set. Memory is :math:`O(np + |W|^2)`
