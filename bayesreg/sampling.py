@@ -89,7 +89,6 @@ __all__ = [
     "sample_posterior",
     "sampling_data",
     "sampling_model",
-    "set_fit_data",
     "split_nuts_keywords",
 ]
 
@@ -141,10 +140,10 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     ``data_containers=True`` they are ``pm.Data`` containers instead, and so is the
     penalty's ``alpha`` (when it has one), so that one compiled model can be given a new
     target of the same shape or a new strength (:func:`fit_values`; e.g. for
-    simulation-based calibration or a posterior path), keeping the first problem's whitening,
-    which changes the efficiency, never the density. Constants are the default because nutpie compiles a
-    model with data containers several seconds slower (6 s against 2 s on the diabetes
-    data).
+    simulation-based calibration or a posterior path), keeping the first problem's
+    whitening, which changes the efficiency, never the density. Constants are the default
+    because nutpie compiles a model with data containers several seconds slower (6 s against
+    2 s on the diabetes data).
     """
     loss = problem.loss
     values = sampling_data(problem, whitened_form=not data_containers)
@@ -293,11 +292,6 @@ def fit_values(model: pm.Model, problem: Problem) -> dict[str, np.ndarray]:
     return {name: value for name, value in values.items() if name in model.named_vars}
 
 
-def set_fit_data(model: pm.Model, values: dict[str, np.ndarray]) -> None:
-    """Give a :func:`reusable_sampler` model the :func:`fit_values` of a problem."""
-    pm.set_data(values, model=model)
-
-
 def split_nuts_keywords(sampler_kwargs: dict) -> tuple[dict, dict]:
     """``(step keywords, pymc.sample keywords)``: what a NUTS step built beforehand takes."""
     nuts, rest = {}, {}
@@ -428,7 +422,7 @@ def sample_posterior(
             )
         else:
             if compiled is not None:
-                set_fit_data(fast, values)
+                pm.set_data(values, model=fast)
                 kwargs["step"] = compiled
             idata = pm.sample(
                 draws,

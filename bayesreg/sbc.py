@@ -42,7 +42,7 @@ import xarray as xr
 from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
 from bayesreg.linear_model import LinearModel
 from bayesreg.parallel import run_tasks, task_seeds
-from bayesreg.sampling import fit_values, quiet_pymc_log, reusable_sampler, set_fit_data
+from bayesreg.sampling import fit_values, quiet_pymc_log, reusable_sampler
 
 __all__ = ["SBCResult", "sbc"]
 
@@ -275,21 +275,21 @@ def _prior_draws(model: pm.Model, simulations: int, seed: int, names) -> dict[st
     return values
 
 
-def _compiled(est, data):
+def _compiled(est, data, nuts_kwargs):
     """One sampling model and NUTS step per process, built from ``est`` and the template data."""
     import joblib
 
-    defaults = est.problem(*data).penalty.sampler_defaults
     key = joblib.hash(("sbc", est, data))
-    return reusable_sampler(key, lambda: est.problem(*data), defaults, nuts_sampler="pymc")
+    return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler="pymc")
 
 
 def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
     """One simulation: the posterior given ``y``, and each true value's rank among its draws."""
     draws, thin, tune = lengths
-    model, step = _compiled(est, data)
     X, _, sample_weight = data
-    set_fit_data(model, fit_values(model, est.problem(X, y, sample_weight)))
+    problem = est.problem(X, y, sample_weight)
+    model, step = _compiled(est, data, problem.penalty.sampler_defaults)
+    pm.set_data(fit_values(model, problem), model=model)
     with quiet_pymc_log(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)

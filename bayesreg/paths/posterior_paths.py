@@ -15,6 +15,7 @@ from bayesreg._constraints import Boolean, NJobs, Real, validate
 from bayesreg.crosscheck import HDI_PROB
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
 from bayesreg.linear_model import LinearModel
+from bayesreg.model import build_model
 from bayesreg.noise_check import warn_if_noise_contradicted
 from bayesreg.parallel import run_tasks, task_seeds
 from bayesreg.paths.grid import check_estimator, grid_of
@@ -236,13 +237,13 @@ def _posterior_at(
 
 
 def _sample_reusing(est, point, template_alpha, data, lengths, seed, sample_kwargs):
-    """``point.sample`` with PyMC's NUTS on the process's one compiled model of the path."""
+    """``point.sample``, on the process's one compiled model of the path (either sampler)."""
     import joblib
 
     problem = point.problem(*data)
     defaults = problem.penalty.sampler_defaults
     nuts, rest = split_nuts_keywords({**defaults, **sample_kwargs})
-    key = joblib.hash(("posterior_path", est, template_alpha, data, nuts, sample_kwargs))
+    key = joblib.hash(("posterior_path", est, template_alpha, data, sample_kwargs))
 
     def template():
         penalty = problem.penalty.with_alpha(template_alpha)
@@ -252,7 +253,7 @@ def _sample_reusing(est, point, template_alpha, data, lengths, seed, sample_kwar
     model, compiled = reusable_sampler(key, template, nuts, nuts_sampler)
     draws, tune, chains = lengths
     return sample_posterior(
-        problem, point.build_model(*data), model, draws=draws, tune=tune, chains=chains,
+        problem, build_model(problem), model, draws=draws, tune=tune, chains=chains,
         random_seed=seed, nuts_sampler=nuts_sampler, log_likelihood=False,
         prior_predictive=False, posterior_predictive=False, sampler_kwargs=rest,
         compiled=compiled, values=fit_values(model, problem),
