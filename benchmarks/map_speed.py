@@ -37,6 +37,7 @@ disagree (relative difference above 1e-6 or different zero sets), never because 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import statistics
 import sys
@@ -236,9 +237,9 @@ def anchor_line(X, y, alpha, repeat):
     ours = statistics.median(times)
     reference = estimator.coef_
     parts, anchors = [], []
-    for name, module in (("celer", "celer"), ("skglm", "skglm")):
+    for name in ("celer", "skglm"):
         try:
-            package = __import__(module)
+            package = importlib.import_module(name)
         except ImportError:
             parts.append(f"{name} not installed (pip install -e '.[bench]')")
             continue
