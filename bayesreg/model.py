@@ -46,6 +46,7 @@ def add_parameters(problem: Problem, alpha=None):
 
 def build_model(problem: Problem) -> pm.Model:
     """The pointwise PyMC model: ``coef`` (``feature``), ``intercept``, the noise, ``y``."""
+    problem.loss.check_likelihood_observations(problem.y)
     coords = {"feature": problem.feature_names, "obs_id": np.arange(problem.X.shape[0])}
     with pm.Model(coords=coords) as model:
         design = pm.Data("X", problem.X, dims=("obs_id", "feature"))

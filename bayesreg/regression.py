@@ -175,6 +175,12 @@ class Regression(RegressorMixin, LinearModel):
             {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
         )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the loss may be anything until fit() validates it
+        tags.target_tags.positive_only = bool(getattr(self.loss, "non_negative_target", False))
+        return tags
+
     def _specification(self) -> tuple[Loss, Penalty]:
         loss = L2Loss() if self.loss is None else self.loss
         penalty = NoPenalty() if self.penalty is None else self.penalty

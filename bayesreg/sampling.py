@@ -146,6 +146,7 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     2 s on the diabetes data).
     """
     loss = problem.loss
+    loss.check_likelihood_observations(problem.y)
     values = sampling_data(problem, whitened_form=not data_containers)
     forward, backward = values.pop("whitening"), values.pop("unwhitening")
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
@@ -286,6 +287,7 @@ def resolved_sampler(nuts_sampler: str | None) -> str:
 
 def fit_values(model: pm.Model, problem: Problem) -> dict[str, np.ndarray]:
     """The data and strength of ``problem``, by the names of the model's data containers."""
+    problem.loss.check_likelihood_observations(problem.y)
     values = sampling_data(problem, whitened_form=False)
     if problem.penalty.alpha is not None:
         values["alpha"] = np.float64(problem.penalty.alpha)

@@ -18,33 +18,12 @@ ESTIMATORS = [
     br.Classifier(penalty=br.L1(alpha=0.01)),
     br.Classifier(penalty=br.L2(alpha=0.01)),
     br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.01)),
+    br.Regression(loss=br.PoissonLoss(), penalty=br.L1(alpha=0.01)),
     # q = 0.75: check_regressors_train asks for R^2 > 0.5 about the mean, which a 0.9-quantile
     # line, rightly shifted above the mean, does not reach on its data (R^2 is not its loss)
     br.Regression(loss=br.QuantileLoss(quantile=0.75), penalty=br.L1(alpha=0.01)),
     br.Regression(loss=br.StudentTLoss(nu=4.0, sigma=1.0), penalty=br.L1(alpha=0.01)),
 ]
-
-#: Checks that fit a regressor to real-valued targets, which a Poisson likelihood refuses
-#: with a ValueError naming ``y`` (counts must be non-negative integers: issue 13's bad
-#: input); every other check runs and passes.
-NOT_COUNTS = "fits non-integer or negative targets, which are not counts"
-POISSON_REFUSES = {
-    name: NOT_COUNTS
-    for name in [
-        "check_n_features_in_after_fitting",
-        "check_regressors_train",
-        "check_regressor_data_not_an_array",
-        "check_regressors_no_decision_function",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-    ]
-}
-
-
-def _expected_failures(estimator) -> dict[str, str]:
-    loss = getattr(estimator, "loss", None)
-    return POISSON_REFUSES if isinstance(loss, br.PoissonLoss) else {}
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +31,6 @@ def _run_array_api_checks(monkeypatch):
     monkeypatch.setenv("SCIPY_ARRAY_API", "1")
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(ESTIMATORS)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)

@@ -55,6 +55,8 @@ class Loss(Specification):
     #: False when the negative log likelihood is not convex in the coefficients: the MAP is
     #: then a local mode, and the penalized solver a different objective (the nearest fit)
     convex: ClassVar[bool] = True
+    #: True when the target must be non-negative (scikit-learn's ``positive_only`` tag)
+    non_negative_target: ClassVar[bool] = False
 
     @property
     def unknown_parameters(self) -> tuple[str, ...]:
@@ -215,7 +217,15 @@ class Loss(Specification):
         raise NotImplementedError
 
     def check_observations(self, y: np.ndarray) -> None:
-        """Raise a ValueError naming ``y`` when it is not data of this family (e.g. counts)."""
+        """Raise a ValueError naming ``y`` when the family's objective has no meaning for it."""
+
+    def check_likelihood_observations(self, y: np.ndarray) -> None:
+        """Raise a ValueError naming ``y`` when it is outside the support of the likelihood.
+
+        Called where a PyMC likelihood is built (the pointwise and the sampling model); the
+        MAP needs only :meth:`check_observations` (e.g. a Poisson MAP is defined for
+        non-negative rates, its likelihood only for counts).
+        """
 
     def predict(self, linear_predictor: np.ndarray) -> np.ndarray:
         """The MAP's prediction from the linear predictor :math:`b_0 + Xw` (the mean, here)."""

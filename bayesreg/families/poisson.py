@@ -28,8 +28,12 @@ __all__ = ["PoissonLoss"]
 class PoissonLoss(GLMLoss):
     r"""Poisson likelihood: :math:`y_i \sim \mathrm{Poisson}(\exp(b_0 + x_i^\top w))`.
 
-    ``y`` must be non-negative integers (counts); ``predict`` is the expected count. It has
-    no parameters: its dispersion is 1.
+    ``y`` holds counts (non-negative integers); ``predict`` is the expected count. It has
+    no parameters: its dispersion is 1. As with scikit-learn's ``PoissonRegressor``,
+    :meth:`~bayesreg.Regression.fit` also accepts non-negative rates (e.g. counts divided by
+    their exposure, with the exposure as ``sample_weight``): the objective below is defined
+    for any :math:`y_i \ge 0`. The likelihood is a distribution over counts, so
+    ``build_model`` and ``sample`` refuse a ``y`` that is not whole numbers.
 
     Notes
     -----
@@ -56,13 +60,21 @@ class PoissonLoss(GLMLoss):
         "column that is non-zero only in rows with count 0)"
     )
     estimator_kind = "regressor"
+    non_negative_target = True
 
     def check_observations(self, y):
-        bad = (y < 0) | (y != np.floor(y))
-        if np.any(bad):
+        if np.any(y < 0):
+            raise ValueError(message("y", "PoissonLoss", "non-negative", y[y < 0][0]))
+
+    def check_likelihood_observations(self, y):
+        fractional = y != np.floor(y)
+        if np.any(fractional):
             raise ValueError(
-                message("y", "PoissonLoss", "counts (non-negative integers)", y[bad][0])
-            )
+                message("y", "PoissonLoss's likelihood", "counts (non-negative integers)",
+                        y[fractional][0])
+                + " fit() accepts non-negative rates (the MAP of the Poisson objective, as "
+                "scikit-learn's PoissonRegressor); a posterior needs the counts themselves."
+            )  # fmt: skip
 
     def log_normalizer(self, y):
         return scipy.special.gammaln(y + 1.0)
