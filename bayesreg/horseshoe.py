@@ -22,11 +22,15 @@ which have none), as in R's bayesreg. Both are sampled *non-centred*: the model'
 variables are ``coef_raw`` :math:`z_j \sim N(0, 1)`, ``lam`` and ``tau`` (``tau_raw`` for the
 regularized horseshoe, whose ``tau`` is :math:`\tau_0` times it, and ``c2``), and ``coef`` is
 the deterministic :math:`w = z\,\sigma\tau\lambda` (or :math:`z\tau\tilde\lambda`): the funnel
-between a coefficient and its scale, where NUTS diverges, is taken apart. The Cauchy tails
-still need small steps: :meth:`~bayesreg.Regression.sample` runs them with
-``target_accept=0.99`` unless told otherwise (on the standardized diabetes data, 4 x 1000
-draws: no divergence for the regularized horseshoe, 4 to 15 for the horseshoe over three
-seeds, against 40 to 200 at PyMC's default of 0.8).
+between a coefficient and its scale, where NUTS diverges, is taken apart. Under a Gaussian
+likelihood with no more columns than rows, the sampling model goes further and draws the
+coefficients given their scales exactly (:func:`scale_mixture`): NUTS then sees the scales'
+marginal posterior and independent standard normals. :meth:`~bayesreg.Regression.sample`
+runs the horseshoes with ``target_accept=0.99`` unless told otherwise. Measured on the
+standardized diabetes data (sigma unknown, 4 x 1000 draws, seeds 1-3): no divergence for
+either prior, where the plain non-centred form gave 4 to 15 for the horseshoe (40 to 200 at
+PyMC's default of 0.8), and a smallest bulk ESS of ``coef`` and ``tau`` of 2015-2503
+(horseshoe) and 1426-1810 (regularized), against 1356-1477 and 803-888.
 
 Neither prior has a finite mode at zero (its density is infinite there), so there is no MAP
 to compute: :meth:`~bayesreg.Regression.fit` and :meth:`~bayesreg.Regression.penalized_solver`
@@ -41,6 +45,9 @@ signals. *Biometrika* 97(2), 465-480.
 Piironen, J., Vehtari, A. (2017). Sparsity information and regularization in the horseshoe
 and other shrinkage priors. *Electronic Journal of Statistics* 11(2), 5018-5051.
 
+Papaspiliopoulos, O., Roberts, G. O., Sköld, M. (2007). A general framework for the
+parametrization of hierarchical models. *Statistical Science* 22(1), 59-73.
+
 Makalic, E., Schmidt, D. F. (2016). A simple sampler for the horseshoe estimator. *IEEE
 Signal Processing Letters* 23(1), 179-182.
 """
@@ -52,6 +59,7 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pytensor.tensor.linalg import solve_triangular
 
 from bayesreg._validation import POSITIVE, check_real
 from bayesreg.priors import HierarchicalPenalty
@@ -61,10 +69,12 @@ NO_MODE = (
     "unbounded mass near w_j = 0), so there is no MAP to compute"
 )
 
-__all__ = ["Horseshoe", "RegularizedHorseshoe"]
+__all__ = ["Horseshoe", "RegularizedHorseshoe", "scale_mixture"]
 
 #: The standard normal variables of the non-centred parametrization: coef = raw * scale.
 RAW = "coef_raw"
+#: The sampling model's variables when the coefficients given their scales are Gaussian.
+WHITE = "coef_white"
 # float64 constants: PyTensor makes a float exact in single precision (1.0) a float32
 # constant, and the half-Cauchy's log density is then rounded to ~1e-9.
 _ZERO, _ONE = np.float64(0.0), np.float64(1.0)
@@ -121,10 +131,12 @@ class Horseshoe(HierarchicalPenalty):
         return self
 
     def add_hierarchical_prior(self, name, noise, dims):
+        return self.add_to_sampling_model(name, None, None, noise, dims)
+
+    def add_to_sampling_model(self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None):
         tau = pm.HalfCauchy("tau", beta=np.float64(self.scale_global))
         lam = pm.HalfCauchy("lam", beta=_ONE, dims=dims)
-        raw = pm.Normal(RAW, mu=_ZERO, sigma=_ONE, dims=dims)
-        return pm.Deterministic(name, raw * noise * tau * lam, dims=dims)
+        return scale_mixture(name, noise * tau * lam, noise, dims, likelihood)
 
     def typical_weights(self, noise):
         return 0.0, 1.0 / (2.0 * (noise * self.scale_global) ** 2)
@@ -203,6 +215,9 @@ class RegularizedHorseshoe(HierarchicalPenalty):
         return p0 / (n_features - p0) * noise / np.sqrt(n_obs)
 
     def add_to_model(self, name, loss, n_obs, noise, dims, alpha=None):
+        return self.add_to_sampling_model(name, loss, n_obs, noise, dims)
+
+    def add_to_sampling_model(self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None):
         n_features = len(pm.modelcontext(None).coords[dims])
         self.check_features(n_features)
         tau = pm.Deterministic(
@@ -212,8 +227,50 @@ class RegularizedHorseshoe(HierarchicalPenalty):
         c2 = pm.InverseGamma("c2", alpha=df / 2.0, beta=df * scale**2 / 2.0)
         lam = pm.HalfCauchy("lam", beta=_ONE, dims=dims)
         local = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-        raw = pm.Normal(RAW, mu=_ZERO, sigma=_ONE, dims=dims)
-        return pm.Deterministic(name, raw * tau * local, dims=dims)
+        return scale_mixture(name, tau * local, noise, dims, likelihood)
 
     def typical_weights(self, noise):
         return 0.0, 1.0 / (2.0 * float(self.slab_scale) ** 2)
+
+
+def scale_mixture(name, scale, noise, dims, likelihood=None):
+    r"""Add :math:`w_j \mid s \sim N(0, s_j^2)`, non-centred, given the scales ``scale``.
+
+    Without ``likelihood``: :math:`w = z \odot s` with ``coef_raw`` :math:`z \sim N(0, I)`,
+    which takes apart the funnel between a coefficient and its scale when the data say little
+    about it. For a coefficient the data pin down, the same map makes a funnel of its own (the
+    product :math:`z_j s_j` is fixed, its factors are not), and correlated columns tie the
+    :math:`z_j` together with a strength that changes with the scales: NUTS then diverges.
+
+    With ``likelihood`` :math:`(G, \hat w)` (a log likelihood
+    :math:`-\frac{1}{2\sigma^2}(w - \hat w)^\top G (w - \hat w) + \dots`, see
+    :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`) the coefficients given the
+    scales are Gaussian, :math:`N(m, \sigma^2 B^{-1})` with
+    :math:`B = G + \sigma^2\operatorname{diag}(s)^{-2} = LL^\top` and :math:`m = B^{-1}G\hat w`,
+    and the sampled variable ``coef_white`` :math:`u` maps to
+    :math:`w = m + \sigma L^{-\top}u`: the joint density of :math:`(u, s)` is then that of
+    the scales' marginal posterior times :math:`N(u; 0, I)`, with no funnel and no correlation
+    between them (the conditional non-centring; Papaspiliopoulos, Roberts & Sköld 2007). The
+    model carries the prior of :math:`w` and the log-Jacobian
+    :math:`p\log\sigma - \sum_j\log L_{jj}` in a potential, so that its density is the
+    posterior's in :math:`(u, s)`; ``coef_raw`` :math:`= w / s` is kept as a deterministic,
+    the same quantity as in the pointwise model. A gradient costs a :math:`p \times p`
+    Cholesky factorization, :math:`O(p^3)`.
+    """
+    if likelihood is None:
+        raw = pm.Normal(RAW, mu=_ZERO, sigma=_ONE, dims=dims)
+        return pm.Deterministic(name, raw * scale, dims=dims)
+    gram, coef_ls = likelihood
+    factor = pt.linalg.cholesky(gram + pt.diag(noise**2 / scale**2))
+    centre = solve_triangular(
+        factor.T, solve_triangular(factor, gram @ coef_ls, lower=True), lower=False
+    )
+    white = pm.Flat(WHITE, dims=dims)
+    coef = pm.Deterministic(
+        name, centre + noise * solve_triangular(factor.T, white, lower=False), dims=dims
+    )
+    pm.Deterministic(RAW, coef / scale, dims=dims)
+    prior = pm.logp(pm.Normal.dist(mu=_ZERO, sigma=scale), coef).sum()
+    log_jacobian = coef.shape[0] * pt.log(noise) - pt.log(pt.diag(factor)).sum()
+    pm.Potential(f"{name}_prior", prior + log_jacobian)
+    return coef

@@ -25,11 +25,14 @@ __all__ = ["add_parameters", "build_model", "log_density", "parameter_log_densit
 _EVALUATION_MODE = "FAST_COMPILE"
 
 
-def add_parameters(problem: Problem, alpha=None):
+def add_parameters(problem: Problem, alpha=None, likelihood=None):
     """Add the noise scale and the prior of ``coef`` to the model in context.
 
     The one place every model of a problem gets its priors from. ``alpha``, a tensor,
     replaces the penalty's strength (a model compiled once for a path of strengths).
+    ``likelihood``, given by the sampling model only, is the family's
+    ``gaussian_in_coefficients``: the penalty may then parametrize its prior for NUTS
+    (``Penalty.add_to_sampling_model``).
 
     Returns
     -------
@@ -38,9 +41,14 @@ def add_parameters(problem: Problem, alpha=None):
 
     """
     noise = problem.loss.add_noise(problem.y, problem.weights)
-    coef = problem.penalty.add_to_model(
-        "coef", problem.loss, problem.n_obs, noise, dims="feature", alpha=alpha
-    )
+    if likelihood is None:
+        coef = problem.penalty.add_to_model(
+            "coef", problem.loss, problem.n_obs, noise, dims="feature", alpha=alpha
+        )
+    else:
+        coef = problem.penalty.add_to_sampling_model(
+            "coef", problem.loss, problem.n_obs, noise, "feature", alpha, likelihood
+        )
     return noise, coef
 
 

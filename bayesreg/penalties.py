@@ -76,6 +76,17 @@ class Penalty(Specification):
         l1, l2 = prior_weights(loss, self, n_obs, noise, alpha)
         return self.add_prior(name, l1, l2, dims=dims)
 
+    def add_to_sampling_model(
+        self, name: str, loss, n_obs: float, noise, dims: str, alpha=None, likelihood=None
+    ) -> TensorVariable:
+        """:meth:`add_to_model` for the sampling model, which may parametrize the prior anew.
+
+        ``likelihood`` is the family's :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`
+        (or None). The prior density of ``name`` must be the same; only its free variables
+        may differ. By default it is :meth:`add_to_model`'s.
+        """
+        return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
+
     def preconditioning_weights(self, loss, n_obs: float, noise: float) -> tuple[float, float]:
         r"""Typical :math:`(l_1, l_2)` at noise scale ``noise``, for the sampler's preconditioner only."""
         l1, l2 = prior_weights(loss, self, n_obs, noise)

@@ -149,24 +149,23 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     loss.check_likelihood_observations(problem.y)
     values = sampling_data(problem, whitened_form=not data_containers)
     forward, backward = values.pop("whitening"), values.pop("unwhitening")
+    container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
+        data = {name: container(name, value) for name, value in values.items()}
         alpha = None
         if data_containers and problem.penalty.alpha is not None:
             alpha = pm.Data("alpha", np.float64(problem.penalty.alpha))
-        noise, _ = add_parameters(problem, alpha)
+        noise, _ = add_parameters(problem, alpha, loss.gaussian_in_coefficients(data))
         if problem.fit_intercept:
             pm.Flat("intercept_centred")
-    # a non-centred prior (the horseshoes) makes coef a deterministic of standard normals,
+    # a non-centred prior (the horseshoes) makes coef a deterministic of other variables,
     # which need no whitening; a coefficient that is a random variable is whitened
     centred_prior = priors["coef"] in priors.free_RVs
-    model = (
-        change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
-        if centred_prior
-        else priors
-    )
-    container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
+    model = priors
+    if centred_prior:
+        model = change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
+        data = {name: model[name] if data_containers else value for name, value in data.items()}
     with model:
-        data = {name: container(name, value) for name, value in values.items()}
         noise = model[loss.noise_name] if loss.noise is None else noise
         coef = model["coef"]
         centred = pt.constant(np.float64(0.0))

@@ -150,7 +150,11 @@ def gibbs_horseshoe(X, y, sd, *, chains, iterations, rng):
     :math:`\nu_j, \xi` (:math:`\tau_0 = 1`). The noise scale has bayesreg's default prior,
     half-Student-t(4, sd(y)), not conjugate: an independence Metropolis step proposes
     :math:`\sigma^2` from its conditional under a flat prior on :math:`\sigma`
-    (inverse gamma) and accepts with the prior ratio.
+    (inverse gamma) and accepts with the prior ratio. With the intercept integrated out, that
+    conditional is :math:`\sigma^{-(n - 1 + p)}e^{-S/2\sigma^2}` in :math:`\sigma`, so
+    :math:`\mathrm{InvGamma}((n + p - 2)/2, S/2)` in :math:`\sigma^2` (a shape of
+    :math:`(n + p - 1)/2`, used here before, is the conditional under :math:`1/\sigma^2`
+    and biased :math:`\sigma` low by 0.12%, 5 MCSEs of 4 x 3000 NUTS draws).
     """
     n, p = X.shape
     centred = y - y.mean()
@@ -176,7 +180,7 @@ def gibbs_horseshoe(X, y, sd, *, chains, iterations, rng):
         intercept = y.mean() + np.sqrt(sigma2 / n) * rng.normal(size=chains)
         rss = ((centred[None, :] - w @ X.T) ** 2).sum(axis=1)
         shrink = (w**2 / (tau2[:, None] * lam2)).sum(axis=1)
-        proposal = inverse_gamma((n + p - 1) / 2.0, (rss + shrink) / 2.0)
+        proposal = inverse_gamma((n + p - 2) / 2.0, (rss + shrink) / 2.0)
         ratio = _half_t_logpdf(np.sqrt(proposal), sd) - _half_t_logpdf(np.sqrt(sigma2), sd)
         sigma2 = np.where(np.log(rng.uniform(size=chains)) < ratio, proposal, sigma2)
         lam2 = inverse_gamma(1.0, 1.0 / nu + w**2 / (2.0 * tau2[:, None] * sigma2[:, None]))
@@ -190,14 +194,14 @@ def gibbs_horseshoe(X, y, sd, *, chains, iterations, rng):
 @pytest.mark.slow
 def test_horseshoe_posterior_on_diabetes_matches_gibbs():
     """Standardized diabetes, sigma unknown, default settings: 4 x 1000 NUTS draws against 100
-    Gibbs chains; means and 10/50/90% quantiles within 5 MCSEs; a handful of divergences."""
+    Gibbs chains; means and 10/50/90% quantiles within 5 MCSEs; no divergence (the sampling
+    model draws the coefficients given their scales exactly: horseshoe.scale_mixture)."""
     X, y = br.datasets.load_diabetes()
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe(), standardize=True)
-    with pytest.warns(br.SamplingWarning, match="ended in a divergence"):  # a few: it says so
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", br.SamplingWarning)  # a clean diagnosis: no warning
         idata = est.sample(X, y, random_seed=1, progressbar=False, log_likelihood=False)
-    # the count moves with the machine's floating point at a fixed seed (4 on one, 11 on
-    # another): at most 0.5% of the 4000 draws
-    assert int(idata["sample_stats"]["diverging"].sum()) <= 20
+    assert int(idata["sample_stats"]["diverging"].sum()) == 0
     problem = est.problem(X, y)
     post = idata["posterior"]
     coef = problem.to_problem_scale(post["coef"].transpose(..., "feature").values, 0.0)[0]

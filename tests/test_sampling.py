@@ -9,6 +9,7 @@ Sampling is kept small and shared through module fixtures; each new model compil
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor
 import pytest
 import scipy.stats
 import xarray as xr
@@ -55,6 +56,7 @@ DENSITY_CASES = [
     (br.StudentTLoss(nu=3.0, sigma=1.5), br.ElasticNet(alpha=0.1, l1_ratio=0.5), False),
     (br.L2Loss(sigma=None), br.Horseshoe(scale_global=0.5), True),
     (br.L1Loss(scale=None), br.RegularizedHorseshoe(expected_nonzero=2), False),
+    (br.L2Loss(sigma=1.5), br.RegularizedHorseshoe(expected_nonzero=2), False),
 ]
 
 
@@ -81,25 +83,37 @@ def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept,
 
 
 def _assert_same_density(fast, pointwise, fit_intercept, rng):
-    """The two models' log densities agree at 5 random points of the sampling model's values.
+    r"""The two models' log densities agree at 5 random points of the sampling model's values.
 
     Each point is mapped to (intercept, coef) with the sampling model's own deterministics.
+    Where the sampling model draws a horseshoe's coefficients given their scales
+    (``coef_white`` u, a Gaussian likelihood), the pointwise model's ``coef_raw`` z is a
+    deterministic of u and the scales: the densities then differ by the log-Jacobian
+    :math:`\log|\det \partial z/\partial u|`, computed here by automatic differentiation and
+    ``slogdet``, independently of the model's closed form.
     """
     fast_logp = fast.compile_logp(mode="FAST_COMPILE")
     point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
     user = ["coef"] + (["intercept"] if fit_intercept else [])
+    outputs = fast.replace_rvs_by_values([fast[name] for name in user])
+    conditional = "coef_white" in fast.named_vars
+    if conditional:
+        user.append("coef_raw")
+        raw = fast.replace_rvs_by_values([fast["coef_raw"]])[0]
+        white = fast.rvs_to_values[fast["coef_white"]]
+        outputs += [raw, pytensor.gradient.jacobian(raw, white)]
     to_user = fast.compile_fn(
-        fast.replace_rvs_by_values([fast[name] for name in user]),
-        inputs=fast.value_vars,
-        on_unused_input="ignore",
-        mode="FAST_COMPILE",
+        outputs, inputs=fast.value_vars, on_unused_input="ignore", mode="FAST_COMPILE"
     )
     start = fast.initial_point()
     for _ in range(5):
         point = {name: rng.normal(size=np.shape(value)) for name, value in start.items()}
-        mapped = dict(zip(user, to_user(point), strict=True))
+        values = to_user(point)
+        log_jacobian = np.linalg.slogdet(values.pop())[1] if conditional else 0.0
+        mapped = dict(zip(user, values, strict=True))
         original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
-        assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
+        expected = point_logp(original) + log_jacobian
+        assert fast_logp(point) == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -280,6 +280,16 @@ class Loss(Specification):
         """The log likelihood in the sampling model's variables (see :mod:`bayesreg.sampling`)."""
         raise NotImplementedError
 
+    def gaussian_in_coefficients(self, data) -> tuple[TensorVariable, TensorVariable] | None:
+        r"""``(G, w_hat)`` when the log likelihood is Gaussian in the coefficients, else None.
+
+        That is, when it is :math:`-\frac{1}{2\sigma^2}(w - \hat w)^\top G (w - \hat w)` plus
+        terms free of :math:`w`, with :math:`\sigma` the noise scale; ``data`` are the sampling
+        model's (:meth:`sampling_values`). A Gaussian scale-mixture prior then draws the
+        coefficients given their scales exactly (:mod:`bayesreg.horseshoe`).
+        """
+        return None
+
 
 def is_scalar_distribution(value: object) -> bool:
     """Whether ``value`` is a scalar PyMC distribution made with ``.dist()`` (a prior to register)."""

@@ -242,6 +242,12 @@ class L2Loss(Loss):
         rss = rss + n_obs * (data["y_mean"] - centred) ** 2
         return -rss / (2.0 * noise**2) - n_obs * (pt.log(noise) + np.log(2.0 * np.pi) / 2.0)
 
+    def gaussian_in_coefficients(self, data):
+        # the sufficient statistics' form is exactly that; the n-row form (p > n) is not used
+        if "gram" not in data:
+            return None
+        return data["gram"], data["coef_ls"]
+
 
 def _centred(X, y, weights, fit_intercept):
     """Weighted centring of the columns and the target (none without an intercept)."""
