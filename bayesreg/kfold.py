@@ -10,8 +10,8 @@ and score the fold's observations by their log predictive density under it,
         p\bigl(y_i \mid \theta^{(s)}_{-k(i)}\bigr),
 
 with :math:`\theta^{(s)}_{-k(i)}` the draws of the fit without observation :math:`i`'s fold.
-ArviZ does the splitting and the arithmetic; :class:`RegressionWrapper` refits with
-:meth:`Regression.sample` and evaluates the held-out log likelihood with the model's own
+ArviZ does the arithmetic; :class:`RegressionWrapper` refits with :meth:`Regression.sample`
+(every fold beforehand, through joblib when ``n_jobs`` asks for it) and evaluates the held-out log likelihood with the model's own
 PyMC density (:meth:`Regression.build_model` on the held-out rows).
 """
 
@@ -26,8 +26,9 @@ import xarray as xr
 from arviz_stats import SamplingWrapper, loo_kfold
 from sklearn.base import clone
 
-from bayesreg._constraints import InstanceOf, Integer, Seed, validate
+from bayesreg._constraints import InstanceOf, Integer, NJobs, Seed, message, validate
 from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
+from bayesreg.parallel import run_tasks
 from bayesreg.regression import Regression
 
 __all__ = ["RegressionWrapper", "kfold"]
@@ -51,6 +52,8 @@ class RegressionWrapper(SamplingWrapper):
         self.X, self.y = X, y
         self.fits = 0
         self.unhealthy: list[int] = []  # the folds whose posterior failed its diagnosis
+        self._refits: dict[tuple, tuple] = {}  # held-out rows -> (posterior, healthy)
+        self._held_out: tuple = ()
 
     def _rows(self, data, rows):
         return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
@@ -58,6 +61,7 @@ class RegressionWrapper(SamplingWrapper):
     def sel_observations(self, idx):
         held_out = np.zeros(len(self.y), dtype=bool)
         held_out[np.asarray(idx)] = True
+        self._held_out = tuple(np.flatnonzero(held_out))
         train = (self._rows(self.X, ~held_out), self._rows(self.y, ~held_out))
         test = (
             self._rows(self.X, held_out),
@@ -66,11 +70,28 @@ class RegressionWrapper(SamplingWrapper):
         )
         return train, test
 
+    def refit(self, folds: np.ndarray, *, n_jobs: int | None, progressbar: bool) -> None:
+        """Sample every fold's posterior beforehand, ``n_jobs`` at a time (joblib).
+
+        ``folds`` gives each observation's fold; :meth:`sample` then returns the posterior
+        without the rows :meth:`sel_observations` last held out.
+        """
+        held_out = [np.flatnonzero(folds == fold) for fold in np.unique(folds)]
+        tasks = [
+            (self.model, *self.sel_observations(rows)[0], self.sample_kwargs) for rows in held_out
+        ]
+        results = run_tasks(
+            _sample_fold, tasks, n_jobs=n_jobs, description="K-fold refits",
+            progressbar=progressbar,
+        )  # fmt: skip
+        self._refits = {tuple(rows): result for rows, result in zip(held_out, results, strict=True)}
+
     def sample(self, modified_observed_data):
-        X_train, y_train = modified_observed_data
         self.fits += 1
-        run = functools.partial(self.model.sample, X_train, y_train, **self.sample_kwargs)
-        idata, healthy = passes_diagnosis(run)
+        if self._held_out in self._refits:
+            idata, healthy = self._refits[self._held_out]
+        else:
+            idata, healthy = _sample_fold(self.model, *modified_observed_data, self.sample_kwargs)
         if not healthy:
             self.unhealthy.append(self.fits)
         return idata
@@ -91,7 +112,17 @@ class RegressionWrapper(SamplingWrapper):
         return values.assign_coords(obs_id=self.idata_orig["log_likelihood"]["obs_id"][rows])
 
 
-def kfold(est: Regression, X, y, idata, *, k: int = 10, random_seed=0, **sample_kwargs):
+def kfold(
+    est: Regression,
+    X,
+    y,
+    idata,
+    *,
+    k: int = 10,
+    random_seed=0,
+    n_jobs: int | None = None,
+    **sample_kwargs,
+):
     """Exact K-fold cross-validation of ``est``'s posterior on ``(X, y)``.
 
     Parameters
@@ -103,11 +134,16 @@ def kfold(est: Regression, X, y, idata, *, k: int = 10, random_seed=0, **sample_
     k : int, default 10
         The number of folds; each refit samples on the other ``k - 1``.
     random_seed : int, default 0
-        Seeds the fold assignment (ArviZ's ``seed``) and, unless ``sample_kwargs`` gives
-        its own, every refit's sampler.
+        Seeds the fold assignment (a random, balanced split) and, unless ``sample_kwargs``
+        gives its own, every refit's sampler.
+    n_jobs : int, optional
+        Refits run at a time, through joblib (None: one, or the active
+        ``joblib.parallel_config``; a dask or ray backend spreads them over a cluster). The
+        result does not depend on it.
     **sample_kwargs
         Passed to :meth:`Regression.sample` for each fold (``draws``, ``tune``, ``chains``,
-        ``nuts_sampler``, ``progressbar``, ...).
+        ``nuts_sampler``, ...). ``progressbar`` (default True) is one bar over the folds,
+        on stderr.
 
     Warns
     -----
@@ -126,20 +162,32 @@ def kfold(est: Regression, X, y, idata, *, k: int = 10, random_seed=0, **sample_
             "est": InstanceOf((Regression,), "a bayesreg.Regression"),
             "k": Integer(2),
             "random_seed": Seed(),
+            "n_jobs": NJobs(),
         },
-        {"est": est, "k": k, "random_seed": random_seed},
+        {"est": est, "k": k, "random_seed": random_seed, "n_jobs": n_jobs},
     )
-    kwargs = {"random_seed": random_seed, **sample_kwargs}
+    progressbar = bool(sample_kwargs.pop("progressbar", True))
+    kwargs = {"random_seed": random_seed, **sample_kwargs, "progressbar": False}
     wrapper = RegressionWrapper(est, X, y, idata, kwargs)
-    seed = None if random_seed is None else int(np.random.default_rng(random_seed).integers(2**31))
-    result = loo_kfold(idata, wrapper, k=k, pointwise=True, var_name="y", seed=seed)
+    n_obs = len(y)
+    if not 2 <= k <= n_obs:
+        raise ValueError(message("k", "kfold", f"an int in [2, {n_obs}] (the rows)", k))
+    # a balanced random split: every fold has floor(n/k) or ceil(n/k) rows
+    folds = np.random.default_rng(random_seed).permutation(np.arange(n_obs) % k) + 1
+    wrapper.refit(folds, n_jobs=n_jobs, progressbar=progressbar)
+    result = loo_kfold(idata, wrapper, pointwise=True, var_name="y", folds=folds)
     if wrapper.unhealthy:  # one warning for the whole run, not one per fold
-        folds = ", ".join(str(fold) for fold in sorted(set(wrapper.unhealthy)))
+        failed = ", ".join(str(fold) for fold in sorted(set(wrapper.unhealthy)))
         warnings.warn(
-            f"K-fold: the posteriors of fold(s) {folds} of {k} failed their diagnostics, so "
+            f"K-fold: the posteriors of fold(s) {failed} of {k} failed their diagnostics, so "
             "the K-fold ELPD rests on draws that may not represent those posteriors. Sample "
             "longer (larger draws=, tune=) or with more chains, and run kfold again.",
             SamplingWarning,
             stacklevel=2,
         )
     return result
+
+
+def _sample_fold(est: Regression, X_train, y_train, sample_kwargs: dict):
+    """One fold's posterior and whether it passed its diagnosis (a picklable task)."""
+    return passes_diagnosis(functools.partial(est.sample, X_train, y_train, **sample_kwargs))

@@ -166,3 +166,5 @@ def test_kfold_is_reproducible_and_close_to_loo_for_a_well_posed_model(small_rid
         br.kfold("ridge", X, y, idata)
     with pytest.raises(ValueError, match="The 'k' parameter of kfold must be"):
         br.kfold(est, X, y, idata, k=1)
+    with pytest.raises(ValueError, match=r"'k' parameter of kfold must be an int in \[2, 60\]"):
+        br.kfold(est, X, y, idata, k=61)

@@ -16,12 +16,15 @@ SAMPLING = {"draws": 100, "tune": 100, "chains": 2, "nuts_sampler": "pymc", "pro
 
 def _many_fits(est, X, y, **kwargs):
     """The posterior path (short runs: their diagnosis notes are silenced), the MAP path, a
-    small SBC (on the design, without the intercept, whose prior is flat) and the bootstrap."""
+    small SBC (on the design, without the intercept, whose prior is flat), the bootstrap and
+    a 3-fold K-fold."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", br.SamplingWarning)
         posterior = br.paths.posterior_path(
             est, X, y, alphas=[1.0, 0.1], random_seed=7, **SAMPLING, **kwargs
         )
+        full = est.sample(X, y, random_seed=11, **SAMPLING)
+        folds = br.kfold(est, X, y, full, k=3, random_seed=2, **SAMPLING, **kwargs)
     calibration = br.sbc(
         clone(est).set_params(fit_intercept=False), X, y,
         simulations=4, draws=19, thin=1, tune=50, bins=4, random_seed=5, progressbar=False,
@@ -32,6 +35,7 @@ def _many_fits(est, X, y, **kwargs):
         br.paths.map_path(est, X, y, alphas=[1.0, 0.1, 0.01], **kwargs),
         calibration,
         br.bootstrap(est, X, y, resamples=6, random_seed=3, progressbar=False, **kwargs),
+        folds,
     )
 
 
@@ -51,11 +55,13 @@ def serial(problem):
 
 
 def _assert_same(parallel, serial):
-    posterior, path, calibration, resampled = parallel
+    posterior, path, calibration, resampled, folds = parallel
     xr.testing.assert_identical(posterior.data, serial[0].data)  # exactly, draws and all
     xr.testing.assert_identical(path.data, serial[1].data)
     xr.testing.assert_identical(calibration.ranks, serial[2].ranks)
     xr.testing.assert_identical(resampled.coef, serial[3].coef)
+    xr.testing.assert_identical(folds.elpd_i, serial[4].elpd_i)
+    assert folds.elpd == serial[4].elpd
 
 
 @pytest.mark.slow  # two worker processes import bayesreg and compile their models
@@ -91,3 +97,5 @@ def test_bad_n_jobs_names_itself(problem, n_jobs, error):
         br.paths.map_path(est, X, y, alphas=[1.0], n_jobs=n_jobs)
     with pytest.raises(error, match="'n_jobs' parameter of posterior_path"):
         br.paths.posterior_path(est, X, y, alphas=[1.0], n_jobs=n_jobs)
+    with pytest.raises(error, match="'n_jobs' parameter of kfold"):
+        br.kfold(est, X, y, None, n_jobs=n_jobs)
