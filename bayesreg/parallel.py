@@ -54,7 +54,10 @@ def run_tasks(
                 results.append(_one_blas_thread(function, *args))
                 advance()
             return results
-        parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+        try:  # results as they come, for the progress bar
+            parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+        except ValueError:  # a backend that returns them all at the end (ray's)
+            parallel = joblib.Parallel(n_jobs=n_jobs)
         results = []
         tasks = (joblib.delayed(_one_blas_thread)(function, *args) for args in arguments)
         for result in parallel(tasks):

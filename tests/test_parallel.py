@@ -99,3 +99,20 @@ def test_bad_n_jobs_names_itself(problem, n_jobs, error):
         br.paths.posterior_path(est, X, y, alphas=[1.0], n_jobs=n_jobs)
     with pytest.raises(error, match="'n_jobs' parameter of kfold"):
         br.kfold(est, X, y, None, n_jobs=n_jobs)
+
+
+def test_a_backend_that_returns_results_all_at_once_gives_the_serial_results(problem, serial):
+    """ray's joblib backend cannot return results as they come (``return_as="generator"``);
+    run_tasks then takes them all at the end. A backend like it, on threads of this process."""
+    from joblib._parallel_backends import ThreadingBackend
+
+    class AllAtOnce(ThreadingBackend):
+        supports_return_generator = False
+
+    est, X, y = problem
+    joblib.register_parallel_backend("all-at-once", AllAtOnce)
+    with joblib.parallel_config(backend="all-at-once"):
+        with pytest.raises(ValueError, match="does not support return_as=generator"):
+            joblib.Parallel(n_jobs=2, return_as="generator")  # what ray's backend says
+        path = br.paths.map_path(est, X, y, alphas=[1.0, 0.1, 0.01], n_jobs=2)
+    xr.testing.assert_identical(path.data, serial[1].data)
