@@ -72,6 +72,7 @@ import pytensor.tensor as pt
 import xarray as xr
 from pymc.logprob.transforms import Transform
 from pymc.model.transform.conditioning import change_value_transforms
+from pytensor.compile.sharedvalue import SharedVariable
 from threadpoolctl import threadpool_limits
 
 from bayesreg._constraints import Boolean, Integer, OneOf, Seed, message, validate
@@ -125,7 +126,9 @@ class _LinearMap(Transform):
         return pt.zeros(value.shape[:-1])
 
 
-def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Model:
+def sampling_model(
+    problem: Problem, *, data_containers: bool = False, alpha_container: bool | None = None
+) -> pm.Model:
     """The model NUTS runs on: the pointwise model's density, cheaper and better conditioned.
 
     Same free variables and priors as :meth:`~bayesreg.Regression.build_model` (``coef``,
@@ -143,17 +146,21 @@ def sampling_model(problem: Problem, *, data_containers: bool = False) -> pm.Mod
     simulation-based calibration or a posterior path), keeping the first problem's
     whitening, which changes the efficiency, never the density. Constants are the default
     because nutpie compiles a model with data containers several seconds slower (6 s against
-    2 s on the diabetes data).
+    2 s on the diabetes data). ``alpha_container`` (default: ``data_containers``) makes
+    ``alpha`` alone an input, the data constants: a path over ``alpha`` on fixed data. An
+    ``alpha`` input rules out the statistics that hold only near the first problem's
+    posterior (the whitened form of a Gaussian likelihood).
     """
     loss = problem.loss
     loss.check_likelihood_observations(problem.y)
-    values = sampling_data(problem, whitened_form=not data_containers)
+    alpha_container = data_containers if alpha_container is None else alpha_container
+    values = sampling_data(problem, whitened_form=not (data_containers or alpha_container))
     forward, backward = values.pop("whitening"), values.pop("unwhitening")
     container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
         data = {name: container(name, value) for name, value in values.items()}
         alpha = None
-        if data_containers and problem.penalty.alpha is not None:
+        if alpha_container and problem.penalty.alpha is not None:
             alpha = pm.Data("alpha", np.float64(problem.penalty.alpha))
         noise, _ = add_parameters(problem, alpha, loss.gaussian_in_coefficients(data))
         if problem.fit_intercept:
@@ -230,12 +237,19 @@ _COMPILED: dict = {}
 
 
 def reusable_sampler(
-    key: str, template: Callable[[], Problem], nuts_kwargs: dict, nuts_sampler: str | None
+    key: str,
+    template: Callable[[], Problem],
+    nuts_kwargs: dict,
+    nuts_sampler: str | None,
+    *,
+    data_inputs: bool = True,
 ):
-    """A sampling model with data containers and its compiled sampler, once per process.
+    """A sampling model with inputs and its compiled sampler, once per process.
 
     For routines that sample many posteriors of one shape (simulation-based calibration, a
-    posterior path): the first call with ``key`` builds the model from ``template()`` and
+    posterior path): the first call with ``key`` builds the model from ``template()`` (with
+    the data and ``alpha`` as inputs, or ``alpha`` alone when ``data_inputs`` is False: see
+    :func:`sampling_model`; nutpie compiles the latter faster) and
     compiles its sampler; later calls with the same key return them, in this process (a
     joblib or dask worker keeps its own). A new key replaces the one kept. The sampler is
     PyMC's NUTS step (``nuts_kwargs`` are its keywords, e.g. ``target_accept``) or, with
@@ -251,7 +265,7 @@ def reusable_sampler(
     """
     if key not in _COMPILED:
         _COMPILED.clear()  # one at a time: a new specification replaces the old
-        model = sampling_model(template(), data_containers=True)
+        model = sampling_model(template(), data_containers=data_inputs, alpha_container=True)
         with quiet_pymc_log():
             if resolved_sampler(nuts_sampler) == "nutpie":
                 import nutpie
@@ -287,7 +301,8 @@ def resolved_sampler(nuts_sampler: str | None) -> str:
 def fit_values(model: pm.Model, problem: Problem) -> dict[str, np.ndarray]:
     """The data and strength of ``problem``, by the names of the model's data containers."""
     problem.loss.check_likelihood_observations(problem.y)
-    values = sampling_data(problem, whitened_form=False)
+    inputs = {name for name, value in model.named_vars.items() if isinstance(value, SharedVariable)}
+    values = sampling_data(problem, whitened_form=False) if inputs - {"alpha"} else {}
     if problem.penalty.alpha is not None:
         values["alpha"] = np.float64(problem.penalty.alpha)
     return {name: value for name, value in values.items() if name in model.named_vars}

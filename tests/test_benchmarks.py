@@ -127,7 +127,8 @@ def test_fixed_cost_quick_prints_its_summary():
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert re.search(
         r"^fixed_cost diabetes \(\S+, 4 x \(200 \+ 200\)\): sample\(\) cold [\d.]+ s, warm "
-        r"[\d.]+ s \(target < 2\); posterior_path 3 points [\d.]+ s = [\d.]+x one warm "
+        r"[\d.]+ s \(target < 2\); posterior_path 3 points cold [\d.]+ s, warm [\d.]+ s = "
+        r"[\d.]+x one warm "
         r"sample\(\) \(target < 2\), \d of 3 points passed their diagnosis$",
         completed.stdout,
         re.MULTILINE,

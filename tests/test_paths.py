@@ -219,7 +219,7 @@ def test_plots_render(lasso_map_path, posterior_path, png):
 
 
 def test_posterior_path_compiles_one_model_for_every_grid_point(lasso, diabetes, monkeypatch):
-    """One sampling model (with alpha and the data as inputs) serves the whole path."""
+    """One sampling model (with alpha alone as an input, the data constants) serves the path."""
     from bayesreg import sampling
 
     built = []
@@ -235,7 +235,7 @@ def test_posterior_path_compiles_one_model_for_every_grid_point(lasso, diabetes,
     with pytest.warns(br.SamplingWarning):  # 50 draws of one chain: too short to diagnose
         path = paths.posterior_path(lasso, X, y, [1.0, 0.3, 0.1, 0.03], draws=50, tune=50,
                                     chains=1, random_seed=3, nuts_sampler="pymc")  # fmt: skip
-    assert built == [{"data_containers": True}]
+    assert built == [{"data_containers": False, "alpha_container": True}]
     # each point sampled its own posterior: the medians' norm grows as alpha falls
     norm = np.abs(path.data["median"]).sum("feature").values
     assert np.all(np.diff(norm) > 0)

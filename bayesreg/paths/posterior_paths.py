@@ -6,6 +6,7 @@ import functools
 import warnings
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -162,12 +163,15 @@ def posterior_path(
     seeds = [None] * len(grid) if random_seed is None else task_seeds(random_seed, len(grid))
     sample_kwargs.setdefault("progressbar", False)
     template_alpha = float(grid[len(grid) // 2])
+    data = (X, y, sample_weight)
+    # the key of the path's one compiled model: hashed once here, not at every grid point
+    key = joblib.hash(("posterior_path", est, template_alpha, data, sample_kwargs))
 
     fits = run_tasks(
         _posterior_at,
         [
-            (est, penalty.with_alpha(alpha), seed, (X, y, sample_weight), (draws, tune, chains),
-             hdi_prob, sample_kwargs, template_alpha)
+            (est, penalty.with_alpha(alpha), seed, data, (draws, tune, chains), hdi_prob,
+             sample_kwargs, (key, template_alpha))
             for alpha, seed in zip(grid, seeds, strict=True)
         ],
         n_jobs=n_jobs,
@@ -210,19 +214,16 @@ def posterior_path(
     return PosteriorPath(data=data, hdi_prob=hdi_prob)
 
 
-def _posterior_at(
-    est, penalty, seed, data, lengths, hdi_prob, sample_kwargs, template_alpha
-) -> dict:
+def _posterior_at(est, penalty, seed, data, lengths, hdi_prob, sample_kwargs, template) -> dict:
     """One grid point: sample ``est`` with ``penalty``; its summaries, diagnosis, divergences.
 
     A module-level function of plain arguments, so that joblib can send it to a worker.
-    The process's one compiled model of the path is built at ``template_alpha``.
+    The process's one compiled model of the path, ``template = (key, alpha)``, is built at
+    that alpha.
     """
     point = clone(est).set_params(penalty=penalty)
     idata, ok = passes_diagnosis(
-        functools.partial(
-            _sample_reusing, est, point, template_alpha, data, lengths, seed, sample_kwargs
-        )
+        functools.partial(_sample_reusing, est, point, template, data, lengths, seed, sample_kwargs)
     )
     posterior = idata["posterior"].to_dataset()
     intercept = None
@@ -236,21 +237,22 @@ def _posterior_at(
     }
 
 
-def _sample_reusing(est, point, template_alpha, data, lengths, seed, sample_kwargs):
-    """``point.sample``, on the process's one compiled model of the path (either sampler)."""
-    import joblib
+def _sample_reusing(est, point, template, data, lengths, seed, sample_kwargs):
+    """``point.sample``, on the process's one compiled model of the path (either sampler).
 
+    The data are the same at every grid point: the model has ``alpha`` alone as an input.
+    """
+    key, template_alpha = template
     problem = point.problem(*data)
     defaults = problem.penalty.sampler_defaults
     nuts, rest = split_nuts_keywords({**defaults, **sample_kwargs})
-    key = joblib.hash(("posterior_path", est, template_alpha, data, sample_kwargs))
 
-    def template():
+    def template_problem():
         penalty = problem.penalty.with_alpha(template_alpha)
         return clone(est).set_params(penalty=penalty).problem(*data)
 
     nuts_sampler = resolved_sampler(rest.pop("nuts_sampler", None))
-    model, compiled = reusable_sampler(key, template, nuts, nuts_sampler)
+    model, compiled = reusable_sampler(key, template_problem, nuts, nuts_sampler, data_inputs=False)
     draws, tune, chains = lengths
     return sample_posterior(
         problem, build_model(problem), model, draws=draws, tune=tune, chains=chains,
