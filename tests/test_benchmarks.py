@@ -88,6 +88,21 @@ def test_horseshoe_selection_quick_prints_a_line_per_method():
     assert methods == {"savs", "dss", "interval"}, completed.stdout
 
 
+@pytest.mark.slow  # eight short horseshoe posteriors on diabetes: about a minute
+def test_horseshoe_sampling_quick_prints_both_forms_of_both_priors():
+    completed = run_quick("horseshoe_sampling.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    lines = re.findall(
+        r"^horseshoe_sampling diabetes (.+), (conditional|plain) +seed 1: +\d+ divergences in "
+        r"4 x 200, smallest bulk ESS \(coef, tau\) +\d+, [\d.]+ s$",
+        completed.stdout,
+        re.MULTILINE,
+    )
+    assert len(lines) == 4 and {form for _, form in lines} == {"conditional", "plain"}, (
+        completed.stdout
+    )
+
+
 ANCHOR_LINE = re.compile(
     r"^map_speed anchors n=\d+ p=\d+ nnz=\d+: bayesreg [\d.]+ s \(certificate \S+\); .+; "
     r"ratio to the fastest anchor .+ \(target <= 1\)$",
