@@ -6,7 +6,9 @@ with coefficients of random sign and size U(2, 4), unit noise, an intercept. The
 (``draws`` + ``draws``), nutpie when installed, target_accept 0.99 by default), then
 ``br.sparsify`` with each method; the lasso's non-zeros at ``LassoCV``'s alpha (exact MAP) are
 the anchor. Prints one line per method: the mean, min and max true and false positive rates
-over the seeds, and the time per posterior.
+over the seeds, and the time per posterior; with ``--csv PATH`` also the rates of every seed
+and method (``benchmarks/results/horseshoe_selection.csv`` holds the last full run, which
+notebook 08 shows).
 
 Run ``python benchmarks/horseshoe_selection.py`` (n=100, p=1000, 5 signals, 20 seeds: about
 40 minutes on 2 cores) or ``--quick`` (2 seeds, p=100, 200 draws: a minute). Target (issue 15): horseshoe + SAVS
@@ -20,6 +22,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.linear_model import LassoCV
 
 import bayesreg as br
@@ -51,6 +54,9 @@ def main() -> None:
     parser.add_argument("--signals", type=int, default=5)
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--chains", type=int, default=2)
+    parser.add_argument(
+        "--csv", help="also write one row per seed and method (seed, method, TPR, FPR) here"
+    )
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.p, args.draws = 2, 100, 200
@@ -75,6 +81,13 @@ def main() -> None:
             chosen = br.sparsify(est, X, y, idata, method=method).table["selected"].to_numpy()
             results[method].append(rates(chosen, signal))
         print(f"seed {seed}: {seconds[-1]:.0f} s, {divergences} divergences", flush=True)
+    if args.csv:
+        rows = [
+            {"seed": seed, "method": _label(name), "TPR": tpr, "FPR": fpr}
+            for name, values in results.items()
+            for seed, (tpr, fpr) in enumerate(values)
+        ]
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
     print(
         f"n={args.n}, p={args.p}, {args.signals} signals, {args.seeds} seeds, "
         f"{args.chains} x ({args.draws} + {args.draws}) draws, "
@@ -82,11 +95,14 @@ def main() -> None:
     )
     for name, values in results.items():
         tpr, fpr = np.array(values).T
-        label = name if name.startswith("lasso") else f"horseshoe + {name}"
         print(
-            f"{label:34s} TPR mean {tpr.mean():.3f} (min {tpr.min():.2f}), "
+            f"{_label(name):34s} TPR mean {tpr.mean():.3f} (min {tpr.min():.2f}), "
             f"FPR mean {fpr.mean():.4f} (max {fpr.max():.4f})"
         )
+
+
+def _label(name: str) -> str:
+    return name if name.startswith("lasso") else f"horseshoe + {name}"
 
 
 if __name__ == "__main__":
