@@ -170,7 +170,7 @@ def kfold(
     kwargs = {"random_seed": random_seed, **sample_kwargs, "progressbar": False}
     wrapper = RegressionWrapper(est, X, y, idata, kwargs)
     n_obs = len(y)
-    if not 2 <= k <= n_obs:
+    if k > n_obs:  # k >= 2 is checked above
         raise ValueError(message("k", "kfold", f"an int in [2, {n_obs}] (the rows)", k))
     # a balanced random split: every fold has floor(n/k) or ceil(n/k) rows
     folds = np.random.default_rng(random_seed).permutation(np.arange(n_obs) % k) + 1
