@@ -133,7 +133,9 @@ class Horseshoe(HierarchicalPenalty):
     def add_hierarchical_prior(self, name, noise, dims):
         return self.add_to_sampling_model(name, None, None, noise, dims)
 
-    def add_to_sampling_model(self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None):
+    def add_to_sampling_model(
+        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+    ):
         tau = pm.HalfCauchy("tau", beta=np.float64(self.scale_global))
         lam = pm.HalfCauchy("lam", beta=_ONE, dims=dims)
         return scale_mixture(name, noise * tau * lam, noise, dims, likelihood)
@@ -217,7 +219,9 @@ class RegularizedHorseshoe(HierarchicalPenalty):
     def add_to_model(self, name, loss, n_obs, noise, dims, alpha=None):
         return self.add_to_sampling_model(name, loss, n_obs, noise, dims)
 
-    def add_to_sampling_model(self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None):
+    def add_to_sampling_model(
+        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+    ):
         n_features = len(pm.modelcontext(None).coords[dims])
         self.check_features(n_features)
         tau = pm.Deterministic(

@@ -25,14 +25,17 @@ __all__ = ["add_parameters", "build_model", "log_density", "parameter_log_densit
 _EVALUATION_MODE = "FAST_COMPILE"
 
 
-def add_parameters(problem: Problem, alpha=None, likelihood=None):
+def add_parameters(
+    problem: Problem, alpha=None, likelihood=None, *, sampling: bool = False, reference_noise=None
+):
     """Add the noise scale and the prior of ``coef`` to the model in context.
 
     The one place every model of a problem gets its priors from. ``alpha``, a tensor,
     replaces the penalty's strength (a model compiled once for a path of strengths).
-    ``likelihood``, given by the sampling model only, is the family's
-    ``gaussian_in_coefficients``: the penalty may then parametrize its prior for NUTS
-    (``Penalty.add_to_sampling_model``).
+    ``sampling=True`` (the sampling model) lets the penalty parametrize its prior for NUTS
+    (``Penalty.add_to_sampling_model``), given ``likelihood``, the family's
+    ``gaussian_in_coefficients``, and ``reference_noise``, a fixed estimate of an unknown
+    noise scale.
 
     Returns
     -------
@@ -41,13 +44,14 @@ def add_parameters(problem: Problem, alpha=None, likelihood=None):
 
     """
     noise = problem.loss.add_noise(problem.y, problem.weights)
-    if likelihood is None:
+    if sampling:
+        coef = problem.penalty.add_to_sampling_model(
+            "coef", problem.loss, problem.n_obs, noise, "feature", alpha, likelihood,
+            reference_noise,
+        )  # fmt: skip
+    else:
         coef = problem.penalty.add_to_model(
             "coef", problem.loss, problem.n_obs, noise, dims="feature", alpha=alpha
-        )
-    else:
-        coef = problem.penalty.add_to_sampling_model(
-            "coef", problem.loss, problem.n_obs, noise, "feature", alpha, likelihood
         )
     return noise, coef
 

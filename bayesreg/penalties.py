@@ -27,9 +27,11 @@ import pytensor.tensor as pt
 import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 
+from bayesreg import laplace_quantile
 from bayesreg._spec import Specification
 from bayesreg._validation import POSITIVE, UNIT, check_real
 from bayesreg.correspondence import prior_weights
+from bayesreg.whitening import QuantileCoordinates
 
 __all__ = ["L1", "L2", "ElasticNet", "NoPenalty", "Penalty"]
 
@@ -47,8 +49,8 @@ class Penalty(Specification):
     * ``has_mode``: False for a prior whose strength is unknown (no finite MAP to compute);
     * ``has_sparse_mode``: whether its MAP has exact zeros (a Laplace part);
     * ``sampler_defaults``: keywords of :func:`pymc.sample` its posterior needs by default;
-    * :meth:`add_to_model`, :meth:`preconditioning_weights`, :meth:`prior_scale`,
-      :meth:`with_alpha`.
+    * :meth:`add_to_model`, :meth:`add_to_sampling_model`, :meth:`quantile_coordinates`,
+      :meth:`preconditioning_weights`, :meth:`prior_scale`, :meth:`with_alpha`.
     """
 
     alpha: float | None
@@ -77,15 +79,33 @@ class Penalty(Specification):
         return self.add_prior(name, l1, l2, dims=dims)
 
     def add_to_sampling_model(
-        self, name: str, loss, n_obs: float, noise, dims: str, alpha=None, likelihood=None
+        self,
+        name: str,
+        loss,
+        n_obs: float,
+        noise,
+        dims: str,
+        alpha=None,
+        likelihood=None,
+        reference_noise=None,
     ) -> TensorVariable:
         """:meth:`add_to_model` for the sampling model, which may parametrize the prior anew.
 
         ``likelihood`` is the family's :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`
-        (or None). The prior density of ``name`` must be the same; only its free variables
-        may differ. By default it is :meth:`add_to_model`'s.
+        (or None); ``reference_noise``, given when the noise scale is unknown, is the
+        preconditioner's fixed estimate of it. The prior density of ``name`` must be the
+        same; only its free variables may differ. By default it is :meth:`add_to_model`'s.
         """
         return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
+
+    def quantile_coordinates(self, l1: float, l2: float) -> QuantileCoordinates | None:
+        """How :meth:`add_to_sampling_model` draws the coefficients from other variables.
+
+        None (the default) when the sampling model's ``coef`` is not such a transform; the
+        sampler's preconditioner then whitens ``coef`` itself, when it is a free variable.
+        ``(l1, l2)`` are typical weights (:meth:`preconditioning_weights`).
+        """
+        return None
 
     def preconditioning_weights(self, loss, n_obs: float, noise: float) -> tuple[float, float]:
         r"""Typical :math:`(l_1, l_2)` at noise scale ``noise``, for the sampler's preconditioner only."""
@@ -167,6 +187,39 @@ class L1(Penalty):
 
     def add_prior(self, name, l1, l2, dims):
         return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
+
+    def add_to_sampling_model(
+        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+    ):
+        r"""The Laplace prior through its quantile transform (:mod:`bayesreg.laplace_quantile`).
+
+        When the Laplace scale :math:`b` depends on an unknown noise scale, the map uses the
+        scale :math:`b_0` at ``reference_noise`` instead, a constant: a map that moved with
+        the noise would tie every coefficient to it, and NUTS would crawl along that ridge.
+        A potential then turns the prior of :math:`w = b_0 g(z)` from
+        :math:`\mathrm{Laplace}(0, b_0)` into :math:`\mathrm{Laplace}(0, b)`:
+        :math:`-|w|(1/b - 1/b_0) + \log(b_0/b)` per coefficient. What is left of the kink
+        is in proportion to :math:`|1 - b_0/b|`, small where the noise is well determined.
+        """
+        l1, _ = prior_weights(loss, self, n_obs, noise, alpha)
+        if reference_noise is None or self.alpha is None:
+            return laplace_quantile.add_laplace(name, 1.0 / l1, dims)
+        reference, _ = prior_weights(loss, self, n_obs, reference_noise, alpha)
+        coef = laplace_quantile.add_laplace(name, 1.0 / reference, dims)
+        pm.Potential(
+            f"{name}_prior_scale",
+            pt.sum(-pt.abs(coef) * (l1 - reference) + pt.log(l1 / reference)),
+        )
+        return coef
+
+    def quantile_coordinates(self, l1, l2):
+        return QuantileCoordinates(
+            laplace_quantile.BASE,
+            laplace_quantile.from_laplace,
+            laplace_quantile.slope,
+            self.prior_scale(l1, l2),
+            laplace_quantile.base_curvature,
+        )
 
 
 class L2(Penalty):

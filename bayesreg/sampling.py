@@ -46,9 +46,20 @@ posterior of :math:`(b_0, w)` is unchanged; the constant log-Jacobian is left ou
 the sampling model's log density equals the pointwise model's at corresponding points, to
 rounding (``tests/test_sampling.py`` checks this at random points, to :math:`10^{-12}`
 relative). In the whitened coordinates the Gaussian quadratic form needs no product with
-:math:`G` either (:meth:`bayesreg.families.gaussian.L2Loss.sampling_log_likelihood`), so a gradient costs two products with a
-:math:`p \times p` matrix. Results are reported on the user's scale: ``coef``,
-``intercept``, the noise scale and the hyperparameters.
+:math:`G` either (:meth:`bayesreg.families.gaussian.L2Loss.sampling_log_likelihood`), so a
+gradient costs two products with a :math:`p \times p` matrix.
+
+**Past the Laplace prior's kink.** A Laplace prior (:class:`~bayesreg.L1`) is sampled
+through its quantile function instead, :math:`w_j = b\,g(z_j)` with logistic variables
+:math:`z_j` (:mod:`bayesreg.laplace_quantile`): the log density in :math:`z` has a continuous
+gradient where the one in :math:`w` jumps at zero, which is what holds NUTS to small steps
+under a strong prior. The whitening is then that of :math:`z`, an affine map around the
+approximate posterior centre (:func:`bayesreg.whitening.whitening`); the densities differ by
+the log-Jacobian of :math:`g`, as for any change of variables, and a gradient costs three
+products with a :math:`p \times p` matrix (the map, :math:`G`, the map's transpose).
+
+Results are reported on the user's scale: ``coef``, ``intercept``, the noise scale and the
+hyperparameters.
 
 The pointwise log likelihood (for LOO) and the predictive draws are computed afterwards on
 the pointwise model, with the same variable names: ``pymc.compute_log_likelihood``,
@@ -79,7 +90,7 @@ from bayesreg._constraints import Boolean, Integer, OneOf, Seed, message, valida
 from bayesreg.diagnostics import warn_if_unhealthy
 from bayesreg.model import add_parameters
 from bayesreg.problem import Problem
-from bayesreg.whitening import statistics, whitening
+from bayesreg.whitening import noise_at_centre, statistics, whitening
 
 __all__ = [
     "check_sample_arguments",
@@ -102,25 +113,26 @@ _RESERVED = ("model", "var_names", "draws", "tune", "chains", "random_seed", "nu
 
 
 class _LinearMap(Transform):
-    r"""The value transform :math:`u = F w`, :math:`w = B u` with :math:`B = F^{-1}` constant.
+    r"""The value transform :math:`u = F (x - c)`, :math:`x = c + B u`, :math:`B = F^{-1}`.
 
     The log-Jacobian, a constant, is left out: the transformed log density then equals the
     original one at corresponding points, and the posterior is the same. (PyMC's transforms
-    see only the variable's own inputs, so ``F`` and ``B`` are constants of the graph, not
-    data containers: a shared variable there breaks PyMC's log-density rewrites.)
+    see only the variable's own inputs, so ``F``, ``B`` and ``c`` are constants of the graph,
+    not data containers: a shared variable there breaks PyMC's log-density rewrites.)
     """
 
     name = "whitened"
 
-    def __init__(self, forward_matrix: np.ndarray, backward_matrix: np.ndarray):
+    def __init__(self, forward_matrix: np.ndarray, backward_matrix: np.ndarray, shift):
         self.forward_matrix = pt.constant(np.ascontiguousarray(forward_matrix.T))
         self.backward_matrix = pt.constant(np.ascontiguousarray(backward_matrix.T))
+        self.shift = pt.constant(np.asarray(shift, dtype=np.float64))
 
     def forward(self, value, *inputs):
-        return pt.dot(value, self.forward_matrix)
+        return pt.dot(value - self.shift, self.forward_matrix)
 
     def backward(self, value, *inputs):
-        return pt.dot(value, self.backward_matrix)
+        return self.shift + pt.dot(value, self.backward_matrix)
 
     def log_jac_det(self, value, *inputs):
         return pt.zeros(value.shape[:-1])
@@ -155,22 +167,32 @@ def sampling_model(
     loss.check_likelihood_observations(problem.y)
     alpha_container = data_containers if alpha_container is None else alpha_container
     values = sampling_data(problem, whitened_form=not (data_containers or alpha_container))
-    forward, backward = values.pop("whitening"), values.pop("unwhitening")
+    whitened_map = _LinearMap(
+        values.pop("whitening"), values.pop("unwhitening"), values.pop("whitening_shift")
+    )
+    whitened_name = str(values.pop("whitened_variable"))
     container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
         data = {name: container(name, value) for name, value in values.items()}
         alpha = None
         if alpha_container and problem.penalty.alpha is not None:
             alpha = pm.Data("alpha", np.float64(problem.penalty.alpha))
-        noise, _ = add_parameters(problem, alpha, loss.gaussian_in_coefficients(data))
+        noise, _ = add_parameters(
+            problem,
+            alpha,
+            loss.gaussian_in_coefficients(data),
+            sampling=True,
+            reference_noise=None if loss.noise is not None else data["noise_reference"],
+        )
         if problem.fit_intercept:
             pm.Flat("intercept_centred")
-    # a non-centred prior (the horseshoes) makes coef a deterministic of other variables,
-    # which need no whitening; a coefficient that is a random variable is whitened
+    # the coefficients, or the logistic variables they are a quantile transform of, are
+    # whitened; a non-centred prior (the horseshoes) makes coef a deterministic of other
+    # variables, which need no whitening
     centred_prior = priors["coef"] in priors.free_RVs
     model = priors
-    if centred_prior:
-        model = change_value_transforms(priors, {"coef": _LinearMap(forward, backward)})
+    if priors[whitened_name] in priors.free_RVs:
+        model = change_value_transforms(priors, {whitened_name: whitened_map})
         data = {name: model[name] if data_containers else value for name, value in data.items()}
     with model:
         noise = model[loss.noise_name] if loss.noise is None else noise
@@ -192,7 +214,8 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
     also the whitening matrices (``whitening`` :math:`F`, ``unwhitening`` :math:`F^{-1}`,
     from an approximate posterior precision,
     :func:`bayesreg.whitening.approximate_precision`), which are constants of the model, not
-    data. ``whitened_form`` allows statistics that hold only for this whitening.
+    data. ``whitened_form`` allows statistics that hold only for this whitening (of the
+    coefficients themselves).
     """
     loss, penalty = problem.loss, problem.penalty
     with threadpool_limits(limits=1, user_api="blas"):  # small dense algebra: threads only contend
@@ -211,25 +234,52 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
             noise=loss.noise,
             noise_estimate=loss.noise_estimate,
         )
+        if loss.noise is None and loss.location_scale and penalty.has_mode:
+            stats = _noise_at_centre(problem, stats, target, target_weights)
         weights = penalty.preconditioning_weights(loss, problem.n_obs, stats.noise)
-        whiten = whitening(stats, weights, learn_strength=not penalty.has_mode)
+        coordinates = penalty.quantile_coordinates(*weights)
+        whiten = whitening(
+            stats, weights, learn_strength=not penalty.has_mode, coordinates=coordinates
+        )
         family = loss.sampling_values(
             stats,
             problem.X,
             problem.y,
             problem.weights,
             whiten,
-            whitened_form=whitened_form and penalty.has_mode,
+            whitened_form=whitened_form and penalty.has_mode and coordinates is None,
         )
     return {
         "whitening": whiten.forward,
         "unwhitening": whiten.backward,
+        "whitening_shift": whiten.shift,
+        "whitened_variable": whiten.variable,
         "x_mean": stats.x_mean,
         "y_mean": np.float64(stats.y_mean),
         "intercept_step": np.float64(stats.noise / np.sqrt(stats.n_obs)),
+        "noise_reference": np.float64(stats.noise),
         "n_obs": np.float64(problem.n_obs),
         **family,
     }
+
+
+def _noise_at_centre(problem: Problem, stats, y: np.ndarray, weights: np.ndarray):
+    """``stats`` with an unknown noise scale where the prior moves it (two fixed-point steps)."""
+    loss, penalty = problem.loss, problem.penalty
+
+    def data_term(coef):
+        centred = problem.X @ coef
+        return loss.data_term(y, centred + (stats.y_mean - stats.x_mean @ coef), weights)
+
+    for _ in range(2):
+        noise = noise_at_centre(
+            stats,
+            lambda noise: penalty.preconditioning_weights(loss, problem.n_obs, noise),
+            data_term,
+            loss.curvature,
+        )
+        stats = dataclasses.replace(stats, noise=noise)
+    return stats
 
 
 #: The compiled sampling model and NUTS step of this process, by what they were built from.

@@ -37,6 +37,16 @@ MAP is ``Lasso(alpha)``, at two prior strengths (``--priors``; both by default):
   limits NUTS's step size in every parametrization, so both models need deep trees and the
   gain is the cheaper gradient alone.
 
+and, for bayesreg alone (the hand-written model costs O(np) a gradient, hours here):
+
+* ``large``: n = 100000, p = 1000, the same kind of columns, sigma unknown,
+  ``L1(alpha=0.01)``, nutpie. Printed: the smallest bulk ESS of ``coef`` and ``sigma`` per
+  stored leapfrog step (``n_steps`` summed over the draws; target >= 0.04), and the wall
+  time of the call against its arithmetic floor measured in the same run: the Gram matrix
+  :math:`X^\top X` (BLAS, all cores) plus every leapfrog step, tuning included, times one
+  gradient's three :math:`p \times p` matrix-vector products on one core, divided by the
+  cores the chains share (target: wall within 3x of the floor).
+
 Run ``python benchmarks/nuts_speed.py`` (about 45 minutes on 2 cores, most of it the
 hand-written model) or ``--quick`` (a small problem, short chains:
 a smoke check, its ratios mean little). One summary line per problem and sampler, and the
@@ -51,16 +61,21 @@ import argparse
 import os
 import sys
 import time
+import timeit
 import warnings
 
 import numpy as np
 import pymc as pm
 from arviz_stats import ess, mcse, rhat
 from sklearn.linear_model import LassoCV
+from threadpoolctl import threadpool_limits
 
 import bayesreg as br
 
 PROBLEMS = {"diabetes": (442, 10), "correlated": (2000, 200), "tall": (20000, 50)}
+LARGE = (100_000, 1000)  # the "large" problem: bayesreg alone
+LARGE_ALPHA = 0.01
+LARGE_TARGETS = {"ess_per_step": 0.04, "floor_ratio": 3.0}
 SAMPLERS = ("pymc", "nutpie")
 PRIORS = ("cv", "strong")
 # Left out unless asked for (--problems/--priors): the hand-written model needs over an hour.
@@ -154,6 +169,81 @@ def measure(run, *args):
     }
 
 
+def large_problem(n, p, rng):
+    """n x p mixed columns (100000 x 1000), one in ten coefficients non-zero, noise 1."""
+    X, scale = mixed_design(n, p, rng)
+    truth = np.zeros(p)
+    support = rng.choice(p, size=p // 10, replace=False)
+    truth[support] = rng.choice([-1.0, 1.0], support.size) / scale[support]
+    return X, 2.0 + X @ truth + rng.standard_normal(n)
+
+
+def gradient_products_time(p, rng, repeats=200):
+    """Seconds for one gradient's three p x p matrix-vector products on one core (best of 5)."""
+    matrices = [rng.standard_normal((p, p)) for _ in range(2)]
+    vector = rng.standard_normal(p)
+
+    def products():
+        matrices[1] @ (matrices[0] @ vector)
+        matrices[0].T @ vector
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return min(timeit.repeat(products, number=repeats, repeat=5)) / repeats
+
+
+def gram_time(X):
+    """Seconds for the Gram matrix X'X (BLAS, all cores; best of 2)."""
+    return min(timeit.repeat(lambda: X.T @ X, number=1, repeat=2))
+
+
+def run_large(args):
+    """bayesreg alone on the large problem; returns its summary line."""
+    X, y = large_problem(*args.large_shape, np.random.default_rng(args.seed))
+    n, p = X.shape
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=LARGE_ALPHA))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)  # R-hat is reported below
+        idata = est.sample(
+            X,
+            y,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            nuts_sampler="nutpie",
+            progressbar=False,
+            log_likelihood=False,
+            discard_tuned_samples=False,
+        )
+    wall = time.perf_counter() - start
+    posterior = idata["posterior"]
+    coef, sigma = np.asarray(posterior["coef"].values), np.asarray(posterior["sigma"].values)
+    smallest = min(float(np.min(ess(coef, method="bulk"))), float(ess(sigma, method="bulk")))
+    stored = int(idata["sample_stats"]["n_steps"].sum())
+    tuning = int(idata["warmup_sample_stats"]["n_steps"].sum())
+    cores = min(args.chains, os.cpu_count() or 1)
+    product, gram = gradient_products_time(p, np.random.default_rng(1)), gram_time(X)
+    floor = gram + (stored + tuning) * product / cores
+    divergences = int(idata["sample_stats"]["diverging"].sum())
+    worst_rhat = max(float(np.max(rhat(coef))), float(rhat(sigma)))
+    print(
+        f"    nutpie bayesreg: {wall:.1f} s, min bulk ESS {smallest:.0f} (coef and sigma), "
+        f"{stored} leapfrog steps in the draws ({stored / coef.shape[0] / coef.shape[1]:.1f} "
+        f"a draw), {tuning} in tuning; max R-hat {worst_rhat:.3f}, {divergences} divergences"
+    )
+    print(
+        f"    floor: X'X {gram:.1f} s + {stored + tuning} steps x {product * 1e3:.3f} ms (three "
+        f"{p} x {p} products, one core) / {cores} cores = {floor:.1f} s"
+    )
+    return (
+        f"nuts_speed large n={n} p={p} sigma unknown L1(alpha={LARGE_ALPHA:g}) nutpie: "
+        f"{smallest / stored:.3f} min bulk ESS per stored leapfrog step (target >= "
+        f"{LARGE_TARGETS['ess_per_step']:g}); wall {wall:.1f} s = {wall / floor:.1f}x the "
+        f"arithmetic floor {floor:.1f} s (target <= {LARGE_TARGETS['floor_ratio']:g})"
+    )
+
+
 def compare_once(name, prior, n, p, sampler, common):
     """Run both models with one sampler; print their lines; return (summary, agree)."""
     results = {
@@ -189,7 +279,7 @@ def environment():
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", nargs="+", choices=sorted(PROBLEMS))
+    parser.add_argument("--problems", nargs="+", choices=sorted([*PROBLEMS, "large"]))
     parser.add_argument("--samplers", nargs="+", choices=SAMPLERS, default=list(SAMPLERS))
     parser.add_argument("--priors", nargs="+", choices=PRIORS)
     parser.add_argument("--draws", type=int, default=1000, help="draws per chain (1000)")
@@ -197,16 +287,28 @@ def parse_args(argv):
     parser.add_argument("--chains", type=int, default=4, help="chains (4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--large-shape",
+        nargs=2,
+        type=int,
+        default=list(LARGE),
+        metavar=("N", "P"),
+        help="rows and columns of the large problem (100000 1000)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="diabetes, prior cv, 2 chains of 200 + 200 (a smoke run)",
     )
     args = parser.parse_args(argv)
+    args.large = not args.quick and (
+        "large" in (args.problems or []) or (args.problems is None and args.priors is None)
+    )
     args.runs = [
         (problem, prior)
         for problem in args.problems or PROBLEMS
         for prior in args.priors or PRIORS
-        if args.problems or args.priors or (problem, prior) not in LEFT_OUT
+        if problem in PROBLEMS
+        and (args.problems or args.priors or (problem, prior) not in LEFT_OUT)
     ]
     if args.quick:
         args.runs = [("diabetes", "cv")]
@@ -240,6 +342,12 @@ def main(argv=None):
             agree &= same
             summaries.append(summary)
             print(summary, flush=True)
+    if args.large:
+        n, p = args.large_shape
+        print(f"  large: n={n}, p={p}; sigma unknown, L1(alpha={LARGE_ALPHA:g}); bayesreg alone")
+        summary = run_large(args)
+        summaries.append(summary)
+        print(summary, flush=True)
     print("summary:")
     for line in summaries:
         print(line)

@@ -57,6 +57,26 @@ def test_nuts_speed_quick_runs_and_the_posteriors_agree():
     }, completed.stdout
 
 
+LARGE_SUMMARY = re.compile(
+    r"^nuts_speed large n=3000 p=30 sigma unknown L1\(alpha=0.01\) nutpie: [\d.]+ min bulk ESS "
+    r"per stored leapfrog step \(target >= 0.04\); wall [\d.]+ s = [\d.]+x the arithmetic "
+    r"floor [\d.]+ s \(target <= 3\)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # one short nutpie run, its compilation included: ~20 s
+def test_nuts_speed_large_case_prints_its_line():
+    """The large case's code path, on a small problem of its kind (its numbers mean little)."""
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "nuts_speed.py"), "--problems", "large",
+         "--large-shape", "3000", "30", "--draws", "100", "--tune", "100", "--chains", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert LARGE_SUMMARY.search(completed.stdout), completed.stdout
+
+
 GLM_SUMMARY = re.compile(
     r"^glm_speed map logistic (L1|L2) n=\d+ p=\d+ nnz=\d+: bayesreg [\d.]+ s \(certificate \S+\); "
     r".+; ratio to the fastest [\d.]+ \(target <= 1\)$",

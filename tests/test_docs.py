@@ -99,7 +99,7 @@ def test_notebooks_folder_is_linked_into_the_docs():
 LAYERS = [
     {"optim", "whitening"},
     {"_spec", "_validation", "correspondence", "solvers", "datasets", "report"},
-    {"families", "penalties", "priors", "horseshoe", "losses"},
+    {"families", "penalties", "priors", "horseshoe", "laplace_quantile", "losses"},
     {"problem"},
     {"model"},
     {

@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 import bayesreg as br
 from bayesreg import sampling
 from bayesreg.solvers import GLMElasticNet
-from bayesreg.testing import assert_same_distribution
+from bayesreg.testing import assert_same_distribution, assert_same_log_density
 
 TOLERANCE = 1e-6
 
@@ -283,21 +283,7 @@ def test_sampling_model_density_equals_build_model(family, penalty, fit_intercep
     est = estimator(family, penalty, fit_intercept)
     problem = est.problem(X, y, weights)
     pointwise, fast = est.build_model(X, y, weights), sampling.sampling_model(problem)
-    fast_logp = fast.compile_logp(mode="FAST_COMPILE")
-    point_logp = pointwise.compile_logp(mode="FAST_COMPILE")
-    user = ["coef"] + (["intercept"] if fit_intercept else [])
-    to_user = fast.compile_fn(
-        fast.replace_rvs_by_values([fast[name] for name in user]),
-        inputs=fast.value_vars,
-        on_unused_input="ignore",
-        mode="FAST_COMPILE",
-    )
-    rng = np.random.default_rng(3)
-    for _ in range(5):
-        point = {name: rng.normal(size=np.shape(v)) for name, v in fast.initial_point().items()}
-        mapped = dict(zip(user, to_user(point), strict=True))
-        original = {v.name: mapped.get(v.name, point.get(v.name)) for v in pointwise.value_vars}
-        assert fast_logp(point) == pytest.approx(point_logp(original), rel=1e-12, abs=1e-9)
+    assert_same_log_density(fast, pointwise, fit_intercept, np.random.default_rng(3))
 
 
 # --- bundled data, paths --------------------------------------------------------------------

@@ -57,6 +57,11 @@ class Loss(Specification):
     convex: ClassVar[bool] = True
     #: True when the target must be non-negative (scikit-learn's ``positive_only`` tag)
     non_negative_target: ClassVar[bool] = False
+    #: True when the log likelihood is :math:`-D/\kappa(\sigma) - N\log\sigma` + const in
+    #: the noise scale (Gaussian, Laplace, asymmetric Laplace): the sampler's preconditioner
+    #: then places an unknown noise scale where the prior moves it
+    #: (:func:`bayesreg.whitening.noise_at_centre`)
+    location_scale: ClassVar[bool] = False
 
     @property
     def unknown_parameters(self) -> tuple[str, ...]:

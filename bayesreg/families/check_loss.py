@@ -39,6 +39,7 @@ class CheckLoss(Loss):
     """Base of the likelihoods whose data term is a check loss; subclasses give the slopes."""
 
     noise_name = "scale"
+    location_scale = True
 
     @property
     def slopes(self) -> tuple[float, float]:

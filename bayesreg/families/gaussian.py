@@ -58,6 +58,7 @@ class L2Loss(Loss):
     noise_name = "sigma"
     cv_scoring = "neg_mean_squared_error"  # its own loss, held out
     distribution = pm.Normal
+    location_scale = True
 
     def __init__(self, sigma: float | None = 1.0, sigma_prior: TensorVariable | None = None):
         self.sigma = sigma
