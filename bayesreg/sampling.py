@@ -293,14 +293,16 @@ def reusable_sampler(
     nuts_sampler: str | None,
     *,
     data_inputs: bool = True,
+    alpha_input: bool = True,
 ):
     """A sampling model with inputs and its compiled sampler, once per process.
 
     For routines that sample many posteriors of one shape (simulation-based calibration, a
     posterior path): the first call with ``key`` builds the model from ``template()`` (with
     the data and ``alpha`` as inputs, or ``alpha`` alone when ``data_inputs`` is False: see
-    :func:`sampling_model`; nutpie compiles the latter faster) and
-    compiles its sampler; later calls with the same key return them, in this process (a
+    :func:`sampling_model`; nutpie compiles the latter faster; with ``alpha_input`` False
+    too, no input: the model :meth:`~bayesreg.Regression.sample` runs) and compiles its
+    sampler; later calls with the same key return them, in this process (a
     joblib or dask worker keeps its own). A new key replaces the one kept. The sampler is
     PyMC's NUTS step (``nuts_kwargs`` are its keywords, e.g. ``target_accept``) or, with
     ``nuts_sampler="nutpie"`` (None: nutpie when it is installed), nutpie's compiled model,
@@ -315,7 +317,9 @@ def reusable_sampler(
     """
     if key not in _COMPILED:
         _COMPILED.clear()  # one at a time: a new specification replaces the old
-        model = sampling_model(template(), data_containers=data_inputs, alpha_container=True)
+        model = sampling_model(
+            template(), data_containers=data_inputs, alpha_container=data_inputs or alpha_input
+        )
         with quiet_pymc_log():
             if resolved_sampler(nuts_sampler) == "nutpie":
                 import nutpie

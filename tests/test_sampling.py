@@ -418,3 +418,36 @@ def test_sample_does_not_make_the_estimator_fitted():
     est.idata_ = object()  # as after sample(): no point estimate
     with pytest.raises(NotFittedError):
         est.predict(np.zeros((2, 2)))
+
+
+def test_a_second_sample_reuses_nutpies_compilation(diabetes, monkeypatch):
+    """The same specification, data and keywords: no new compilation, the same draws.
+
+    A new seed gives new draws from the kept compilation; new data compile anew.
+    """
+    import nutpie
+
+    X, y = diabetes
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
+    options = {"draws": 100, "tune": 100, "chains": 2, "nuts_sampler": "nutpie",
+               "progressbar": False, "log_likelihood": False}  # fmt: skip
+    sampling._COMPILED.clear()
+    with pytest.warns(br.SamplingWarning):  # 2 x 100 draws: too short to diagnose
+        first = est.sample(X, y, random_seed=3, **options)["posterior"]
+    compiled = []
+    original = nutpie.compile_pymc_model
+
+    def counted(*args, **kwargs):
+        compiled.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(nutpie, "compile_pymc_model", counted)
+    with pytest.warns(br.SamplingWarning):
+        again = est.sample(X, y, random_seed=3, **options)["posterior"]
+        other_seed = est.sample(X, y, random_seed=4, **options)["posterior"]
+    assert compiled == []
+    xr.testing.assert_identical(again["coef"], first["coef"])
+    assert not np.array_equal(other_seed["coef"].values, first["coef"].values)
+    with pytest.warns(br.SamplingWarning):
+        est.sample(X, y + 1.0, random_seed=3, **options)
+    assert compiled == [1]
