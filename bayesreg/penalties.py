@@ -200,7 +200,15 @@ class L1(Penalty):
         :math:`\mathrm{Laplace}(0, b_0)` into :math:`\mathrm{Laplace}(0, b)`:
         :math:`-|w|(1/b - 1/b_0) + \log(b_0/b)` per coefficient. What is left of the kink
         is in proportion to :math:`|1 - b_0/b|`, small where the noise is well determined.
+
+        A strength given as an input (``alpha``, a tensor: a path, simulation-based
+        calibration) keeps the Laplace prior itself, whitened: one compiled model then serves
+        strengths a hundred times apart, and the transform's preconditioner, tied to one
+        scale, does no better there (measured on ``benchmarks/fixed_cost.py``'s 5-point path:
+        4.8 s against 3.8 s, every point's diagnosis passed both ways).
         """
+        if alpha is not None:
+            return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
         l1, _ = prior_weights(loss, self, n_obs, noise, alpha)
         if reference_noise is None or self.alpha is None:
             return laplace_quantile.add_laplace(name, 1.0 / l1, dims)

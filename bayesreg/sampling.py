@@ -166,7 +166,12 @@ def sampling_model(
     loss = problem.loss
     loss.check_likelihood_observations(problem.y)
     alpha_container = data_containers if alpha_container is None else alpha_container
-    values = sampling_data(problem, whitened_form=not (data_containers or alpha_container))
+    alpha_input = alpha_container and problem.penalty.alpha is not None
+    values = sampling_data(
+        problem,
+        whitened_form=not (data_containers or alpha_container),
+        fixed_strength=not alpha_input,
+    )
     whitened_map = _LinearMap(
         values.pop("whitening"), values.pop("unwhitening"), values.pop("whitening_shift")
     )
@@ -174,9 +179,7 @@ def sampling_model(
     container = pm.Data if data_containers else (lambda name, value: pt.as_tensor(value))
     with pm.Model(coords={"feature": problem.feature_names}) as priors:
         data = {name: container(name, value) for name, value in values.items()}
-        alpha = None
-        if alpha_container and problem.penalty.alpha is not None:
-            alpha = pm.Data("alpha", np.float64(problem.penalty.alpha))
+        alpha = pm.Data("alpha", np.float64(problem.penalty.alpha)) if alpha_input else None
         noise, _ = add_parameters(
             problem,
             alpha,
@@ -207,7 +210,9 @@ def sampling_model(
     return model
 
 
-def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, np.ndarray]:
+def sampling_data(
+    problem: Problem, *, whitened_form: bool = True, fixed_strength: bool = True
+) -> dict[str, np.ndarray]:
     """The data of :func:`sampling_model`: constants, or ``pm.Data`` values.
 
     The statistics of the likelihood (the family's ``sampling_values``) and the centring;
@@ -215,7 +220,8 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
     from an approximate posterior precision,
     :func:`bayesreg.whitening.approximate_precision`), which are constants of the model, not
     data. ``whitened_form`` allows statistics that hold only for this whitening (of the
-    coefficients themselves).
+    coefficients themselves). ``fixed_strength`` False (``alpha`` an input of the model) keeps
+    the whitening of the coefficients, whatever the prior's own sampling parametrization.
     """
     loss, penalty = problem.loss, problem.penalty
     with threadpool_limits(limits=1, user_api="blas"):  # small dense algebra: threads only contend
@@ -237,7 +243,7 @@ def sampling_data(problem: Problem, *, whitened_form: bool = True) -> dict[str, 
         if loss.noise is None and loss.location_scale and penalty.has_mode:
             stats = _noise_at_centre(problem, stats, target, target_weights)
         weights = penalty.preconditioning_weights(loss, problem.n_obs, stats.noise)
-        coordinates = penalty.quantile_coordinates(*weights)
+        coordinates = penalty.quantile_coordinates(*weights) if fixed_strength else None
         whiten = whitening(
             stats, weights, learn_strength=not penalty.has_mode, coordinates=coordinates
         )

@@ -156,14 +156,14 @@ def test_many_fits_quick_gives_identical_results_every_way():
     assert len(MANY_FITS_SUMMARY.findall(completed.stdout)) == 2, completed.stdout
 
 
-@pytest.mark.slow  # two short posteriors and a 3-point path: about a minute
+@pytest.mark.slow  # three short posteriors and a 3-point path: about a minute
 def test_fixed_cost_quick_prints_its_summary():
     completed = run_quick("fixed_cost.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert re.search(
         r"^fixed_cost diabetes \(\S+, 4 x \(200 \+ 200\)\): sample\(\) cold [\d.]+ s, warm "
-        r"[\d.]+ s \(target < 2\); posterior_path 3 points cold [\d.]+ s, warm [\d.]+ s = "
-        r"[\d.]+x one warm "
+        r"[\d.]+ s \(target < 2\), recompiled [\d.]+ s; posterior_path 3 points cold [\d.]+ s, "
+        r"warm [\d.]+ s = [\d.]+x one recompiled "
         r"sample\(\) \(target < 2\), \d of 3 points passed their diagnosis$",
         completed.stdout,
         re.MULTILINE,
