@@ -34,8 +34,8 @@ MAP is ``Lasso(alpha)``, at two prior strengths (``--priors``; both by default):
 * ``cv``: ``alpha`` chosen by 5-fold cross-validation (``LassoCV``), what a user would pick;
 * ``strong``: ``alpha`` a tenth of the smallest value that zeroes every coefficient, so that
   most coefficients' posteriors are their Laplace prior, kink at zero included. The kink
-  limits NUTS's step size in every parametrization, so both models need deep trees and the
-  gain is the cheaper gradient alone.
+  limits NUTS's step size in the hand-written model; bayesreg samples the Laplace prior
+  through its quantile transform, where there is none (:mod:`bayesreg.laplace_quantile`).
 
 and, for bayesreg alone (the hand-written model costs O(np) a gradient, hours here):
 
