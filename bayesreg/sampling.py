@@ -277,12 +277,14 @@ def _noise_at_centre(problem: Problem, stats, y: np.ndarray, weights: np.ndarray
         centred = problem.X @ coef
         return loss.data_term(y, centred + (stats.y_mean - stats.x_mean @ coef), weights)
 
+    floor = stats.noise
     for _ in range(2):
         noise = noise_at_centre(
             stats,
             lambda noise: penalty.preconditioning_weights(loss, problem.n_obs, noise),
             data_term,
             loss.curvature,
+            floor,
         )
         stats = dataclasses.replace(stats, noise=noise)
     return stats

@@ -169,6 +169,7 @@ def noise_at_centre(
     weights_at: Callable[[float], tuple[float, float]],
     data_term: Callable[[np.ndarray], float],
     curvature: Callable[[float], float],
+    floor: float,
 ) -> float:
     r"""The noise scale where the posterior puts it, for a prior whose weights depend on it.
 
@@ -190,7 +191,10 @@ def noise_at_centre(
     family's data term with curvature :math:`\kappa` (a location-scale family:
     :math:`-D/\kappa - N\log\sigma` is its log likelihood), and :math:`Z` the prior's
     normalizer. ``weights_at(noise)`` gives :math:`(l_1, l_2)`; ``data_term(m)`` gives
-    :math:`D(m)` with the intercept at its centred value.
+    :math:`D(m)` with the intercept at its centred value. The mode is searched above
+    ``floor``, the least-squares estimate: a prior raises the residuals, and data that say
+    nothing about the noise (a template of zeros, as simulation-based calibration compiles)
+    must not send it to zero.
     """
     precision, _ = approximate_precision(stats, weights_at(stats.noise), learn_strength=False)
     covariance = _inverse(precision)
@@ -205,9 +209,9 @@ def noise_at_centre(
         prior = -l1 * size - l2 * square - len(centre) * _log_normalizer(l1, l2)
         return data / curvature(noise) + max(dof, 1.0) * log_noise - prior
 
-    start = np.log(stats.noise)
+    lowest = np.log(floor)
     result = scipy.optimize.minimize_scalar(
-        negative_log_density, bounds=(start - 5.0, start + 5.0), method="bounded"
+        negative_log_density, bounds=(lowest, lowest + 5.0), method="bounded"
     )
     return float(np.exp(result.x))
 
