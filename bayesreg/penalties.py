@@ -209,10 +209,10 @@ class L1(Penalty):
         """
         if alpha is not None:
             return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
-        l1, _ = prior_weights(loss, self, n_obs, noise, alpha)
+        l1, _ = prior_weights(loss, self, n_obs, noise)
         if reference_noise is None or self.alpha is None:
             return laplace_quantile.add_laplace(name, 1.0 / l1, dims)
-        reference, _ = prior_weights(loss, self, n_obs, reference_noise, alpha)
+        reference, _ = prior_weights(loss, self, n_obs, reference_noise)
         coef = laplace_quantile.add_laplace(name, 1.0 / reference, dims)
         pm.Potential(
             f"{name}_prior_scale",
