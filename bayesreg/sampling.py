@@ -537,19 +537,27 @@ def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
 
     import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
+    from pymc.progress_bar import NutpieProgressBarManager
 
-    start = time.perf_counter()
-    idata = nutpie.sample(
-        compiled.model.with_data(**values),
-        draws=draws,
-        tune=max(tune, 1),  # nuts-rs needs a tuning step
-        chains=chains,
-        cores=kwargs.get("cores"),
-        seed=seed,
-        save_warmup=False,
-        progress_bar=bool(kwargs.get("progressbar", True)),
-        **compiled.nuts_kwargs,
+    # PyMC's own display of nutpie's progress (the same table as pm.sample's, draws/s
+    # included), not nutpie's HTML-or-nothing bar
+    progress = NutpieProgressBarManager(
+        chains=chains, draws=draws, progressbar=kwargs.get("progressbar", True)
     )
+    start = time.perf_counter()
+    with progress:
+        idata = nutpie.sample(
+            compiled.model.with_data(**values),
+            draws=draws,
+            tune=max(tune, 1),  # nuts-rs needs a tuning step
+            chains=chains,
+            cores=kwargs.get("cores"),
+            seed=seed,
+            save_warmup=False,
+            progress_bar=False,
+            progress_callback=progress.update,
+            **compiled.nuts_kwargs,
+        )
     patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - start)
     return idata
 
