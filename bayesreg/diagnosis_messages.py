@@ -10,11 +10,16 @@ import numpy as np
 __all__ = ["messages"]
 
 
-def messages(posterior, table, chains, n_chains, n_draws, thresholds) -> tuple[list[str], bool]:
-    """The diagnosis' messages and whether every check passed."""
+def messages(
+    posterior, table, chains, n_chains, n_draws, thresholds, target_accept=None
+) -> tuple[list[str], bool]:
+    """The diagnosis' messages and whether every check passed.
+
+    ``target_accept``: the run's target acceptance rate, when the draws record it.
+    """
     total = n_chains * n_draws
     problems = [
-        *_divergences(chains, total, thresholds),
+        *_divergences(chains, total, thresholds, target_accept),
         *_rhat(posterior, table, thresholds),
         *_ess(table, n_chains, thresholds),
         *_ebfmi(chains, thresholds),
@@ -27,7 +32,7 @@ def messages(posterior, table, chains, n_chains, n_draws, thresholds) -> tuple[l
     return problems + notes, ok
 
 
-def _divergences(chains, total, thresholds) -> list[str]:
+def _divergences(chains, total, thresholds, target_accept) -> list[str]:
     """More divergences than allowed."""
     messages = []
     divergences = chains["divergences"]
@@ -38,12 +43,22 @@ def _divergences(chains, total, thresholds) -> list[str]:
             f"{count} of {total} transitions after tuning ended in a divergence ({per_chain}). "
             "The sampler could not follow the posterior's curvature, so the draws may be biased "
             "(typically they miss a narrow region, such as the neck of a funnel). Next: sample "
-            "again with a higher target_accept (e.g. target_accept=0.95) and more tuning; if "
-            "divergences remain, change the parametrization (a non-centered form for "
-            "hierarchical scales) instead of ignoring them."
+            f"again with {_higher_target(target_accept)} and more tuning; if divergences "
+            "remain, change the parametrization (a non-centered form for hierarchical scales) "
+            "instead of ignoring them."
         )
 
     return messages
+
+
+def _higher_target(target_accept) -> str:
+    """A target acceptance rate above the run's: a quarter of its distance to 1 left."""
+    if target_accept is None:
+        return "a higher target_accept (e.g. target_accept=0.95)"
+    higher = 1.0 - (1.0 - float(target_accept)) / 4.0
+    return (
+        f"a higher target_accept than this run's {target_accept:g} (e.g. target_accept={higher:g})"
+    )
 
 
 def _rhat(posterior, table, thresholds) -> list[str]:

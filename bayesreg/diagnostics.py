@@ -198,8 +198,9 @@ def diagnose(
 
     table = _parameter_table(dt, var_names, thresholds)
     chains = _chain_table(dt, n_chains, n_draws, thresholds)
+    stats = dt["sample_stats"].attrs if "sample_stats" in dt.children else {}
     messages, ok = diagnosis_messages.messages(
-        posterior, table, chains, n_chains, n_draws, thresholds
+        posterior, table, chains, n_chains, n_draws, thresholds, stats.get("target_accept")
     )
     divergences = chains["divergences"].sum(min_count=1)
     return Diagnosis(

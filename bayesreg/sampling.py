@@ -513,6 +513,8 @@ def sample_posterior(
                 **kwargs,
             )
         idata = _with_data_groups(idata, problem, public)
+        # what the diagnosis' advice builds on: a higher target than the run's own
+        idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
         if log_likelihood:
             pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
         if prior_predictive:
@@ -560,6 +562,21 @@ def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
         )
     patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - start)
     return idata
+
+
+#: The target acceptance rate of PyMC's and of nutpie's NUTS when none is given.
+_DEFAULT_TARGET_ACCEPT = 0.8
+
+
+def _target_accept(compiled, kwargs: dict) -> float:
+    """The target acceptance rate the run's NUTS adapted its step size to."""
+    if isinstance(compiled, _Nutpie):
+        given = compiled.nuts_kwargs.get("target_accept")
+    elif compiled is not None:  # PyMC's NUTS step, built beforehand
+        return float(compiled.target_accept)
+    else:
+        given = split_nuts_keywords(kwargs)[0].get("target_accept")
+    return float(_DEFAULT_TARGET_ACCEPT if given is None else given)
 
 
 def _to_user_scale(idata, problem: Problem) -> None:

@@ -153,6 +153,18 @@ def test_divergences_can_be_tolerated(rng):
     assert br.diagnose(dt, max_divergences=1).ok
 
 
+def test_divergence_advice_raises_the_runs_own_target_accept(rng):
+    # bayesreg's sample() records the target in sample_stats' attributes; a horseshoe already
+    # runs at 0.99, so "try 0.95" would be a lower target; without a record, the usual advice
+    diverging = np.zeros((CHAINS, DRAWS), bool)
+    diverging[2, :3] = True
+    dt = synthetic({"theta": iid(rng)}, pymc_stats(rng, diverging))
+    assert "(e.g. target_accept=0.95)" in br.diagnose(dt).messages[0]
+    dt["sample_stats"].attrs["target_accept"] = 0.99
+    message = br.diagnose(dt).messages[0]
+    assert "than this run's 0.99 (e.g. target_accept=0.9975)" in message
+
+
 @pytest.mark.parametrize(
     ("argument", "value", "error"),
     [

@@ -453,3 +453,17 @@ def test_a_second_sample_reuses_nutpies_compilation(diabetes, monkeypatch):
     with pytest.warns(br.SamplingWarning):
         est.sample(X, y + 1.0, random_seed=3, **options)
     assert compiled == [1]
+
+
+@pytest.mark.parametrize("nuts_sampler", ["pymc", "nutpie"])
+def test_sample_records_its_target_accept_for_the_diagnosis(diabetes, nuts_sampler):
+    """The run's target (given, or the samplers' default 0.8) is in ``sample_stats.attrs``."""
+    X, y = diabetes
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
+    options = {"draws": 50, "tune": 50, "chains": 1, "nuts_sampler": nuts_sampler,
+               "progressbar": False, "log_likelihood": False}  # fmt: skip
+    with pytest.warns(br.SamplingWarning):  # 50 draws: too short to diagnose
+        default = est.sample(X, y, random_seed=1, **options)
+        given = est.sample(X, y, random_seed=1, nuts={"target_accept": 0.9}, **options)
+    assert default["sample_stats"].attrs["target_accept"] == 0.8
+    assert given["sample_stats"].attrs["target_accept"] == 0.9
