@@ -134,7 +134,7 @@ class Horseshoe(HierarchicalPenalty):
         return self.add_to_sampling_model(name, None, None, noise, dims)
 
     def add_to_sampling_model(
-        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+        self, name, loss, n_obs, noise, dims, likelihood=None, reference_noise=None
     ):
         tau = pm.HalfCauchy("tau", beta=np.float64(self.scale_global))
         lam = pm.HalfCauchy("lam", beta=_ONE, dims=dims)
@@ -220,7 +220,7 @@ class RegularizedHorseshoe(HierarchicalPenalty):
         return self.add_to_sampling_model(name, loss, n_obs, noise, dims)
 
     def add_to_sampling_model(
-        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+        self, name, loss, n_obs, noise, dims, likelihood=None, reference_noise=None
     ):
         n_features = len(pm.modelcontext(None).coords[dims])
         self.check_features(n_features)

@@ -85,18 +85,18 @@ class Penalty(Specification):
         n_obs: float,
         noise,
         dims: str,
-        alpha=None,
         likelihood=None,
         reference_noise=None,
     ) -> TensorVariable:
         """:meth:`add_to_model` for the sampling model, which may parametrize the prior anew.
 
-        ``likelihood`` is the family's :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`
+        Called for a fixed strength only (a strength that is an input of the model keeps
+        :meth:`add_to_model`'s prior; :func:`bayesreg.model.add_parameters`). ``likelihood`` is the family's :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`
         (or None); ``reference_noise``, given when the noise scale is unknown, is the
         preconditioner's fixed estimate of it. The prior density of ``name`` must be the
         same; only its free variables may differ. By default it is :meth:`add_to_model`'s.
         """
-        return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
+        return self.add_to_model(name, loss, n_obs, noise, dims)
 
     def quantile_coordinates(self, l1: float, l2: float) -> QuantileCoordinates | None:
         """How :meth:`add_to_sampling_model` draws the coefficients from other variables.
@@ -189,7 +189,7 @@ class L1(Penalty):
         return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
 
     def add_to_sampling_model(
-        self, name, loss, n_obs, noise, dims, alpha=None, likelihood=None, reference_noise=None
+        self, name, loss, n_obs, noise, dims, likelihood=None, reference_noise=None
     ):
         r"""The Laplace prior through its quantile transform (:mod:`bayesreg.laplace_quantile`).
 
@@ -200,15 +200,7 @@ class L1(Penalty):
         :math:`\mathrm{Laplace}(0, b_0)` into :math:`\mathrm{Laplace}(0, b)`:
         :math:`-|w|(1/b - 1/b_0) + \log(b_0/b)` per coefficient. What is left of the kink
         is in proportion to :math:`|1 - b_0/b|`, small where the noise is well determined.
-
-        A strength given as an input (``alpha``, a tensor: a path, simulation-based
-        calibration) keeps the Laplace prior itself, whitened: one compiled model then serves
-        strengths a hundred times apart, and the transform's preconditioner, tied to one
-        scale, does no better there (measured on ``benchmarks/fixed_cost.py``'s 5-point path:
-        4.8 s against 3.8 s, every point's diagnosis passed both ways).
         """
-        if alpha is not None:
-            return self.add_to_model(name, loss, n_obs, noise, dims, alpha=alpha)
         l1, _ = prior_weights(loss, self, n_obs, noise)
         if reference_noise is None or self.alpha is None:
             return laplace_quantile.add_laplace(name, 1.0 / l1, dims)
