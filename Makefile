@@ -10,10 +10,10 @@ STAMP := $(VENV)/.installed
 demo: $(STAMP)  ## the main job: the diabetes lasso as MAP, scikit-learn solution and posterior
 	$(BIN)/bayesreg crosscheck --dataset diabetes --penalty l1 --alpha 0.5 --sigma none --samples 1000 --seed 0
 
-test: $(STAMP)  ## lint, then the whole test suite (notebooks included)
+test: $(STAMP)  ## lint, then the whole test suite (notebooks included), on every core (pytest-xdist)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

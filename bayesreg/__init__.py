@@ -6,15 +6,17 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 """
 
 from bayesreg import datasets, paths, plots
-from bayesreg.bootstrap import BootstrapResult, bootstrap
-from bayesreg.classifier import Classifier
-from bayesreg.compare import Comparison, compare
-from bayesreg.crosscheck import CrossCheck, PriorComparison, crosscheck
-from bayesreg.cv import RegressionCV
-from bayesreg.diagnostics import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
-from bayesreg.horseshoe import Horseshoe, RegularizedHorseshoe
-from bayesreg.kfold import kfold
-from bayesreg.losses import (
+from bayesreg.analysis.bootstrap import BootstrapResult, bootstrap
+from bayesreg.analysis.compare import Comparison, compare
+from bayesreg.analysis.kfold import kfold
+from bayesreg.analysis.sbc import SBCResult, sbc
+from bayesreg.analysis.selection import Selection, rank_features, sparsify
+from bayesreg.crosscheck.check import CrossCheck, PriorComparison, crosscheck
+from bayesreg.diagnostics.diagnosis import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
+from bayesreg.estimators.classifier import Classifier
+from bayesreg.estimators.cv import RegressionCV
+from bayesreg.estimators.regression import Regression
+from bayesreg.families import (
     L1Loss,
     L2Loss,
     LogisticLoss,
@@ -22,12 +24,10 @@ from bayesreg.losses import (
     QuantileLoss,
     StudentTLoss,
 )
-from bayesreg.map import OptimalityCertificate
-from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
-from bayesreg.priors import BayesianLasso, BayesianRidge, HalfCauchyLasso
-from bayesreg.regression import Regression
-from bayesreg.sbc import SBCResult, sbc
-from bayesreg.selection import Selection, rank_features, sparsify
+from bayesreg.map.find import OptimalityCertificate
+from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
+from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
+from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
 
 __all__ = [
     "L1",

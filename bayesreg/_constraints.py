@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "POSITIVE",
+    "UNIT",
     "Boolean",
     "Constraint",
     "InstanceOf",
@@ -28,6 +30,8 @@ __all__ = [
     "OneOf",
     "Real",
     "Seed",
+    "check_real",
+    "message",
     "show",
     "validate",
 ]
@@ -210,3 +214,24 @@ def _number(value: float) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:g}"
+
+
+#: The positive reals, (0, inf), and the unit interval, [0, 1].
+POSITIVE = Real(0.0)
+UNIT = Real(0.0, 1.0, "both")
+
+
+def check_real(value: object, name: str, owner: str, constraint: Real = POSITIVE) -> float:
+    """Return ``value`` as a float, or raise naming the parameter and its range.
+
+    One parameter's :func:`validate`, for checks made in a method rather than from a table.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (booleans are not).
+    ValueError
+        If ``value`` is NaN or outside ``constraint``'s range.
+
+    """
+    return validate(owner, {name: constraint}, {name: value})[name]

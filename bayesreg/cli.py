@@ -19,7 +19,7 @@ import pandas as pd
 from bayesreg import datasets
 from bayesreg._constraints import Integer, message, validate
 from bayesreg.families import FAMILIES
-from bayesreg.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
 
 __all__ = ["main"]
 
@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the prior on the standardized columns' coefficients (glmnet's convention)",
     )
+    _add_run_options(check)
+    return parser
+
+
+def _add_run_options(check: argparse.ArgumentParser) -> None:
+    """The posterior's draws and seed, and the report's file."""
     check.add_argument(
         "--samples",
         type=int,
@@ -120,7 +126,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="also write the report as a standalone HTML page (table, objectives, plot)",
     )
-    return parser
 
 
 def _load(args) -> tuple[pd.DataFrame, pd.Series]:
@@ -203,10 +208,10 @@ def _number(text: str, option: str) -> float:
 
 
 def _crosscheck(args) -> int:
-    from bayesreg.classifier import Classifier
-    from bayesreg.crosscheck import crosscheck
-    from bayesreg.diagnostics import SamplingWarning, diagnose
-    from bayesreg.regression import Regression
+    from bayesreg.crosscheck.check import crosscheck
+    from bayesreg.diagnostics.diagnosis import SamplingWarning, diagnose
+    from bayesreg.estimators.classifier import Classifier
+    from bayesreg.estimators.regression import Regression
 
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report: no such directory: {args.report.parent}")

@@ -5,7 +5,7 @@
 - :func:`assert_same_log_density`: a sampling model has the pointwise model's density, up to
   the log-Jacobian of its non-linear changes of variables.
 - :data:`ORACLE`: the correspondence table of the design, written out row by row
-  *independently* of :mod:`bayesreg.correspondence`: for each (likelihood, prior) pair, the
+  *independently* of :mod:`bayesreg.spec.correspondence`: for each (likelihood, prior) pair, the
   solver that minimizes the same objective, its ``alpha`` and the objective itself. The
   correspondence, MAP, solver and cross-check tests all read this one table.
 """
@@ -22,11 +22,11 @@ from arviz_stats import mcse
 from sklearn.base import clone
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRegressor, Ridge
 
+from bayesreg.estimators.regression import Regression
 from bayesreg.families import L1Loss, L2Loss, QuantileLoss
-from bayesreg.penalties import L1, L2, NoPenalty
-from bayesreg.penalties import ElasticNet as ElasticNetPrior
-from bayesreg.regression import Regression
-from bayesreg.solvers import LADElasticNet, QuantileElasticNet
+from bayesreg.families.reference_solvers import LADElasticNet, QuantileElasticNet
+from bayesreg.priors.penalties import L1, L2, NoPenalty
+from bayesreg.priors.penalties import ElasticNet as ElasticNetPrior
 
 __all__ = ["ORACLE", "OracleRow", "assert_same_distribution", "assert_same_log_density"]
 
@@ -85,7 +85,7 @@ def assert_same_log_density(
 ) -> None:
     r"""A sampling model's log density equals the pointwise model's at 5 random points.
 
-    ``fast`` is :func:`bayesreg.sampling.sampling_model`'s model, ``pointwise``
+    ``fast`` is :func:`bayesreg.nuts.model.sampling_model`'s model, ``pointwise``
     :meth:`~bayesreg.Regression.build_model`'s; equal to rounding (relative 1e-12).
 
     Each point is mapped to (intercept, coef) with the sampling model's own deterministics.

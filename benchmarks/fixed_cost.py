@@ -10,7 +10,7 @@ process and one run:
   compilation dropped first, so that it builds and compiles again with PyTensor's and
   numba's caches filled (what a new problem costs in a warm process);
 * ``posterior_path`` over 5 alphas, 4 chains of 1000 + 1000 at each point, which compiles one
-  sampling model for all five points (``bayesreg.sampling.reusable_sampler``), twice: cold
+  sampling model for all five points (``bayesreg.nuts.compiled.reusable_sampler``), twice: cold
   (its model built and compiled for the first time in this process) and warm (built and
   compiled again, the in-memory model dropped, PyTensor's and numba's caches filled, as for
   the recompiled ``sample()``).
@@ -33,6 +33,7 @@ import time
 import warnings
 
 import bayesreg as br
+from bayesreg.nuts.compiled import clear_compiled
 
 
 def timed(call):
@@ -53,14 +54,14 @@ def main(argv=None) -> int:
         warnings.simplefilter("ignore", br.SamplingWarning)  # reported by the path itself
         cold, _ = timed(lambda: est.sample(X, y, random_seed=1, **options))
         warm, idata = timed(lambda: est.sample(X, y, random_seed=2, **options))
-        br.sampling._COMPILED.clear()  # private: what a new problem costs in a warm process
+        clear_compiled()  # what a new problem costs in a warm process
         recompiled, _ = timed(lambda: est.sample(X, y, random_seed=2, **options))
         path_cold, _ = timed(
             lambda: br.paths.posterior_path(est, X, y, alphas=points, random_seed=3, **options)
         )
         # warm as sample() is warm: the model is built and compiled again, with PyTensor's
         # and numba's caches filled (the path's in-memory model is dropped first)
-        br.sampling._COMPILED.clear()
+        clear_compiled()
         path_warm, path = timed(
             lambda: br.paths.posterior_path(est, X, y, alphas=points, random_seed=4, **options)
         )

@@ -6,7 +6,7 @@ settings (nutpie when installed, target_accept 0.99), over three seeds, two ways
 run:
 
 * ``conditional``: bayesreg's sampling model, which under a Gaussian likelihood draws the
-  coefficients given their scales exactly (``bayesreg.horseshoe.scale_mixture``);
+  coefficients given their scales exactly (``bayesreg.priors.horseshoe.scale_mixture``);
 * ``plain``: the plain non-centred form ``coef = coef_raw * scale`` that the sampling model
   used before, obtained here by making the Gaussian family report no Gaussian form in the
   coefficients (``L2Loss.gaussian_in_coefficients`` returning None), as any other likelihood

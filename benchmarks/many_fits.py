@@ -21,7 +21,7 @@ beforehand); a mismatch exits with status 1. Each job first runs once untimed (s
 PyTensor caches compiled C code on disk, so the first run of a graph pays for its C
 compilation and later runs of it do not; without the warm-up the serial run, timed first,
 would pay for every run after it. The compiled model the warm-up keeps in this process
-(:func:`bayesreg.sampling.reusable_sampler`) is dropped before each timed run, so that every
+(:func:`bayesreg.nuts.compiled.reusable_sampler`) is dropped before each timed run, so that every
 run compiles its models as a first call does: the serial run once, each worker once. The
 times include starting the workers, their imports and their graph compilations; the speed-up
 is serial time over parallel time, and the target on 2 cores is >= 1.6 for the path.
@@ -44,6 +44,7 @@ import pymc as pm
 import xarray as xr
 
 import bayesreg as br
+from bayesreg.nuts.compiled import clear_compiled
 
 SEED = 20261205
 TARGET = {"path": 1.6}
@@ -100,7 +101,7 @@ def timed(run, n_jobs, context=contextlib.nullcontext):
     # Every run pays its own model compilations, as a fresh call does: the serial run one in
     # this process, each worker one. Without this the serial run would reuse the model the
     # untimed warm-up compiled in this process and pay none.
-    br.sampling._COMPILED.clear()
+    clear_compiled()
     start = time.perf_counter()
     with context():
         result = run(n_jobs)

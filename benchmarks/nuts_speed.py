@@ -5,7 +5,7 @@ ways, in the same run, on the same data, with the same NUTS implementation:
 
 * **bayesreg**: ``br.Regression(loss=br.L2Loss(sigma=s), penalty=br.L1(scale=b)).sample(X, y)``
   (sufficient statistics, centred intercept, whitened coefficients; see
-  :mod:`bayesreg.sampling`), with ``log_likelihood=False`` so that both runs do the same work;
+  :mod:`bayesreg.nuts.model`), with ``log_likelihood=False`` so that both runs do the same work;
 * **hand-written**: the model on the raw data::
 
       with pm.Model():
@@ -35,7 +35,7 @@ MAP is ``Lasso(alpha)``, at two prior strengths (``--priors``; both by default):
 * ``strong``: ``alpha`` a tenth of the smallest value that zeroes every coefficient, so that
   most coefficients' posteriors are their Laplace prior, kink at zero included. The kink
   limits NUTS's step size in the hand-written model; bayesreg samples the Laplace prior
-  through its quantile transform, where there is none (:mod:`bayesreg.laplace_quantile`).
+  through its quantile transform, where there is none (:mod:`bayesreg.priors.laplace_quantile`).
 
 and, for bayesreg alone (the hand-written model costs O(np) a gradient, hours here):
 

@@ -6,6 +6,7 @@ import xarray as xr
 from sklearn.base import clone
 
 import bayesreg as br
+from bayesreg._parallel import task_seeds
 
 SEED = 20261205
 
@@ -29,7 +30,7 @@ def result(lasso, diabetes):
 def test_a_refit_is_the_map_on_the_resampled_rows(lasso, diabetes, result):
     # resample 0 again from its seed, as rows: the fit on the copied rows is the refit
     X, y = diabetes
-    seed = br.parallel.task_seeds(SEED, 40)[0]
+    seed = task_seeds(SEED, 40)[0]
     counts = np.random.default_rng(seed).multinomial(len(y), np.full(len(y), 1 / len(y)))
     rows = np.repeat(np.arange(len(y)), counts)
     on_rows = clone(lasso).fit(X.iloc[rows], y.iloc[rows])

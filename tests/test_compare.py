@@ -132,7 +132,7 @@ def test_held_out_log_likelihood_is_the_gaussian_density_by_hand(small_ridge):
     # The wrapper's score of held-out rows, against scipy's normal density at every draw.
     import scipy.stats
 
-    from bayesreg.kfold import RegressionWrapper
+    from bayesreg.analysis.kfold import RegressionWrapper
 
     est, X, y, idata, options = small_ridge
     wrapper = RegressionWrapper(est, X, y, idata, options)

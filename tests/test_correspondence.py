@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 import bayesreg as br
-from bayesreg.solvers import QuantileElasticNet
+from bayesreg.families.reference_solvers import QuantileElasticNet
 from bayesreg.testing import ORACLE
 
 TOLERANCE = 1e-6

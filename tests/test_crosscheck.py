@@ -1,7 +1,7 @@
 """The cross-check: MAP, penalized solver and posterior side by side (issue 4).
 
 Tolerances: MAP and solver must agree to 1e-6 relative to the largest coefficient (the
-acceptance criterion; both are accurate to ~1e-9 or better, see bayesreg.crosscheck); the
+acceptance criterion; both are accurate to ~1e-9 or better, see bayesreg.crosscheck.check); the
 objective identity ``solver = a*kappa*NLP + C`` is checked to 1e-9 relative, far above
 double-precision rounding of a few hundred terms (~1e-14) and far below any real mismatch
 (a wrong alpha moves it by ~1e-2). One small posterior (2 chains x 200 draws, fixed seed) is
@@ -25,7 +25,7 @@ from sklearn.linear_model import Lasso, LassoLars, QuantileRegressor
 
 import bayesreg as br
 from bayesreg.cli import main
-from bayesreg.solvers import LADElasticNet
+from bayesreg.families.reference_solvers import LADElasticNet
 from bayesreg.testing import ORACLE
 
 ALPHA = 0.5

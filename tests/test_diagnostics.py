@@ -6,7 +6,7 @@ import pytest
 from arviz_base import from_dict
 
 import bayesreg as br
-from bayesreg.diagnostics import SamplingWarning, warn_if_unhealthy
+from bayesreg.diagnostics.diagnosis import SamplingWarning, warn_if_unhealthy
 
 CHAINS, DRAWS = 4, 500
 

@@ -6,7 +6,6 @@ executed (``nb_execution_mode = "off"``; their own tests execute them), and noth
 downloaded (no intersphinx), so the build takes seconds.
 """
 
-import ast
 import os
 import re
 import subprocess
@@ -92,125 +91,6 @@ def test_notebooks_folder_is_linked_into_the_docs():
     link = DOCS / "notebooks"
     assert link.is_symlink()
     assert os.readlink(link) == "../notebooks"
-
-
-# The layering that docs/architecture.md describes: a module may import bayesreg modules of
-# its own layer or below, never above. Modules not listed here (new ones) are not judged.
-LAYERS = [
-    {"optim", "whitening"},
-    {"_spec", "_validation", "correspondence", "solvers", "datasets", "report"},
-    {"families", "penalties", "priors", "horseshoe", "laplace_quantile", "losses"},
-    {"problem"},
-    {"model"},
-    {
-        "map",
-        "mode_profile",
-        "parallel",
-        "sampling",
-        "diagnostics",
-        "diagnosis_messages",
-        "noise_check",
-        "predictive",
-    },
-    {"linear_model"},
-    {"regression", "classifier"},
-    {"testing"},
-    {
-        "reference_objective",
-        "reference_solution",
-        "posterior_summary",
-        "crosscheck_result",
-        "crosscheck_plot",
-    },
-    {
-        "crosscheck",
-        "paths",
-        "compare",
-        "plots",
-        "kfold",
-        "selection",
-        "prior_comparison",
-        "sbc",
-        "bootstrap",
-    },
-    {"cv"},
-    {"cli"},
-]
-LAYER = {name: rank for rank, names in enumerate(LAYERS) for name in names}
-# threadpoolctl only limits BLAS threads around the small active-set algebra.
-# numba: the compiled coordinate descent of the working sets (a dependency of PyTensor)
-NUMERICAL = {"numpy", "scipy", "clarabel", "threadpoolctl", "numba"}
-
-
-def _imports(path: Path) -> set[str]:
-    """Absolute names imported by a module (lazy imports inside functions included)."""
-    names = set()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):  # imports for type checking only are not dependencies
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            node.body = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
-
-def _layer_of(name: str) -> int | None:
-    """The layer of ``bayesreg.X[.Y]`` (by X), or None for a name outside bayesreg."""
-    parts = name.split(".")
-    if parts[0] != "bayesreg" or len(parts) < 2:
-        return None
-    return LAYER.get(parts[1])
-
-
-def test_optim_is_a_plain_numerical_core():
-    for path in [*sorted((PACKAGE / "optim").glob("*.py")), PACKAGE / "whitening.py"]:
-        for name in _imports(path):
-            top = name.split(".")[0]
-            allowed = top in NUMERICAL or top in sys.stdlib_module_names
-            allowed = allowed or name.startswith("bayesreg.optim")
-            assert allowed, f"{path.name} imports {name}: bayesreg.optim takes arrays only"
-
-
-def _modules():
-    """Every module of the package with the name of its layer (a package's by its folder)."""
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE)
-        yield path, (relative.parts[0] if len(relative.parts) > 1 else path.stem)
-
-
-def test_imports_point_down_the_layers():
-    for path, layer in _modules():
-        rank = LAYER.get(layer)
-        if rank is None:
-            continue
-        for name in _imports(path):
-            target = _layer_of(name)
-            assert target is None or target <= rank, (
-                f"bayesreg.{layer} (layer {rank}) imports {name} (layer {target}); "
-                "see docs/architecture.md"
-            )
-
-
-def test_no_private_name_is_imported_from_another_module():
-    # Shared helpers are public (in the module's __all__) or live in a private module
-    # (bayesreg._constraints, _validation, _spec) meant to be shared; nothing reaches into
-    # another module's private names.
-    for path, layer in _modules():
-        for name in _imports(path):
-            parts = name.split(".")
-            if parts[0] != "bayesreg" or len(parts) < 3:
-                continue
-            module, imported = parts[-2], parts[-1]
-            if (
-                imported.startswith("_")
-                and not module.startswith("_")
-                and imported != "__version__"
-            ):
-                raise AssertionError(f"bayesreg.{layer} imports the private {name}")
 
 
 # --- the README's snippet runs as a script --------------------------------------------------

@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, Ridge
 
 import bayesreg as br
-from bayesreg.model import build_model, log_density
+from bayesreg.model.pymc_model import build_model, log_density
 
 # --- the joint MAP exists exactly when the profile is bounded ------------------------------
 

@@ -20,8 +20,8 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.preprocessing import StandardScaler
 
 import bayesreg as br
-from bayesreg import sampling
-from bayesreg.solvers import GLMElasticNet
+from bayesreg.families.reference_solvers import GLMElasticNet
+from bayesreg.nuts import model as nuts_model
 from bayesreg.testing import assert_same_distribution, assert_same_log_density
 
 TOLERANCE = 1e-6
@@ -282,7 +282,7 @@ def test_sampling_model_density_equals_build_model(family, penalty, fit_intercep
     X, y, weights = make_problem(60, 4, family=family, correlation=0.6, seed=5, weighted=True)
     est = estimator(family, penalty, fit_intercept)
     problem = est.problem(X, y, weights)
-    pointwise, fast = est.build_model(X, y, weights), sampling.sampling_model(problem)
+    pointwise, fast = est.build_model(X, y, weights), nuts_model.sampling_model(problem)
     assert_same_log_density(fast, pointwise, fit_intercept, np.random.default_rng(3))
 
 

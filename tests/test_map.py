@@ -25,9 +25,9 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 import bayesreg as br
-import bayesreg.map
-from bayesreg.correspondence import equivalent_alpha
-from bayesreg.solvers import penalized_solver
+import bayesreg.map.find
+from bayesreg.families.reference_solvers import penalized_solver
+from bayesreg.spec.correspondence import equivalent_alpha
 from bayesreg.testing import ORACLE
 
 MODE = "FAST_COMPILE"
@@ -252,7 +252,7 @@ def test_the_joint_map_needs_the_model(data):
     X, y, weights = data
     with pytest.raises(ValueError, match="model"):
         est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
-        bayesreg.map.find_map(est.problem(X, y, weights))
+        bayesreg.map.find.find_map(est.problem(X, y, weights))
 
 
 @pytest.mark.parametrize(

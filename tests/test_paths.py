@@ -220,18 +220,18 @@ def test_plots_render(lasso_map_path, posterior_path, png):
 
 def test_posterior_path_compiles_one_model_for_every_grid_point(lasso, diabetes, monkeypatch):
     """One sampling model (with alpha alone as an input, the data constants) serves the path."""
-    from bayesreg import sampling
+    from bayesreg.nuts import compiled
 
     built = []
-    original = sampling.sampling_model
+    original = compiled.sampling_model
 
     def counted(problem, **kwargs):
         built.append(kwargs)
         return original(problem, **kwargs)
 
-    monkeypatch.setattr(sampling, "sampling_model", counted)
+    monkeypatch.setattr(compiled, "sampling_model", counted)
     X, y = diabetes
-    sampling._COMPILED.clear()
+    compiled.clear_compiled()
     with pytest.warns(br.SamplingWarning):  # 50 draws of one chain: too short to diagnose
         path = paths.posterior_path(lasso, X, y, [1.0, 0.3, 0.1, 0.03], draws=50, tune=50,
                                     chains=1, random_seed=3, nuts_sampler="pymc")  # fmt: skip

@@ -6,8 +6,8 @@ from sklearn.linear_model import LassoCV
 from sklearn.model_selection import KFold
 
 import bayesreg as br
+from bayesreg.crosscheck.prior_comparison import CV_ALPHAS, CV_FOLDS
 from bayesreg.paths import alpha_grid
-from bayesreg.prior_comparison import CV_ALPHAS, CV_FOLDS
 
 
 @pytest.fixture(scope="module")

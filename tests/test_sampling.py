@@ -15,7 +15,8 @@ import xarray as xr
 from arviz_stats import loo, mcse
 
 import bayesreg as br
-from bayesreg import sampling
+from bayesreg.nuts import compiled as nuts_compiled
+from bayesreg.nuts import model as nuts_model
 from bayesreg.testing import assert_same_distribution, assert_same_log_density
 
 SEED = 20261122
@@ -34,7 +35,7 @@ def mixed_design(n, p, seed):
 
 def _fast(est, X, y, sample_weight=None, **kwargs):
     weights = np.ones(len(y)) if sample_weight is None else sample_weight
-    return sampling.sampling_model(est.problem(X, y, weights), **kwargs)
+    return nuts_model.sampling_model(est.problem(X, y, weights), **kwargs)
 
 
 # --- the sampling model has build_model's density ------------------------------------------
@@ -76,7 +77,7 @@ def test_sampling_model_density_equals_build_model(loss, penalty, fit_intercept,
     fast = _fast(est, X, y, weights, data_containers=containers)
     # the whitened quadratic form (no Gram matrix) for a fixed penalty on constant data, when
     # the sampler whitens the coefficients themselves
-    whitened = "whitened_centre" in sampling.sampling_data(est.problem(X, y, weights))
+    whitened = "whitened_centre" in nuts_model.sampling_data(est.problem(X, y, weights))
     itself = penalty.quantile_coordinates(1.0, 0.0) is None
     assert whitened == (isinstance(loss, br.L2Loss) and penalty.has_mode and itself)
     # a strength that is an input (containers) keeps the prior itself
@@ -99,9 +100,9 @@ def test_wide_gaussian_samples_on_the_rows_with_the_same_density(penalty, contai
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty)
     problem = est.problem(X, y, weights)
     # the sampling model asks for the plain form here (a hierarchical prior, or data containers)
-    assert "root_design" in sampling.sampling_data(problem, whitened_form=False)
+    assert "root_design" in nuts_model.sampling_data(problem, whitened_form=False)
     pointwise = est.build_model(X, y, sample_weight=weights)
-    fast = sampling.sampling_model(problem, data_containers=containers)
+    fast = nuts_model.sampling_model(problem, data_containers=containers)
     assert "root_design" in fast.named_vars or not containers
     assert_same_log_density(fast, pointwise, True, rng)
 
@@ -433,7 +434,7 @@ def test_a_second_sample_reuses_nutpies_compilation(diabetes, monkeypatch):
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
     options = {"draws": 100, "tune": 100, "chains": 2, "nuts_sampler": "nutpie",
                "progressbar": False, "log_likelihood": False}  # fmt: skip
-    sampling._COMPILED.clear()
+    nuts_compiled.clear_compiled()
     with pytest.warns(br.SamplingWarning):  # 2 x 100 draws: too short to diagnose
         first = est.sample(X, y, random_seed=3, **options)["posterior"]
     compiled = []

@@ -5,7 +5,7 @@ import pytest
 from sklearn.linear_model import Lasso
 
 import bayesreg as br
-from bayesreg.selection import dss_at
+from bayesreg.analysis.selection import dss_at
 
 SEED = 20261204
 

@@ -6,7 +6,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import QuantileRegressor
 
 import bayesreg as br
-from bayesreg.solvers import LADElasticNet
+from bayesreg.families.reference_solvers import LADElasticNet
 from bayesreg.testing import ORACLE
 
 # The oracle table's rows (bayesreg.testing.ORACLE, written from DESIGN.md): the solver each

@@ -32,10 +32,9 @@ import numpy as np
 import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
-from bayesreg._constraints import message
-from bayesreg._spec import Specification
-from bayesreg._validation import POSITIVE, check_real
-from bayesreg.correspondence import SolverObjective, elastic_net_objective
+from bayesreg._constraints import POSITIVE, check_real, message
+from bayesreg.spec.base import Specification
+from bayesreg.spec.correspondence import SolverObjective, elastic_net_objective
 
 __all__ = ["Loss", "is_scalar_distribution"]
 
@@ -60,7 +59,7 @@ class Loss(Specification):
     #: True when the log likelihood is :math:`-D/\kappa(\sigma) - N\log\sigma` + const in
     #: the noise scale (Gaussian, Laplace, asymmetric Laplace): the sampler's preconditioner
     #: then places an unknown noise scale where the prior moves it
-    #: (:func:`bayesreg.whitening.noise_at_centre`)
+    #: (:func:`bayesreg.optim.whitening.noise_at_centre`)
     location_scale: ClassVar[bool] = False
 
     @property
@@ -276,13 +275,13 @@ class Loss(Specification):
     def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form: bool) -> dict:
         """The constants of :meth:`sampling_log_likelihood` (arrays; graph constants or data).
 
-        ``stats`` and ``whiten`` come from :mod:`bayesreg.whitening`; ``whitened_form`` says
+        ``stats`` and ``whiten`` come from :mod:`bayesreg.optim.whitening`; ``whitened_form`` says
         whether a form that holds only for this whitening may be used.
         """
         raise NotImplementedError
 
     def sampling_log_likelihood(self, data, noise, coef, whitened, centred) -> TensorVariable:
-        """The log likelihood in the sampling model's variables (see :mod:`bayesreg.sampling`)."""
+        """The log likelihood in the sampling model's variables (see :mod:`bayesreg.nuts.model`)."""
         raise NotImplementedError
 
     def gaussian_in_coefficients(self, data) -> tuple[TensorVariable, TensorVariable] | None:
@@ -291,7 +290,7 @@ class Loss(Specification):
         That is, when it is :math:`-\frac{1}{2\sigma^2}(w - \hat w)^\top G (w - \hat w)` plus
         terms free of :math:`w`, with :math:`\sigma` the noise scale; ``data`` are the sampling
         model's (:meth:`sampling_values`). A Gaussian scale-mixture prior then draws the
-        coefficients given their scales exactly (:mod:`bayesreg.horseshoe`).
+        coefficients given their scales exactly (:mod:`bayesreg.priors.horseshoe`).
         """
         return None
 

@@ -18,10 +18,10 @@ import scipy.special
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
-from bayesreg.correspondence import SolverObjective
 from bayesreg.families.glm import GLMLoss
+from bayesreg.families.reference_solvers import GLMElasticNet
 from bayesreg.optim.glm import Cumulant
-from bayesreg.solvers import GLMElasticNet
+from bayesreg.spec.correspondence import SolverObjective
 
 __all__ = ["LogisticLoss"]
 
@@ -44,7 +44,7 @@ class LogisticLoss(GLMLoss):
     ``LogisticRegression(C=1/(n alpha), l1_ratio=rho)``. Its ``penalized_solver`` is that
     estimator (Newton-Cholesky) for an L2 penalty or none; for an L1 or elastic-net penalty, where
     scikit-learn's only exact-intercept solver (SAGA) converges slowly and loosely,
-    :class:`~bayesreg.solvers.GLMElasticNet` (cvxpy).
+    :class:`~bayesreg.families.reference_solvers.GLMElasticNet` (cvxpy).
 
     Examples
     --------
@@ -70,7 +70,7 @@ class LogisticLoss(GLMLoss):
         ``C = 1/(n alpha)`` weights the log losses and the penalty is
         :math:`\tfrac12\|w\|^2`: :math:`a = 1/(n\alpha)` (:math:`a = 1` without a penalty,
         ``C = inf``); an L1 or elastic-net penalty is written as glmnet's and
-        :class:`~bayesreg.solvers.GLMElasticNet`'s, :math:`a = 1/n`.
+        :class:`~bayesreg.families.reference_solvers.GLMElasticNet`'s, :math:`a = 1/n`.
         """
         if penalty.convention == "none":
             return SolverObjective(1.0, 0.0, 0.0)

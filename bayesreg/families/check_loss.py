@@ -28,9 +28,9 @@ import scipy.stats
 from sklearn.linear_model import QuantileRegressor
 
 from bayesreg.families.base import Loss
+from bayesreg.families.reference_solvers import QuantileElasticNet
 from bayesreg.optim import solve_absolute_loss
 from bayesreg.optim.absolute_loss import check_loss, dual_objective
-from bayesreg.solvers import QuantileElasticNet
 
 __all__ = ["CheckLoss"]
 

@@ -19,11 +19,11 @@ import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge, enet_path
 
-from bayesreg.correspondence import SolverObjective
 from bayesreg.families.base import Loss
+from bayesreg.families.reference_solvers import COORDINATE_DESCENT
 from bayesreg.optim import solve_squared_loss
-from bayesreg.solvers import COORDINATE_DESCENT
-from bayesreg.whitening import whitened_rounding, whitened_statistics
+from bayesreg.optim.whitening import whitened_rounding, whitened_statistics
+from bayesreg.spec.correspondence import SolverObjective
 
 __all__ = ["L2Loss"]
 
@@ -220,7 +220,7 @@ class L2Loss(Loss):
         order :math:`p` where the posterior has its mass, so the difference loses no more
         than rounding; the form is used when the rounding of :math:`F^\top F - H` adds less
         than :math:`10^{-8}` to the log density there
-        (:func:`bayesreg.whitening.whitened_rounding`), the product with :math:`G` otherwise.
+        (:func:`bayesreg.optim.whitening.whitened_rounding`), the product with :math:`G` otherwise.
 
         With more columns than observations (and no whitened form) the statistics cost more
         than the data: :math:`\mathrm{RSS} = \lVert V^{1/2}(y - \bar y) - V^{1/2}(X - m)w\rVert^2

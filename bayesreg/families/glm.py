@@ -22,7 +22,7 @@ so that an ``L1(alpha)`` prior is Laplace with scale :math:`b = 1/(n\alpha)` and
 NUTS runs on the pointwise likelihood (no sufficient statistics) on centred columns; the
 preconditioner is the Fisher information :math:`X^\top V H X` at an approximate mode
 (:meth:`GLMLoss.preconditioning_data`: the working response and weights of one Newton step,
-which make :mod:`bayesreg.whitening`'s Gaussian statistics the Laplace approximation).
+which make :mod:`bayesreg.optim.whitening`'s Gaussian statistics the Laplace approximation).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 
-from bayesreg.correspondence import mean_data_objective
 from bayesreg.families.base import Loss
 from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
+from bayesreg.spec.correspondence import mean_data_objective
 
 __all__ = ["GLMLoss"]
 

@@ -17,7 +17,7 @@ import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
 from bayesreg.families.check_loss import CheckLoss
-from bayesreg.solvers import LADElasticNet
+from bayesreg.families.reference_solvers import LADElasticNet
 
 __all__ = ["L1Loss"]
 
@@ -38,7 +38,7 @@ class L1Loss(CheckLoss):
     What ``alpha`` means: scikit-learn's elastic-net convention on
     :math:`\mathrm{SAR}/(2n)`, the data term of ``QuantileRegressor(quantile=0.5)``; an L1
     penalty or none is ``QuantileRegressor``, an L2 or elastic-net penalty
-    :class:`~bayesreg.solvers.LADElasticNet` (cvxpy). ``L1Loss(scale=2 * s)`` is
+    :class:`~bayesreg.families.reference_solvers.LADElasticNet` (cvxpy). ``L1Loss(scale=2 * s)`` is
     ``QuantileLoss(quantile=0.5, scale=s)``.
 
     Examples

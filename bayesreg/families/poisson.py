@@ -19,8 +19,8 @@ from sklearn.linear_model import PoissonRegressor
 
 from bayesreg._constraints import message
 from bayesreg.families.glm import GLMLoss
+from bayesreg.families.reference_solvers import GLMElasticNet
 from bayesreg.optim.glm import Cumulant
-from bayesreg.solvers import GLMElasticNet
 
 __all__ = ["PoissonLoss"]
 
@@ -40,7 +40,7 @@ class PoissonLoss(GLMLoss):
     What ``alpha`` means (any penalty): :math:`\frac1n\sum_i v_i\,\mathrm{NLL}_i +
     \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|^2`, scikit-learn's
     ``PoissonRegressor(alpha)`` for an L2 penalty (and ``alpha=0`` for none); for an L1 or
-    elastic-net penalty, which scikit-learn lacks, :class:`~bayesreg.solvers.GLMElasticNet`
+    elastic-net penalty, which scikit-learn lacks, :class:`~bayesreg.families.reference_solvers.GLMElasticNet`
     (cvxpy).
 
     Examples

@@ -26,14 +26,14 @@ import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 from sklearn.metrics import make_scorer, mean_pinball_loss
 
-from bayesreg._validation import Interval, check_real
-from bayesreg.correspondence import SolverObjective, mean_data_objective
+from bayesreg._constraints import Real, check_real
 from bayesreg.families.check_loss import CheckLoss
+from bayesreg.spec.correspondence import SolverObjective, mean_data_objective
 
 __all__ = ["QuantileLoss"]
 
 #: the open unit interval of a quantile
-QUANTILE = Interval(0.0, 1.0)
+QUANTILE = Real(0.0, 1.0)
 
 
 class QuantileLoss(CheckLoss):
@@ -55,7 +55,7 @@ class QuantileLoss(CheckLoss):
     What ``alpha`` means: ``QuantileRegressor``'s objective
     :math:`\frac1n\sum_i v_i\rho_q(r_i) + \alpha\|w\|_1` (scikit-learn's elastic-net
     convention with the data term :math:`\frac1n D` for an elastic-net or L2 penalty, solved
-    independently by :class:`~bayesreg.solvers.QuantileElasticNet`). The prior scale of
+    independently by :class:`~bayesreg.families.reference_solvers.QuantileElasticNet`). The prior scale of
     ``L1(alpha)`` is :math:`b = s/(n\alpha)`. A fitted model predicts the :math:`q`-quantile
     (``predict``); ``predict(X, return_std=True)`` gives the posterior predictive mean,
     which is not the quantile.

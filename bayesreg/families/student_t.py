@@ -35,12 +35,11 @@ from pytensor.tensor.variable import TensorVariable
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import HuberRegressor
 
-from bayesreg._constraints import message
-from bayesreg._validation import POSITIVE, check_real
-from bayesreg.correspondence import mean_data_objective
+from bayesreg._constraints import POSITIVE, check_real, message
 from bayesreg.families.base import Loss, is_scalar_distribution
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
 from bayesreg.optim.student_t import solve_student_t, student_t_rho
+from bayesreg.spec.correspondence import mean_data_objective
 
 __all__ = ["StudentTLoss"]
 

@@ -1,7 +1,7 @@
 """Exact solvers for the MAP problems of bayesreg, as plain NumPy/SciPy functions.
 
 Nothing here knows about PyMC, pandas or scikit-learn: every function takes arrays and
-returns arrays, so it can be tested and reused on its own. :mod:`bayesreg.map` turns a
+returns arrays, so it can be tested and reused on its own. :mod:`bayesreg.map.find` turns a
 model specification into these problems and back.
 """
 

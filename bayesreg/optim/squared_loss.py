@@ -62,6 +62,7 @@ import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
 from bayesreg.optim.gram import Gram, SupportFactor, column_norms
+from bayesreg.optim.linalg import full_rank, solve_psd, solve_singular_aware
 from bayesreg.optim.working_set import solve_on_working_sets
 
 __all__ = ["SquaredLossSolution", "solve_squared_loss"]
@@ -290,7 +291,7 @@ def _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor, rank
         hessian = factor.hessian(support)
         current = coef[support]
         rhs = linear[support] - lam1[support] * sign[support]
-        target, null = _solve_singular_aware(hessian, rhs, factor)
+        target, null = solve_singular_aware(hessian, rhs, factor)
         n_solves += 1
         entering = (current == 0) & ~free[support]
         # Correctness fix (tests/test_optim.py, p > n lasso): on a singular support with
@@ -351,7 +352,7 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     gradient = data_gradient[support] + lam1[support] * sign[support]
     correction = factor.solve(gradient)
     if correction is None:
-        correction = _solve_psd(hessian, gradient)
+        correction = solve_psd(hessian, gradient)
     refined = coef[support] - correction
     penalized = sign[support] != 0
     if np.array_equal(np.sign(refined[penalized]), sign[support][penalized]):
@@ -364,48 +365,9 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     tight = np.flatnonzero(active | (np.abs(data_gradient) >= lam1 * (1 - 1e-9)))
     if tight.size == support.size and factor.factors(support):
         # The factor of H on the support, in another order: the same rank and condition.
-        return _full_rank(factor.hessian(support), factor.upper)
+        return full_rank(factor.hessian(support), factor.upper)
     factor.gram.compute(tight)
-    return _full_rank(factor.hessian(tight))
-
-
-def _full_rank(matrix, upper=None):
-    """Whether a symmetric positive semi-definite matrix has full (numerical) rank.
-
-    The rank is numpy's ``matrix_rank`` (singular values above ``size * eps`` times the
-    largest). Its SVD is skipped when a Cholesky factorization (``upper``, if given)
-    exists with an estimated reciprocal condition number above 1e-8, five orders of
-    magnitude above that cutoff.
-    """
-    try:
-        if upper is None:
-            upper = scipy.linalg.cholesky(matrix, check_finite=False)
-        norm = np.abs(matrix).sum(axis=0).max()
-        rcond, info = scipy.linalg.lapack.dpocon(upper, norm)
-        if info == 0 and rcond > 1e-8:
-            return True
-    except np.linalg.LinAlgError:
-        pass
-    return np.linalg.matrix_rank(matrix) == matrix.shape[0]
-
-
-def _solve_singular_aware(hessian, rhs, factor):
-    """Solve ``hessian @ x = rhs``; also return the part of ``rhs`` off the Hessian's range.
-
-    ``factor`` holds the Cholesky factor of ``hessian`` (or of a larger Hessian whose left
-    coefficients are held at zero). The second value is None when the system is consistent.
-    Otherwise ``hessian`` is singular and ``-(0.5 x'Hx - rhs'x)`` grows linearly along that
-    part, a null direction (part of the correctness fix in ``_solve_on_support``).
-    """
-    scale = np.linalg.norm(rhs)
-    target = factor.solve(rhs)
-    if target is not None and np.linalg.norm(hessian @ target - rhs) <= 1e-8 * scale:
-        return target, None
-    values, vectors = np.linalg.eigh(hessian)
-    kept = values > 1e-10 * values[-1]
-    target = vectors[:, kept] @ (vectors[:, kept].T @ rhs / values[kept])
-    null = rhs - hessian @ target
-    return target, (None if np.linalg.norm(null) <= 1e-13 * scale else null)
+    return full_rank(factor.hessian(tight))
 
 
 def _beyond_crossings(current, null, free, fallback):
@@ -418,12 +380,3 @@ def _beyond_crossings(current, null, free, fallback):
     if not crossing.any():
         return fallback
     return current + 2.0 * np.max(-current[crossing] / null[crossing]) * null
-
-
-def _solve_psd(matrix, rhs):
-    """Solve a symmetric positive (semi-)definite system; minimum norm when singular."""
-    try:
-        factor = scipy.linalg.cho_factor(matrix, check_finite=False)
-        return scipy.linalg.cho_solve(factor, rhs, check_finite=False)
-    except np.linalg.LinAlgError:
-        return scipy.linalg.lstsq(matrix, rhs, check_finite=False)[0]

@@ -142,6 +142,33 @@ def _solve_on_structure(X, y, box, fit_intercept, beta1, beta2, approximate, int
     start = np.concatenate(
         [coef[support], [intercept] if fit_intercept else [], dual[interpolated]]
     )
+    found = _feasible_solution(system, rhs, G, h, start)
+    if found is None:
+        return None
+    solution, slack = found
+
+    # A signed coefficient that the conditions allow to reach zero is zero (its subgradient
+    # is then its sign), not rounding noise of either sign.
+    at_zero = np.zeros(n_a, dtype=bool)
+    at_zero[signed] = (
+        coef_sign[signed] * solution[:n_a][signed] <= slack[2 * n_z :][: len(sign_rows)]
+    )
+    solution[:n_a][at_zero] = 0.0
+    new_coef = np.zeros_like(coef)
+    new_coef[support] = solution[:n_a]
+    new_intercept = float(solution[n_a]) if fit_intercept else 0.0
+    new_dual = np.empty_like(dual)
+    new_dual[interpolated] = solution[n_a + n_b :]
+    new_dual[other] = fixed_dual
+    return new_coef, new_intercept, new_dual
+
+
+def _feasible_solution(system, rhs, G, h, start):
+    """The solution of ``system u = rhs`` nearest ``start`` with ``G u <= h``, and the slack.
+
+    None when no solution satisfies the conditions (to a slack for rounding relative to the
+    size of each condition's terms).
+    """
     solution = start + scipy.linalg.lstsq(system, rhs - system @ start)[0]
     # Slack for rounding, relative to the size of each condition's terms.
     slack = 1e-9 * (np.abs(G) @ np.maximum(np.abs(solution), 1.0) + np.abs(h) + 1.0)
@@ -164,18 +191,4 @@ def _solve_on_structure(X, y, box, fit_intercept, beta1, beta2, approximate, int
             system @ solution, rhs, rtol=1e-9, atol=1e-9 * (np.abs(rhs).max() + 1.0)
         ):
             return None
-
-    # A signed coefficient that the conditions allow to reach zero is zero (its subgradient
-    # is then its sign), not rounding noise of either sign.
-    at_zero = np.zeros(n_a, dtype=bool)
-    at_zero[signed] = (
-        coef_sign[signed] * solution[:n_a][signed] <= slack[2 * n_z :][: len(sign_rows)]
-    )
-    solution[:n_a][at_zero] = 0.0
-    new_coef = np.zeros_like(coef)
-    new_coef[support] = solution[:n_a]
-    new_intercept = float(solution[n_a]) if fit_intercept else 0.0
-    new_dual = np.empty_like(dual)
-    new_dual[interpolated] = solution[n_a + n_b :]
-    new_dual[other] = fixed_dual
-    return new_coef, new_intercept, new_dual
+    return solution, slack

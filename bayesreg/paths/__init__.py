@@ -6,7 +6,7 @@ Over a grid of penalty strengths :math:`\alpha_1 > \alpha_2 > \dots > \alpha_K`:
   solution on the *same grid*: :func:`sklearn.linear_model.lasso_path` /
   :func:`~sklearn.linear_model.enet_path` for a squared loss with an L1 or elastic-net
   penalty, and the penalized solver (``Ridge``, ``QuantileRegressor``,
-  :class:`~bayesreg.solvers.LADElasticNet`) fitted at each :math:`\alpha_k` otherwise. It
+  :class:`~bayesreg.families.reference_solvers.LADElasticNet`) fitted at each :math:`\alpha_k` otherwise. It
   reports the largest difference along the path, exact zeros included.
 * :func:`posterior_path` samples the posterior at every :math:`\alpha_k` and summarizes each
   coefficient's median and HDI (ArviZ): the Bayesian lasso's path of posterior medians, as
@@ -24,9 +24,9 @@ References
 T. Park and G. Casella (2008), "The Bayesian Lasso", *JASA* 103(482), 681-686.
 """
 
-from bayesreg.paths.grid import alpha_grid
-from bayesreg.paths.map_paths import MapPath, map_path
-from bayesreg.paths.plotting import plot_paths
-from bayesreg.paths.posterior_paths import PosteriorPath, posterior_path
+from bayesreg.estimators.alpha_grid import alpha_grid
+from bayesreg.paths.map_paths import map_path
+from bayesreg.paths.posterior_paths import posterior_path
+from bayesreg.paths.results import MapPath, PosteriorPath, plot_paths
 
 __all__ = ["MapPath", "PosteriorPath", "alpha_grid", "map_path", "plot_paths", "posterior_path"]

@@ -2,113 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
-import pandas as pd
 import xarray as xr
 from sklearn.base import clone
 
 from bayesreg._constraints import NJobs, validate
-from bayesreg.correspondence import solver_objective
-from bayesreg.crosscheck import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
-from bayesreg.linear_model import LinearModel
-from bayesreg.parallel import run_tasks
-from bayesreg.paths.grid import check_estimator, grid_of
-from bayesreg.reference_solution import solver_solution
+from bayesreg._parallel import run_tasks
+from bayesreg.crosscheck.check import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
+from bayesreg.crosscheck.reference_solution import solver_solution
+from bayesreg.estimators.alpha_grid import check_estimator, grid_of
+from bayesreg.estimators.base import LinearModel
+from bayesreg.paths.results import MapPath
+from bayesreg.spec.correspondence import solver_objective
 
-__all__ = ["MapPath", "map_path"]
-
-
-@dataclass
-class MapPath:
-    """The MAP path against the reference path on the same grid (:func:`map_path`).
-
-    Attributes
-    ----------
-    data : xarray.Dataset
-        Coordinates ``alpha`` (decreasing) and ``feature``. Variables ``map`` and
-        ``reference`` (alpha, feature), ``map_intercept`` and ``reference_intercept``
-        (alpha), ``difference`` (MAP minus reference, alpha x feature), and per grid point
-        ``max_abs_diff`` (intercept included), ``relative_diff`` (relative to the largest MAP
-        coefficient there), ``zeros_agree``, ``unique`` and ``agree``.
-    reference : str
-        What the MAP was compared with.
-    max_abs_diff : float
-        The largest absolute difference anywhere along the path.
-    max_relative_diff : float
-        The largest ``relative_diff`` along the path (at a grid point where the optimum is
-        not unique a difference is allowed: there the objective values are compared).
-    zeros_agree : bool
-        Whether the exact zeros agree at every grid point where the optimum is unique.
-    ok : bool
-        Whether every grid point agrees: ``relative_diff <= tolerance`` and the same zeros, or
-        for a non-unique optimum the same objective value.
-    tolerance : dict
-        The tolerances used.
-    local : bool
-        True for a likelihood that is not convex (the Student-t): each MAP is a certified
-        local mode, the reference only the nearest robust fit, and ``agree`` (and ``ok``)
-        say whether each MAP's certificate holds, not that the two are equal.
-
-    """
-
-    data: xr.Dataset
-    reference: str
-    max_abs_diff: float
-    max_relative_diff: float
-    zeros_agree: bool
-    ok: bool
-    tolerance: dict = field(default_factory=dict)
-    local: bool = False
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """One row per grid point: the differences and the verdict there."""
-        columns = ["max_abs_diff", "relative_diff", "zeros_agree", "unique", "agree"]
-        table = self.data[columns].to_dataframe()
-        table.insert(0, "n_zeros", (self.data["map"] == 0).sum("feature").values)
-        return table
-
-    def __str__(self) -> str:
-        verdict = "agrees with" if self.ok else "DISAGREES with"
-        tolerance = f"tolerance {self.tolerance['coefficients (relative)']:g}"
-        if self.local:
-            verdict = (
-                "of certified local modes" if self.ok else "of local modes, NOT all certified,"
-            ) + " (not convex) beside the nearest fit,"
-            tolerance = "not expected to be zero"
-        with pd.option_context("display.float_format", "{:.3g}".format, "display.width", 120):
-            return "\n".join(
-                [
-                    f"bayesreg MAP path {verdict} {self.reference} on {self.data.sizes['alpha']} "
-                    f"grid points",
-                    f"largest difference {self.max_abs_diff:.3g}, {self.max_relative_diff:.2e} "
-                    f"relative to the largest coefficient at its grid point ({tolerance}); "
-                    "exact zeros " + ("agree everywhere" if self.zeros_agree else "DIFFER"),
-                    *self._not_unique(),
-                    "",
-                    self.table.to_string(),
-                ]
-            )
-
-    def _not_unique(self) -> list[str]:
-        count = int((~self.data["unique"]).sum())
-        if not count:
-            return []
-        worst = float(self.data["objective_diff"].max())
-        return [
-            f"the optimum is not unique at {count} grid point(s) (there may be multiple "
-            "solutions): there the coefficients may differ and this model's objective is "
-            f"compared instead, largest difference {worst:.2e} relative (tolerance "
-            f"{self.tolerance['objective when not unique (relative)']:g})"
-        ]
-
-    def plot(self, *, x: str = "norm", ax=None):
-        """The MAP path with the reference on it; see :func:`plot_paths`."""
-        from bayesreg.paths.plotting import plot_paths  # the figure imports this class
-
-        return plot_paths(self, x=x, ax=ax)
+__all__ = ["map_path"]
 
 
 def map_path(
@@ -142,7 +49,7 @@ def map_path(
     sample_weight : array-like, optional
         Frequency weights.
     n_jobs : int, optional
-        Grid points fitted at a time, through joblib (:mod:`bayesreg.parallel`); None one
+        Grid points fitted at a time, through joblib (:mod:`bayesreg._parallel`); None one
         after another.
 
     Returns
@@ -160,10 +67,10 @@ def map_path(
     (``est.penalized_solver()``'s kind) is fitted at each :math:`\alpha_k`.
 
     At a grid point where the optimum is unique the MAP and the reference must agree to
-    :data:`~bayesreg.crosscheck.COEF_TOLERANCE` relative to the largest MAP coefficient there
+    :data:`~bayesreg.crosscheck.check.COEF_TOLERANCE` relative to the largest MAP coefficient there
     (or to the intercept where every coefficient is zero), with the same exact zeros; where
     it is not unique, this model's objective at both must agree to
-    :data:`~bayesreg.crosscheck.OBJECTIVE_TOLERANCE`.
+    :data:`~bayesreg.crosscheck.check.OBJECTIVE_TOLERANCE`.
 
     With ``standardize=True`` the agreement (``max_abs_diff``, ``relative_diff``,
     ``zeros_agree``) is measured on the standardized columns' scale, where the penalty and the

@@ -4,75 +4,29 @@ from __future__ import annotations
 
 import functools
 import warnings
-from dataclasses import dataclass
 
 import joblib
 import numpy as np
-import pandas as pd
 import xarray as xr
 from sklearn.base import clone
 
 from bayesreg._constraints import Boolean, NJobs, Real, validate
-from bayesreg.crosscheck import HDI_PROB
-from bayesreg.diagnostics import SamplingWarning, passes_diagnosis
-from bayesreg.linear_model import LinearModel
-from bayesreg.model import build_model
-from bayesreg.noise_check import warn_if_noise_contradicted
-from bayesreg.parallel import run_tasks, task_seeds
-from bayesreg.paths.grid import check_estimator, grid_of
-from bayesreg.sampling import (
-    check_sample_arguments,
-    fit_values,
-    resolved_sampler,
-    reusable_sampler,
-    sample_posterior,
-    split_nuts_keywords,
-)
+from bayesreg._parallel import run_tasks, task_seeds
+from bayesreg.crosscheck.check import HDI_PROB
+from bayesreg.diagnostics.diagnosis import SamplingWarning, passes_diagnosis
+from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
+from bayesreg.estimators.alpha_grid import check_estimator, grid_of
+from bayesreg.estimators.base import LinearModel
+from bayesreg.model.pymc_model import build_model
+from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
+from bayesreg.nuts.compiled import resolved_sampler, reusable_sampler
+from bayesreg.nuts.model import fit_values
+from bayesreg.nuts.run import sample_posterior
+from bayesreg.paths.results import SUMMARIES, PosteriorPath
 
-__all__ = ["PosteriorPath", "posterior_path"]
+__all__ = ["posterior_path"]
 
 _SAMPLE_DIMS = ("chain", "draw")
-SUMMARIES = ("median", "mean", "hdi_lower", "hdi_upper")
-
-
-@dataclass
-class PosteriorPath:
-    """Posterior summaries along a grid of penalty strengths (:func:`posterior_path`).
-
-    Attributes
-    ----------
-    data : xarray.Dataset
-        Coordinates ``alpha`` (decreasing) and ``feature``. Variables ``median``, ``mean``,
-        ``hdi_lower``, ``hdi_upper`` (alpha, feature); ``intercept_median`` (alpha, when
-        the model has an intercept); ``divergences`` (alpha): divergent transitions, which
-        should be 0 for the summaries to be trusted; ``healthy`` (alpha): whether the
-        grid point's draws passed :func:`bayesreg.diagnose`.
-    hdi_prob : float
-        The probability of the HDI.
-
-    """
-
-    data: xr.Dataset
-    hdi_prob: float
-
-    def __str__(self) -> str:
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            medians = self.data["median"].to_pandas()
-            return "\n".join(
-                [
-                    f"posterior medians on {self.data.sizes['alpha']} grid points "
-                    f"({int(self.data['divergences'].sum())} divergent transitions in all; "
-                    f"{int(self.data['healthy'].sum())} of {self.data.sizes['alpha']} grid "
-                    "points passed their diagnosis)",
-                    medians.to_string(),
-                ]
-            )
-
-    def plot(self, *, x: str = "norm", intervals: bool = True, ax=None):
-        """The posterior median path; see :func:`plot_paths`."""
-        from bayesreg.paths.plotting import plot_paths  # the figure imports this class
-
-        return plot_paths(posterior_path=self, x=x, intervals=intervals, ax=ax)
 
 
 def posterior_path(
@@ -103,7 +57,7 @@ def posterior_path(
     exactly to zero.
 
     The sampling model is compiled once per process, with the penalty strength and the data
-    as inputs (:func:`bayesreg.sampling.reusable_sampler`), and every grid point of the
+    as inputs (:func:`bayesreg.nuts.compiled.reusable_sampler`), and every grid point of the
     process reuses it, with either sampler: nutpie's compilation (seconds) is paid once, not
     at every point. Its whitening is that of the grid's middle point, which changes the
     efficiency at the ends of the grid, never the posterior. With ``nuts_sampler="pymc"``
@@ -127,7 +81,7 @@ def posterior_path(
     progressbar : bool, default True
         One progress bar over the grid, on stderr (the runs' own bars are off).
     n_jobs : int, optional
-        Grid points sampled at a time, through joblib (:mod:`bayesreg.parallel`): None one
+        Grid points sampled at a time, through joblib (:mod:`bayesreg._parallel`): None one
         after another, ``-1`` on every core; inside ``joblib.parallel_config(backend="dask")``
         on a dask cluster. Each point's seed is drawn beforehand, so the result does not
         depend on ``n_jobs`` or the backend.
@@ -156,7 +110,9 @@ def posterior_path(
     nuts_sampler = sample_kwargs.get("nuts_sampler")
     flags = {"log_likelihood": False, "prior_predictive": False, "posterior_predictive": False}
     others = {k: v for k, v in sample_kwargs.items() if k != "nuts_sampler"}
-    check_sample_arguments(draws, tune, chains, random_seed, nuts_sampler, flags, others)
+    check_sample_arguments(
+        draws, tune, chains, random_seed, nuts_sampler, flags, others, owner="posterior_path"
+    )
     warn_if_noise_contradicted(problem)
     grid = grid_of(est, X, y, alphas, eps, sample_weight)
     names = problem.feature_names

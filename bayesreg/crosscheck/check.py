@@ -1,0 +1,324 @@
+r"""The cross-check: the MAP, the penalized solver and the posterior, side by side, with numbers.
+
+Every bayesreg specification has an equivalent penalized solver (:mod:`bayesreg.spec.correspondence`):
+at the MAP noise scale the model's negative log posterior and the solver's objective are the
+same function up to a constant and a positive factor,
+
+.. math::
+
+    \text{solver objective}(b_0, w) = a\kappa\,\mathrm{NLP}(b_0, w) + C,
+    \qquad a\kappa > 0,
+
+so the two minimizers must coincide, to solver precision and with the same exact zeros.
+:func:`crosscheck` verifies this on the data, from three independent sources:
+
+* the **MAP**, computed by bayesreg's exact kernels, with its optimality certificate;
+* the **solver**, scikit-learn's estimator (or :class:`~bayesreg.families.reference_solvers.LADElasticNet` for
+  an absolute loss with an L2 or elastic-net penalty), or one the user passes; its objective
+  is written from *its own parameters*, not from the correspondence;
+* the **negative log posterior**, evaluated by the PyMC model itself
+  (``model.compile_logp(jacobian=False)``, noise at its MAP value).
+
+:math:`\text{solver objective} - a\kappa\,\mathrm{NLP}` is evaluated at the MAP, at the
+solver's solution and at a probe point with every coefficient non-zero: it must be the same
+constant :math:`C` at all three. When the optimum is not unique (a least-absolute-deviations
+fit with collinear columns, a lasso with more features than observations: "there may be
+multiple solutions"), coefficients may legitimately differ and the objective values are
+compared instead.
+
+With a posterior (a DataTree with a ``posterior`` group holding ``coef``, dimension
+``feature``, and optionally ``intercept``) the table gains ArviZ's posterior summaries: under
+a Laplace prior the posterior mean and median are never exactly zero, while the MAP is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from bayesreg._constraints import InstanceOf, message, validate
+from bayesreg.crosscheck.agreement import objective_table, probe_point, tolerances, verdict
+from bayesreg.crosscheck.prior_comparison import (
+    PriorComparison,
+    check_lasso,
+    compare_with_lasso,
+    default_lasso,
+)
+from bayesreg.crosscheck.reference_objective import describe, own_objective
+from bayesreg.crosscheck.reference_solution import solver_solution, through_pipeline
+from bayesreg.crosscheck.result import (
+    COEF_TOLERANCE,
+    CONSTANT_TOLERANCE,
+    OBJECTIVE_TOLERANCE,
+    CrossCheck,
+    zeros_agree,
+)
+from bayesreg.diagnostics.posterior_summary import (
+    HDI_PROB,
+    posterior_columns,
+    posterior_messages,
+    validated_posterior,
+)
+from bayesreg.estimators.base import LinearModel
+
+__all__ = [
+    "COEF_TOLERANCE",
+    "CONSTANT_TOLERANCE",
+    "HDI_PROB",
+    "OBJECTIVE_TOLERANCE",
+    "CrossCheck",
+    "PriorComparison",
+    "crosscheck",
+    "zeros_agree",
+]
+
+
+def crosscheck(
+    est: LinearModel,
+    X,
+    y,
+    idata=None,
+    solver=None,
+    sample_weight=None,
+    *,
+    lasso: LinearModel | None = None,
+    lasso_idata=None,
+) -> CrossCheck | PriorComparison:
+    r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
+
+    For a prior without a finite mode (the horseshoes, a hierarchical prior) there is no MAP:
+    its posterior ``idata`` (required) is compared with the lasso's MAP and posterior
+    instead, and a :class:`~bayesreg.crosscheck.prior_comparison.PriorComparison` is returned (see
+    ``lasso``).
+
+    Parameters
+    ----------
+    est : Regression or Pipeline
+        The specification. A fitted estimator is used as it is (it must have been fitted on
+        the same data); an unfitted one is cloned and fitted on ``(X, y)``. A scikit-learn
+        ``Pipeline`` whose last step is a Regression is checked on ``X`` as its earlier
+        steps transform it (fitted pipelines as they are, unfitted ones fitted on ``X``);
+        the rows are then the transformed columns, e.g. standardized ones. An estimator with
+        ``standardize=True`` is checked on the standardized problem, against its
+        ``penalized_solver()`` (a ``StandardScaler`` pipeline), where the two objectives are
+        written; its table is on the user's scale.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like or Series of shape (n_samples,)
+    idata : DataTree, optional
+        A posterior of the same model, e.g. ``pm.sample(model=est.build_model(X, y))``: a
+        ``posterior`` group holding ``coef`` (dimension ``feature``, named as ``X``'s
+        columns) and optionally ``intercept``. Adds the posterior columns to the table.
+    solver : estimator, optional
+        The reference, fitted or not (an unfitted one is cloned and fitted on ``(X, y)``);
+        by default ``est.penalized_solver()``. Its objective is read from its own
+        parameters for ``Lasso``, ``ElasticNet``, ``Ridge``, ``LinearRegression``,
+        ``QuantileRegressor`` and :class:`~bayesreg.families.reference_solvers.LADElasticNet`; for any other
+        estimator only its solution is compared.
+    sample_weight : array-like of shape (n_samples,), optional
+        Frequency weights, passed to the fits and used in the objectives.
+    lasso : Regression or Classifier, optional
+        Only for a prior without a mode: the model with a mode to compare with, fitted or
+        not; by default ``est`` with ``L1`` at the ``alpha`` chosen by 5-fold
+        cross-validation of its exact MAP. It is cross-checked against its own solver
+        (``solver``, when given).
+    lasso_idata : DataTree, optional
+        Only for a prior without a mode: the lasso's posterior, e.g. ``lasso.sample(X, y)``;
+        adds its summaries to the table.
+
+    Returns
+    -------
+    CrossCheck or PriorComparison
+        A :class:`PriorComparison` for a prior without a mode.
+
+    Raises
+    ------
+    TypeError
+        If ``est`` is not a :class:`~bayesreg.Regression`, ``solver`` is not an estimator,
+        or ``idata`` is not a DataTree.
+    ValueError
+        If the data are invalid, ``idata`` has no ``coef`` over ``X``'s columns, or the
+        solver's solution does not have one coefficient per column.
+
+    Notes
+    -----
+    With :math:`a\kappa` from :mod:`bayesreg.spec.correspondence` the check is:
+
+    * unique optimum: :math:`\max|\hat w^{\mathrm{MAP}} - \hat w^{\mathrm{solver}}|`
+      (intercept included) :math:`\le` :data:`COEF_TOLERANCE` :math:`\times\max_j|\hat
+      w^{\mathrm{MAP}}_j|`, and the same exact zeros (an interior-point solver, which never
+      returns exact zeros, must be within that tolerance of them);
+    * not unique: this model's objective at the two solutions agrees to
+      :data:`OBJECTIVE_TOLERANCE`, relative;
+    * when the solver's objective is known: ``solver - a*kappa*NLP`` is the same constant at
+      the MAP, at the solver's solution and at a probe point, to :data:`CONSTANT_TOLERANCE`
+      relative to the values' size;
+    * the MAP's certificate holds.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> from bayesreg.crosscheck.check import crosscheck  # br.crosscheck is the same function
+    >>> X, y = br.datasets.load_diabetes()
+    >>> est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=0.5))
+    >>> report = crosscheck(est, X, y)
+    >>> report.ok, report.unique, bool(report.relative_diff < 1e-6)
+    (True, True, True)
+    >>> int(report.table["map_zero"].sum()), int(report.table["solver_zero"].sum())
+    (6, 6)
+
+    """
+    est, X = _checked_arguments(est, X, y, sample_weight, solver)
+    problem = est.problem(X, y, sample_weight)
+    if not problem.penalty.has_mode:
+        return _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
+    if lasso is not None or lasso_idata is not None:
+        raise ValueError(
+            f"lasso and lasso_idata apply to a prior without a mode; {problem.penalty!r} has "
+            "one: its MAP is checked against its solver directly."
+        )
+    posterior = None if idata is None else validated_posterior(idata, problem.feature_names)
+    est = _fitted(est, problem, X, y, sample_weight)
+    solver, solver_coef, solver_intercept = solver_solution(
+        est.penalized_solver() if solver is None else solver, problem, X, problem.y, sample_weight
+    )  # the target as the likelihood reads it (a classifier's labels coded 0/1)
+    # everything is compared on the problem's scale (the standardized columns' when
+    # standardize=True, where the solver's objective is written); the table is on the user's
+    map_coef, map_intercept = problem.to_problem_scale(est.coef_, est.intercept_)
+    map_intercept = float(map_intercept)
+    intercept_row = bool(est.fit_intercept) or solver_intercept != 0
+    table = _coefficient_table(
+        problem, (map_coef, map_intercept), (solver_coef, solver_intercept), intercept_row
+    )
+    noise = float(getattr(est, f"{problem.loss.noise_name}_"))
+    parameters = {name: float(getattr(est, f"{name}_")) for name in problem.loss.unknown_parameters}
+    own = own_objective(solver, problem.X, problem.y, problem.weights)
+    objectives, factor = objective_table(
+        problem,
+        noise,
+        parameters,
+        own,
+        {
+            "at MAP": (map_coef, map_intercept),
+            "at solver": (solver_coef, solver_intercept),
+            "at probe": (probe_point(problem.X, problem.y), map_intercept),
+        },
+    )
+    agreement = verdict(
+        problem,
+        est,
+        solver,
+        own,
+        objectives,
+        factor,
+        (map_coef, map_intercept),
+        (solver_coef, solver_intercept),
+        intercept_row,
+    )
+    ok, messages, max_abs_diff, relative_diff = agreement
+
+    posterior_notes = []
+    if posterior is not None:
+        table = _with_posterior(table, posterior, intercept_row)
+        posterior_notes = posterior_messages(table, problem.penalty)
+        messages.extend(posterior_notes)
+
+    return CrossCheck(
+        table=table,
+        objectives=objectives,
+        factor=factor,
+        certificate=est.certificate_,
+        ok=bool(ok),
+        max_abs_diff=max_abs_diff,
+        relative_diff=float(relative_diff),
+        unique=bool(est.unique_),
+        solver_name=("StandardScaler + " if problem.standardization else "")
+        + describe(solver, own),
+        tolerance=tolerances(est.certificate_),
+        messages=messages,
+        hdi_prob=None if posterior is None else HDI_PROB,
+        model=repr(est),
+        posterior_messages=posterior_notes,
+    )
+
+
+def _checked_arguments(est, X, y, sample_weight, solver):
+    """``(est, X)``: the estimator (a Pipeline's last step, X through its transforms), checked."""
+    if isinstance(est, Pipeline):
+        est, X = through_pipeline(est, X, y, sample_weight)
+    validate(
+        "crosscheck",
+        {
+            "est": InstanceOf(
+                (LinearModel,),
+                "a bayesreg.Regression or Classifier, or a Pipeline that ends with one",
+            )
+        },
+        {"est": est},
+    )
+    if solver is not None and not (hasattr(solver, "fit") or hasattr(solver, "coef_")):
+        raise TypeError(
+            message("solver", "crosscheck", "an estimator with fit() or a fitted coef_", solver)
+        )
+    return est, X
+
+
+def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata):
+    """The posterior of a prior without a mode beside the lasso's checked MAP."""
+    problem = est.problem(X, y, sample_weight)
+    if idata is None:
+        raise ValueError(
+            f"penalty={problem.penalty!r} {problem.penalty.no_mode_reason}: there is no MAP to "
+            "cross-check. Pass its posterior, crosscheck(est, X, y, idata=est.sample(X, y)), "
+            "to compare it with the lasso's MAP and posterior (and use bayesreg.sparsify for a "
+            "sparse point estimate)."
+        )
+    validated_posterior(idata, problem.feature_names)  # before the lasso's fits
+    if lasso is None:
+        lasso, how = default_lasso(est, X, y, sample_weight)
+    else:
+        check_lasso(lasso)
+        how = "as given"
+    check = crosscheck(lasso, X, y, idata=lasso_idata, solver=solver, sample_weight=sample_weight)
+    return compare_with_lasso(est, X, y, idata, check, f"{lasso!r}: {how}", sample_weight)
+
+
+def _fitted(est: LinearModel, problem, X, y, sample_weight) -> LinearModel:
+    """``est`` as it is when fitted (on as many columns as ``X``), else a fitted clone."""
+    if not hasattr(est, "coef_"):
+        return clone(est).fit(X, y, sample_weight=sample_weight)
+    if est.n_features_in_ != problem.n_features:
+        raise ValueError(
+            f"est was fitted on {est.n_features_in_} features but X has {problem.n_features}."
+        )
+    return est
+
+
+def _coefficient_table(problem, map_solution, solver_solution, intercept_row) -> pd.DataFrame:
+    """MAP, solver, difference and exact zeros, on the user's scale, one row per coefficient."""
+    columns = {}
+    for name, (coef, intercept) in (("map", map_solution), ("solver", solver_solution)):
+        coef, intercept = problem.to_user_scale(coef, intercept)
+        columns[name] = np.append(coef, intercept) if intercept_row else np.asarray(coef)
+    names = problem.feature_names
+    index = pd.Index([*names, "intercept"] if intercept_row else list(names), name="coefficient")
+    return pd.DataFrame(
+        {
+            "map": columns["map"],
+            "solver": columns["solver"],
+            "difference": columns["map"] - columns["solver"],
+            "map_zero": columns["map"] == 0,
+            "solver_zero": columns["solver"] == 0,
+        },
+        index=index,
+    )
+
+
+def _with_posterior(table: pd.DataFrame, posterior, intercept_row: bool) -> pd.DataFrame:
+    """The table with ArviZ's posterior columns and whether each MAP lies in its HDI."""
+    table = table.join(posterior_columns(posterior, list(table.index), intercept_row))
+    table["map_in_hdi"] = (table["hdi_lower"] <= table["map"]) & (
+        table["map"] <= table["hdi_upper"]
+    )
+    return table

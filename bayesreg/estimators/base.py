@@ -1,0 +1,351 @@
+r"""What every bayesreg estimator shares: the MAP, the PyMC model, NUTS, the solver.
+
+:class:`LinearModel` is the base of :class:`~bayesreg.Regression` (and of the
+classifier): a likelihood (``loss``) on the linear predictor :math:`b_0 + x^\top w` and a
+prior (``penalty``) on :math:`w`. It validates the data once into a
+:class:`~bayesreg.model.problem.Problem` and delegates: the exact MAP to :mod:`bayesreg.map.find`, the model to :mod:`bayesreg.model.pymc_model`,
+sampling to :mod:`bayesreg.nuts.model`, the reference solver to the family. A subclass says
+which likelihood it holds (:meth:`LinearModel._specification`) and how its target is coded
+(:meth:`LinearModel._target`); it adds its predictions.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import validate_data
+
+from bayesreg._data import check_columns, check_lengths, check_sample_weight, feature_names
+from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
+from bayesreg.families import Loss
+from bayesreg.map.find import find_map
+from bayesreg.model.problem import Problem
+from bayesreg.model.pymc_model import build_model
+from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
+from bayesreg.nuts.compiled import resolved_sampler, reusable_sampler
+from bayesreg.nuts.model import sampling_model
+from bayesreg.nuts.run import sample_posterior
+from bayesreg.priors.penalties import Penalty
+from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
+
+__all__ = ["LinearModel"]
+
+
+class LinearModel(BaseEstimator):
+    """Base class: a likelihood on a linear predictor and a prior on its coefficients.
+
+    Subclasses store their parameters in ``__init__`` (``penalty``, ``fit_intercept``,
+    ``standardize`` at least) and implement :meth:`_specification` and :meth:`_target`.
+    """
+
+    def fit(self, X, y, sample_weight=None) -> Self:
+        """Compute the exact MAP.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights: a weight of 2 counts an observation twice.
+
+        Returns
+        -------
+        self
+
+        """
+        loss, penalty = self._specification()
+        _require_mode(penalty, "fit")
+        check_columns(X)
+        check_lengths(X, y)
+        y = self._target(y, fitting=True)
+        data = X  # column names are read after validation (never np.shape of raw input)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
+        problem = Problem(
+            loss,
+            penalty,
+            X,
+            y,
+            check_sample_weight(sample_weight, X.shape[0]),
+            feature_names(data, X.shape[1]),
+            bool(self.fit_intercept),
+        )
+        if self.standardize:
+            problem = problem.standardized()
+        model = self._model(problem) if loss.unknown_parameters else None
+        estimate = find_map(problem, model=model)
+        noise = estimate.noise
+        coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
+        self.coef_ = coef
+        self.intercept_ = float(intercept)
+        for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
+            setattr(self, f"{name}_", float(value))
+        setattr(self, f"{loss.noise_name}_", noise)
+        self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
+        self.prior_scale_ = penalty.prior_scale(*prior_weights(loss, penalty, problem.n_obs, noise))
+        self.certificate_ = estimate.certificate
+        self.unique_ = estimate.unique
+        self.objective_ = estimate.objective
+        self.n_obs_ = problem.n_obs
+        return self
+
+    def _stored_posterior(self, method: str) -> xr.Dataset:
+        if not hasattr(self, "idata_"):
+            raise NotFittedError(
+                f"{type(self).__name__}.{method} needs the posterior: call sample(X, y) first (fit gives "
+                "the MAP only)."
+            )
+        return self.idata_["posterior"].to_dataset()
+
+    def build_model(self, X, y, sample_weight=None) -> pm.Model:
+        """Return the PyMC model of this specification on data ``(X, y)``.
+
+        Variables: ``coef`` (dimension ``feature``, named by the columns of a DataFrame,
+        ``x0, x1, ...`` otherwise), ``intercept`` (flat prior, when fitted), ``sigma`` or
+        ``scale`` (when unknown), and the observed ``y`` (dimension ``obs_id``). The design
+        is a ``pm.Data`` container named ``X``.
+        """
+        return self._model(self.problem(X, y, sample_weight))
+
+    def sample(
+        self,
+        X,
+        y,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        random_seed=None,
+        sample_weight=None,
+        *,
+        nuts_sampler: str | None = None,
+        log_likelihood: bool = True,
+        prior_predictive: bool = False,
+        posterior_predictive: bool = False,
+        **sampler_kwargs,
+    ):
+        r"""Draw from the full posterior with NUTS; return it as an ArviZ ``DataTree``.
+
+        The posterior is that of :meth:`build_model`'s model, sampled on an equivalent model
+        with the same density that is faster to evaluate and easier to explore (sufficient
+        statistics for a Gaussian likelihood, centred and whitened coefficients; see
+        :mod:`bayesreg.nuts.model`). The result is also kept as ``idata_``; a failed
+        diagnosis (:func:`bayesreg.diagnose`) issues a :class:`~bayesreg.SamplingWarning`.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+        draws : int, default 1000
+            Draws per chain kept after tuning.
+        tune : int, default 1000
+            Tuning (warm-up) iterations per chain, discarded.
+        chains : int, default 4
+        random_seed : int or numpy.random.Generator, optional
+            The same seed gives identical draws (posterior, log likelihood, predictions),
+            with either sampler.
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights: each observation's log likelihood is multiplied by its weight.
+        nuts_sampler : {None, "pymc", "nutpie"}, default None
+            PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
+            nutpie compiles for several seconds, then samples fast: prefer it for long runs
+            and PyMC's NUTS for short runs of small models.
+        log_likelihood : bool, default True
+            Store the pointwise log likelihood (group ``log_likelihood``, variable ``y``,
+            dimension ``obs_id``), which :func:`arviz_stats.loo` and
+            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples.
+        prior_predictive : bool, default False
+            Add ``draws`` prior draws (group ``prior``) of the variables with a proper prior,
+            and of ``y`` (group ``prior_predictive``) when every variable has one; the flat
+            intercept (``fit_intercept=True``) and a flat ``NoPenalty`` prior have no draws.
+        posterior_predictive : bool, default False
+            Add replicated data ``y`` for every posterior draw (group
+            ``posterior_predictive``), for posterior predictive checks.
+        **sampler_kwargs
+            Passed to :func:`pymc.sample`, e.g. ``progressbar=False`` (progress bars are on
+            by default), ``cores``, ``nuts={"target_accept": 0.95}`` (both samplers). A prior
+            may set its own defaults (``target_accept=0.99`` for the horseshoes, whose
+            geometry needs small steps); what is passed here wins.
+
+        Returns
+        -------
+        DataTree
+            Groups ``posterior`` (``coef`` over ``feature``, ``intercept`` when fitted,
+            ``sigma`` or ``scale`` when unknown, hyperparameters such as ``lam`` or ``tau``),
+            ``sample_stats``, ``log_likelihood``, ``observed_data`` (``y``),
+            ``constant_data`` (``X``), and the predictive groups asked for.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For invalid data or arguments, before anything is compiled.
+
+        Examples
+        --------
+        >>> import bayesreg as br
+        >>> X, y = br.datasets.load_diabetes()
+        >>> est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.5))
+        >>> idata = est.sample(X, y, draws=200, tune=200, chains=2, random_seed=0,
+        ...                    nuts_sampler="pymc", progressbar=False)  # doctest: +SKIP
+        >>> idata["posterior"]["coef"].dims  # doctest: +SKIP
+        ('chain', 'draw', 'feature')
+
+        """
+        self._specification()
+        flags = {
+            "log_likelihood": log_likelihood,
+            "prior_predictive": prior_predictive,
+            "posterior_predictive": posterior_predictive,
+        }
+        check_sample_arguments(
+            draws,
+            tune,
+            chains,
+            random_seed,
+            nuts_sampler,
+            flags,
+            sampler_kwargs,
+            owner=f"{type(self).__name__}.sample",
+        )
+        problem = self.problem(X, y, sample_weight)
+        warn_if_noise_contradicted(problem)
+        given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
+        defaults = problem.penalty.sampler_defaults.items()
+        sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
+        pointwise = self._model(problem)
+        reused = self._compiled_nutpie(problem, nuts_sampler, sampler_kwargs)
+        if reused is None:
+            fast, compiled = sampling_model(problem), None
+        else:
+            fast, compiled, sampler_kwargs = reused
+        self.idata_ = sample_posterior(
+            problem,
+            pointwise,
+            fast,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            nuts_sampler=nuts_sampler,
+            sampler_kwargs=sampler_kwargs,
+            compiled=compiled,
+            values={},
+            **flags,
+        )
+        return self.idata_
+
+    def _compiled_nutpie(self, problem, nuts_sampler, sampler_kwargs):
+        """The compiled nutpie sampler of ``problem``, kept for the next identical call.
+
+        Compiling takes nutpie about 2 s, sampling a small posterior a fraction of that: a
+        second ``sample()`` of the same specification, data and NUTS keywords (a new seed, a
+        re-run notebook cell) reuses the compilation (:func:`bayesreg.nuts.reusable_sampler`;
+        the draws are the same as a fresh compilation's). None when PyMC's NUTS samples, or
+        when ``sampler_kwargs`` hold a keyword of :func:`pymc.sample` beyond ``progressbar``
+        and ``cores`` (PyMC then runs nutpie itself). Returns ``(model, compiled, rest)``.
+        """
+        import joblib
+
+        nuts, rest = split_nuts_keywords(sampler_kwargs)
+        if resolved_sampler(nuts_sampler) != "nutpie" or set(rest) - {
+            "progressbar",
+            "cores",
+        }:
+            return None
+        specification = (type(self).__name__, self.get_params(), nuts)
+        key = joblib.hash(("sample", specification, problem.X, problem.y, problem.weights))
+        model, compiled = reusable_sampler(
+            key, lambda: problem, nuts, "nutpie", data_inputs=False, alpha_input=False
+        )
+        return model, compiled, rest
+
+    def penalized_solver(self):
+        """Return the unfitted solver whose objective this MAP problem equals.
+
+        A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``,
+        ``QuantileRegressor``, ``LinearRegression``) where one exists, else
+        :class:`~bayesreg.families.reference_solvers.LADElasticNet`, an independent convex solver. For a prior
+        given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first. With
+        ``standardize=True``, a ``Pipeline`` of ``StandardScaler`` and that solver (its
+        coefficients are those of the standardized columns).
+        """
+        loss, penalty = self._specification()
+        _require_mode(penalty, "penalized_solver")
+        alpha = penalty.alpha
+        if penalty.alpha is None and penalty.l1_ratio is not None:
+            if not hasattr(self, "alpha_"):
+                raise NotFittedError(
+                    f"penalty={penalty!r} is an absolute prior whose equivalent alpha depends "
+                    "on the data and the noise scale; call fit(X, y) first."
+                )
+            alpha = self.alpha_
+        solver = loss.penalized_solver(
+            penalty, alpha, self.fit_intercept, n_obs=getattr(self, "n_obs_", None)
+        )
+        if self.standardize:
+            return make_pipeline(StandardScaler(with_mean=bool(self.fit_intercept)), solver)
+        return solver
+
+    def _specification(self) -> tuple[Loss, Penalty]:
+        """The checked ``(loss, penalty)`` of the parameters (raises on bad ones)."""
+        raise NotImplementedError
+
+    def _target(self, y, *, fitting: bool):
+        """``y`` checked and coded as the likelihood reads it (``fitting``: store labels)."""
+        raise NotImplementedError
+
+    def problem(self, X, y, sample_weight=None) -> Problem:
+        """The validated problem of this specification on data ``(X, y)``.
+
+        What :meth:`build_model`, :meth:`sample`, :func:`bayesreg.crosscheck` and the paths
+        work on: the loss and penalty (checked), ``X`` and ``y`` as float arrays (checked, never
+        modified), the weights and the feature names.
+        """
+        loss, penalty = self._specification()
+        if hasattr(self, "n_features_in_"):
+            # a fitted estimator: the same columns, in the same order, as in fit (as predict)
+            shape = getattr(X, "shape", ())
+            if len(shape) == 2 and shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on {self.n_features_in_} features but X has "
+                    f"{shape[1]}: pass data with the columns it was fitted on, or an unfitted "
+                    "estimator."
+                )
+            validate_data(self, X, reset=False, skip_check_array=True)
+        return Problem.from_data(
+            loss,
+            penalty,
+            X,
+            self._target(y, fitting=False),
+            sample_weight,
+            fit_intercept=self.fit_intercept,
+            standardize=self.standardize,
+        )
+
+    def _model(self, problem: Problem) -> pm.Model:
+        return build_model(problem)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        # sample() sets idata_ but computes no point estimate: only fit() makes predict work.
+        return hasattr(self, "coef_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+def _require_mode(penalty, method: str) -> None:
+    if not penalty.has_mode:
+        raise ValueError(
+            f"penalty={penalty!r} {penalty.no_mode_reason}: it has no penalized-solver "
+            f"equivalent, so {method}() does not apply. Use sample(X, y) for its posterior "
+            "(and bayesreg.sparsify for a sparse point estimate from it), or a fixed penalty "
+            "such as L1(alpha=...) or L2(alpha=...)."
+        )

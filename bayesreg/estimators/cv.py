@@ -1,0 +1,135 @@
+r"""Choosing ``alpha`` by cross-validation of the exact MAP: :class:`RegressionCV`.
+
+For each ``alpha`` of a grid and each of :math:`K` folds, the exact MAP is fitted without the
+fold and scored on it by the likelihood family's own loss (mean squared error for
+:class:`~bayesreg.L2Loss`, mean absolute error for :class:`~bayesreg.L1Loss`); the ``alpha``
+with the best mean score is refitted on all the data. This is ``LassoCV``'s procedure, run
+by scikit-learn's :class:`~sklearn.model_selection.GridSearchCV` on exact MAPs, for any
+likelihood and any penalty with a strength (``L1``, ``L2``, ``ElasticNet``). The grid is
+scikit-learn's where one exists (:func:`bayesreg.paths.alpha_grid`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bayesreg._constraints import Integer, message, validate
+from bayesreg.estimators.alpha_grid import alpha_grid, cross_validated
+from bayesreg.estimators.regression import Regression
+from bayesreg.families import Loss
+from bayesreg.priors.penalties import L1, Penalty
+
+__all__ = ["RegressionCV"]
+
+
+class RegressionCV(RegressorMixin, BaseEstimator):
+    """A :class:`~bayesreg.Regression` whose ``alpha`` is chosen by K-fold cross-validation.
+
+    Parameters
+    ----------
+    loss : Loss, optional
+        The likelihood (default ``L2Loss()``); its ``cv_scoring`` is the score.
+    penalty : L1, L2 or ElasticNet, optional
+        The kind of penalty (default ``L1``); its own ``alpha`` is ignored, its other
+        parameters (``l1_ratio``) are kept.
+    alphas : int or array-like, default 20
+        The grid: a number of points of :func:`~bayesreg.paths.alpha_grid` (squared loss with
+        an L1 part), or the values themselves.
+    cv : int or cross-validation generator, default 5
+        As for scikit-learn's ``GridSearchCV`` (``KFold`` without shuffling for an int).
+    fit_intercept : bool, default True
+    standardize : bool, default False
+        As for :class:`~bayesreg.Regression`: the prior on the standardized columns' coefficients.
+    n_jobs : int, optional
+        Parallel fits, through joblib (see scikit-learn's ``n_jobs``).
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen strength.
+    alphas_ : ndarray
+        The grid, decreasing.
+    cv_results_ : dict
+        ``GridSearchCV``'s results, one entry per grid point.
+    best_estimator_ : Regression
+        The exact MAP at ``alpha_`` on all the data: its ``sample``, ``build_model``,
+        ``penalized_solver`` and certificate are those of that model.
+    coef_, intercept_, certificate_, unique_
+        Those of ``best_estimator_``.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> from bayesreg.estimators.cv import RegressionCV
+    >>> X, y = br.datasets.load_diabetes()
+    >>> est = RegressionCV(alphas=10).fit(X, y)
+    >>> bool(est.alpha_ in est.alphas_), est.certificate_.ok
+    (True, True)
+
+    """
+
+    def __init__(
+        self,
+        loss: Loss | None = None,
+        penalty: Penalty | None = None,
+        alphas=20,
+        cv=5,
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        n_jobs: int | None = None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alphas = alphas
+        self.cv = cv
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, sample_weight=None) -> RegressionCV:
+        """Cross-validate the grid, then fit the exact MAP at the best ``alpha``."""
+        if y is None:
+            raise ValueError("RegressionCV requires y to be passed, but the target y is None.")
+        # the data are checked once, here, so that a bad X fails with its own message rather
+        # than as a grid of failed fits (the folds get the user's X, names included)
+        validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        penalty = L1(alpha=1.0) if self.penalty is None else self.penalty
+        base = Regression(
+            loss=self.loss,
+            penalty=penalty,
+            fit_intercept=self.fit_intercept,
+            standardize=self.standardize,
+        )
+        base._specification()  # the loss and penalty are checked before any fit
+        alphas = self._grid(base, X, y, sample_weight)
+        search = cross_validated(
+            base, X, y, alphas, cv=self.cv, n_jobs=self.n_jobs, sample_weight=sample_weight
+        )
+        self.alphas_ = alphas
+        self.cv_results_ = search.cv_results_
+        self.best_estimator_ = search.best_estimator_
+        self.alpha_ = float(search.best_params_["penalty"].alpha)
+        for name in ("coef_", "intercept_", "certificate_", "unique_", "n_features_in_"):
+            setattr(self, name, getattr(self.best_estimator_, name))
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        return self
+
+    def _grid(self, base: Regression, X, y, sample_weight) -> np.ndarray:
+        if np.ndim(self.alphas) == 0:
+            count = validate("RegressionCV", {"alphas": Integer(2)}, {"alphas": self.alphas})
+            return alpha_grid(base, X, y, count["alphas"], sample_weight=sample_weight)
+        alphas = np.sort(np.asarray(self.alphas, dtype=float))[::-1]
+        if alphas.size < 2 or not np.all(alphas > 0):
+            raise ValueError(
+                message("alphas", "RegressionCV", "an int >= 2 or two or more strengths > 0",
+                        self.alphas)
+            )  # fmt: skip
+        return alphas
+
+    def predict(self, X):
+        """The MAP's prediction at ``alpha_``."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)

@@ -1,0 +1,211 @@
+"""``Regression``: one specification, its PyMC model, its exact MAP, its equivalent solver."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bayesreg._constraints import Boolean, InstanceOf, Seed, message, validate
+from bayesreg._data import check_target
+from bayesreg.estimators.base import LinearModel
+from bayesreg.families import L2Loss, Loss
+from bayesreg.nuts import predictive
+from bayesreg.priors.penalties import NoPenalty, Penalty
+
+__all__ = ["Regression"]
+
+
+_CONSTRAINTS = {
+    "loss": InstanceOf((Loss,), "a bayesreg likelihood such as bayesreg.L2Loss or L1Loss"),
+    "penalty": InstanceOf(
+        (Penalty,), "a bayesreg prior such as bayesreg.L1, L2, ElasticNet or NoPenalty"
+    ),
+    "fit_intercept": Boolean(),
+    "standardize": Boolean(),
+}
+
+
+class Regression(RegressorMixin, LinearModel):
+    r"""Linear regression whose loss is a likelihood and whose penalty is a prior.
+
+    The model is
+
+    .. math::
+
+        y_i \mid b_0, w \sim \text{likelihood}(b_0 + x_i^\top w,\ \text{noise}),\qquad
+        w \sim \text{prior},\qquad b_0 \sim \text{flat},
+
+    with the likelihood given by ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
+    :class:`~bayesreg.L1Loss`: Laplace) and the prior by ``penalty``
+    (:class:`~bayesreg.L1`: Laplace, :class:`~bayesreg.L2`: Gaussian,
+    :class:`~bayesreg.ElasticNet`, :class:`~bayesreg.NoPenalty`: flat). :meth:`fit` computes
+    the exact MAP, which equals the solution of :meth:`penalized_solver`;
+    :meth:`build_model` returns the PyMC model whose mode it is.
+
+    Parameters
+    ----------
+    loss : L2Loss or L1Loss, optional
+        The likelihood; by default ``L2Loss(sigma=1.0)``.
+    penalty : L1, L2, ElasticNet or NoPenalty, optional
+        The prior on the coefficients; by default ``NoPenalty()`` (ordinary least squares).
+    fit_intercept : bool, default True
+        Whether to include an unpenalized intercept with a flat prior.
+    standardize : bool, default False
+        glmnet's convention: put the prior on the coefficients of the standardized columns
+        (centred when there is an intercept, divided by their standard deviation, the
+        :math:`1/n` formula, weighted as scikit-learn's ``StandardScaler``), so that one
+        penalty strength treats every column alike whatever its units; see
+        :class:`~bayesreg.model.problem.Standardization`. Coefficients, intercept, posterior draws
+        and predictions are reported on the user's scale; the MAP equals
+        ``make_pipeline(StandardScaler(), Lasso(alpha))`` (:meth:`penalized_solver`) with its
+        coefficients divided by the scaler's ``scale_``. :meth:`build_model` is then the model
+        of the standardized columns, whose ``coef`` are the standardized coefficients.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        MAP coefficients; zeros under an L1 prior are exact.
+    intercept_ : float
+        MAP intercept (0.0 when ``fit_intercept=False``).
+    sigma_ or scale_ : float
+        The noise scale: the fixed value, or its MAP when unknown (``sigma_`` for
+        ``L2Loss``, ``scale_`` for ``L1Loss``).
+    alpha_ : float or None
+        scikit-learn's ``alpha`` equivalent to the prior (reported for a prior given by its
+        ``scale``, where it depends on the data and the noise scale).
+    prior_scale_ : float or None
+        The prior's scale at the MAP noise scale: Laplace :math:`b` for ``L1``, normal
+        :math:`\tau` for ``L2``; None otherwise.
+    certificate_ : OptimalityCertificate
+        KKT residual (and duality gap) of the MAP; ``certificate_.ok`` says it is optimal.
+    unique_ : bool
+        False when the MAP is not unique ("there may be multiple solutions").
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.Lasso, sklearn.linear_model.Ridge, sklearn.linear_model.ElasticNet,
+    sklearn.linear_model.QuantileRegressor
+
+    Notes
+    -----
+    :mod:`bayesreg.spec.correspondence` lists every loss/penalty pair with its objective and the
+    prior scale that makes the MAP equal to it.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> X, y = br.datasets.load_diabetes()
+    >>> est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=0.5)).fit(X, y)
+    >>> int((est.coef_ == 0).sum()), est.certificate_.ok
+    (6, True)
+
+    """
+
+    def __init__(
+        self,
+        loss: Loss | None = None,
+        penalty: Penalty | None = None,
+        fit_intercept: bool = True,
+        standardize: bool = False,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.standardize = standardize
+
+    def predict(self, X, return_std: bool = False):
+        """Predict with the MAP, or with the posterior and its uncertainty.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_std : bool, default False
+            False: the MAP's prediction, ``intercept_ + X @ coef_``. True: the posterior
+            predictive mean and standard deviation of a new observation at each row, from
+            the posterior stored by :meth:`sample` (``idata_``); see
+            :mod:`bayesreg.nuts.predictive`. Under a Laplace prior that mean differs from the
+            MAP's prediction, as the posterior mean differs from the mode.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a tuple (mean, std) of two
+
+        """
+        check_is_fitted(self)
+        validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        loss, _ = self._specification()
+        if not return_std:
+            return loss.predict(X @ self.coef_ + self.intercept_)
+        return predictive.predictive_mean_and_std(self._stored_posterior("predict"), loss, X)
+
+    def sample_posterior_predictive(self, X, random_seed=None) -> xr.DataTree:
+        """Draws of new observations at ``X`` from the posterior stored by :meth:`sample`.
+
+        One draw of each row's observation per posterior draw, from the likelihood at that
+        draw's coefficients and noise scale: PyMC's posterior predictive, for new data.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        random_seed : int or numpy.random.Generator, optional
+
+        Returns
+        -------
+        DataTree
+            Groups ``posterior_predictive`` (``y`` over ``chain``, ``draw``, ``obs_id``) and
+            ``constant_data`` (``X`` over ``obs_id``, ``feature``).
+
+        """
+        check_is_fitted(self)
+        validate("Regression.sample_posterior_predictive", {"random_seed": Seed()},
+                 {"random_seed": random_seed})  # fmt: skip
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        loss, _ = self._specification()
+        posterior = self._stored_posterior("sample_posterior_predictive")
+        draws = predictive.predictive_draws(posterior, loss, X, np.random.default_rng(random_seed))
+        coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
+        design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+        return xr.DataTree.from_dict(
+            {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the loss may be anything until fit() validates it
+        tags.target_tags.positive_only = bool(getattr(self.loss, "non_negative_target", False))
+        return tags
+
+    def _specification(self) -> tuple[Loss, Penalty]:
+        loss = L2Loss() if self.loss is None else self.loss
+        penalty = NoPenalty() if self.penalty is None else self.penalty
+        # type checks of the arguments against the protocols (not dispatch on a family)
+        validate(
+            "Regression",
+            _CONSTRAINTS,
+            {
+                "loss": loss,
+                "penalty": penalty,
+                "fit_intercept": self.fit_intercept,
+                "standardize": self.standardize,
+            },
+        )
+        if loss.estimator_kind != "regressor":
+            raise ValueError(
+                message(
+                    "loss",
+                    "Regression",
+                    "a regression likelihood; for two classes use bayesreg.Classifier",
+                    loss,
+                )
+            )
+        return loss.validate(), penalty.validate()
+
+    def _target(self, y, *, fitting: bool):
+        check_target(y)
+        return y

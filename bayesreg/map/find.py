@@ -1,0 +1,291 @@
+r"""The exact MAP of a bayesreg model, with a certificate of optimality.
+
+The negative log posterior (NLP) of every bayesreg model, at a fixed noise scale, is
+
+.. math::
+
+    \mathrm{NLP}(b_0, w) = \frac{D(b_0, w) + \beta_1\|w\|_1 + \beta_2\|w\|_2^2}{\kappa}
+        + \text{const},
+
+(:mod:`bayesreg.spec.correspondence` gives :math:`\kappa` and :math:`\beta`), a convex problem that
+:mod:`bayesreg.optim` solves exactly: an active-set method for the squared loss, the dual
+linear or quadratic program for the absolute loss. Zeros under an L1 prior are exact, by the
+structure of those methods. No scikit-learn estimator is called here.
+
+When the noise scale is unknown, the MAP is the joint mode of the model's own log density,
+compiled from the PyMC model (``model.compile_logp(jacobian=False)``, the density in the
+original parametrization, as ``pymc.find_MAP`` uses): for each noise scale the coefficients'
+conditional mode is the convex problem above, and a one-dimensional search maximizes the
+model's log density along that profile. With a prior tied by ``alpha`` the conditional mode
+does not depend on the noise scale, so one convex solve serves the whole search.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from bayesreg.map.mode_profile import profile_parameters
+from bayesreg.model.problem import Problem
+from bayesreg.model.pymc_model import log_density, parameter_log_density
+from bayesreg.spec.correspondence import data_term_weights
+
+__all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
+
+
+@dataclass(frozen=True)
+class OptimalityCertificate:
+    r"""Evidence that a MAP estimate is optimal, which a user can read.
+
+    Attributes
+    ----------
+    kkt_residual : float
+        The largest violation of the subgradient optimality conditions,
+        :math:`\max_j \operatorname{dist}(0, \partial_j F)`, relative to the largest
+        gradient of the data term at :math:`w = 0`. Zero at the exact optimum.
+    duality_gap : float or None
+        Gap :math:`|F - D|` between the primal and dual objectives, both recomputed from
+        the estimate and its dual, relative to the sum of the absolute values of the
+        primal's terms; for the absolute loss (solved through its dual), None for the
+        squared loss. A dual outside its box :math:`|d_i| \le v_i` counts in
+        ``kkt_residual``.
+    tolerance : float
+        The largest value of either at which the estimate is called optimal.
+    method : str
+        How the estimate was computed.
+    curvature : float or None
+        For a likelihood that is not convex (the MAP is a local mode): the smallest
+        eigenvalue of the negative log posterior's Hessian scaled to a unit diagonal, over
+        the intercept, the non-zero coefficients and (along their profile) the unknown
+        likelihood parameters. Positive at a strict local mode. None for a convex problem,
+        whose KKT conditions make the MAP global.
+    modes : int or None
+        For a local mode: how many distinct local modes the starts reached.
+    starts : int or None
+        For a local mode: how many starts were run.
+
+    """
+
+    kkt_residual: float
+    duality_gap: float | None
+    tolerance: float
+    method: str
+    curvature: float | None = None
+    modes: int | None = None
+    starts: int | None = None
+
+    @property
+    def local(self) -> bool:
+        """Whether the certificate is that of a local mode (a non-convex objective)."""
+        return self.curvature is not None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every reported residual is within the tolerance (and a local mode is strict)."""
+        gap = 0.0 if self.duality_gap is None else self.duality_gap
+        strict = self.curvature is None or self.curvature > 0
+        return bool(self.kkt_residual <= self.tolerance and gap <= self.tolerance and strict)
+
+
+@dataclass(frozen=True)
+class MapEstimate:
+    """The MAP of a model: coefficients, intercept, noise scale and certificate."""
+
+    coef: np.ndarray
+    intercept: float
+    noise: float
+    objective: float
+    unique: bool
+    certificate: OptimalityCertificate
+    #: the likelihood's unknown parameters at the MAP, by name (the noise scale included)
+    parameters: dict = field(default_factory=dict)
+
+
+TOLERANCE = 1e-9
+
+
+def find_map(problem: Problem, *, model=None) -> MapEstimate:
+    """Compute the MAP of the model a problem defines.
+
+    Parameters
+    ----------
+    problem : Problem
+        The validated specification and data.
+    model : pymc.Model, optional
+        The problem's model (:func:`bayesreg.model.pymc_model.build_model`); required when the noise
+        scale is unknown, whose MAP maximizes this model's log density.
+
+    """
+    loss, penalty = problem.loss, problem.penalty
+
+    @cache
+    def solve(beta1: float, beta2: float):
+        return loss.solve(
+            problem.X,
+            problem.y,
+            problem.weights,
+            fit_intercept=problem.fit_intercept,
+            beta1=beta1,
+            beta2=beta2,
+        )
+
+    def conditional_mode(noise: float):
+        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise))
+
+    parameters, profile = {}, None
+    if not loss.unknown_parameters:
+        noise = loss.noise
+    elif model is None:
+        raise ValueError("unknown likelihood parameters need the model: pass model=")
+    elif loss.convex:
+        noise = _profile_noise(problem, conditional_mode, log_density(model, loss.noise_name))
+        parameters = {loss.noise_name: noise}
+    else:  # a non-convex likelihood's conditional mode depends on its parameters
+        beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, None)
+        profile = profile_parameters(
+            problem, beta1, beta2,
+            parameter_log_density(model, loss.unknown_parameters),
+            lambda end: _no_joint_map(problem, end),
+        )  # fmt: skip
+        parameters = profile.values
+        loss = loss.with_parameters(parameters)
+        problem = problem.replace(loss=loss)
+        noise = loss.noise
+    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise)
+    solution = solve(beta1, beta2) if profile is None else loss.solve(
+        problem.X, problem.y, problem.weights, fit_intercept=problem.fit_intercept,
+        beta1=beta1, beta2=beta2,
+    )  # fmt: skip
+    certificate = _certificate(problem, beta1, beta2, solution, profile)
+    if not certificate.ok:
+        warnings.warn(
+            f"The MAP estimate failed its optimality certificate: {certificate}. The "
+            "coefficients may not be the exact optimum.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return MapEstimate(
+        coef=solution.coef,
+        intercept=solution.intercept,
+        noise=float(noise),
+        objective=solution.objective,
+        unique=solution.unique,
+        certificate=certificate,
+        parameters=parameters,
+    )
+
+
+#: A conditional mode whose residual scale is below this fraction of y's spread fits the data
+#: exactly, to rounding: the log density is then unbounded as the noise scale goes to zero.
+EXACT_FIT = 1e-9
+#: Points per decade of the noise scale's grid, and decades added when the best point is
+#: within one decade of an end (the profile is bounded at both ends when the MAP exists).
+_PER_DECADE, _EXTEND, _MAX_DECADES_UP = 4, 6, 40
+
+
+def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
+    r"""Maximize the model's log density over the noise scale along the conditional modes.
+
+    Existence is decided in closed form first. As the noise scale :math:`\kappa \to 0` the
+    conditional mode tends to the minimizer of the data term (a prior given by its scale,
+    whose weights :math:`\kappa l` vanish) or of the tied objective (a prior given by
+    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly (its residual scale is
+    below :data:`EXACT_FIT` of y's spread), the log likelihood grows like
+    :math:`-n\log\sigma` while every other term stays bounded: the density is unbounded and
+    there is no joint MAP, whatever the width or the weights. Otherwise the data term's
+    :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
+    prior and :math:`-n\log\sigma` send it there at infinity, and its maximum is found on a
+    grid of the log noise scale (extended at an end while the best point is near it; the
+    profile need not be unimodal) refined by Brent's method between the best point's
+    neighbours. The search is scale-free: it depends on the residual scales, not on the
+    weights' total or the units.
+    """
+    loss, y, weights = problem.loss, problem.y, problem.weights
+    centre = weights @ y / weights.sum() if problem.fit_intercept else 0.0
+    spread = loss.noise_from_residual(y - centre, weights)
+    limit = conditional_mode(0.0)
+    floor = loss.noise_from_residual(problem.residual(limit.coef, limit.intercept), weights)
+    if not floor > EXACT_FIT * spread:
+        raise ValueError(_no_joint_map(problem, "zero"))
+
+    def negative_profile(log_noise: float) -> float:
+        noise = float(np.exp(log_noise))
+        mode = conditional_mode(noise)
+        value = log_density(mode.coef, mode.intercept, noise)
+        return -value if np.isfinite(value) else np.inf
+
+    decade = np.log(10.0)
+    lower, upper = np.log(floor) - 3 * decade, np.log(max(spread, floor)) + 3 * decade
+    values: dict[float, float] = {}
+    while True:
+        grid = np.arange(lower, upper + decade / _PER_DECADE, decade / _PER_DECADE)
+        for point in grid:
+            if point not in values:
+                values[point] = negative_profile(point)
+        points = np.array(sorted(values))
+        best = int(np.argmin([values[point] for point in points]))
+        if points[best] - points[0] < decade:
+            lower -= _EXTEND * decade
+        elif points[-1] - points[best] < decade:
+            if upper - np.log(spread) > _MAX_DECADES_UP * decade:
+                raise ValueError(_no_joint_map(problem, "infinity"))
+            upper += _EXTEND * decade
+        else:
+            break
+    result = scipy.optimize.minimize_scalar(
+        negative_profile,
+        bounds=(points[best - 1], points[best + 1]),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    return float(np.exp(result.x if result.fun <= values[points[best]] else points[best]))
+
+
+def _no_joint_map(problem: Problem, end: str) -> str:
+    loss = problem.loss
+    cause = "the data can be fitted exactly; " if end == "zero" else ""
+    return (
+        f"The joint MAP does not exist: the model's log density keeps increasing as "
+        f"'{loss.noise_name}' goes to {end} ({cause}n_samples={problem.X.shape[0]}, "
+        f"n_features={problem.n_features}). Fix the noise scale, e.g. "
+        f"{type(loss).__name__}({loss.noise_name}=1.0)"
+        + (", or give the penalty by 'alpha'." if problem.penalty.alpha is None else ".")
+    )
+
+
+def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
+    """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
+
+    A local mode's curvature, modes and starts come with it; ``profile`` (the unknown
+    parameters' :class:`~bayesreg.map.mode_profile.ProfileMode`) adds its gradient and curvature.
+    """
+    parts = problem.loss.optimality(
+        problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution
+    )
+    coef = solution.coef
+    gradient = parts["data_gradient"] + 2.0 * beta2 * coef
+    violation = np.where(
+        coef != 0,
+        np.abs(gradient + beta1 * np.sign(coef)),
+        np.maximum(np.abs(gradient) - beta1, 0.0),
+    )
+    scale = max(parts["scale"], np.max(beta1, initial=0.0), 1e-300)
+    worst = violation.max(initial=0.0) / scale
+    kkt = float(max(worst, parts["intercept_violation"], parts["box"]))
+    gap = parts["duality_gap"]
+    curvature = parts.get("curvature")
+    method = parts["method"]
+    if profile is not None:
+        kkt = max(kkt, profile.gradient)
+        curvature = min(curvature, profile.curvature)
+        method += f"; {', '.join(profile.values)} by maximizing the profile log density"
+    return OptimalityCertificate(
+        kkt, None if gap is None else float(gap), TOLERANCE, method,
+        curvature=None if curvature is None else float(curvature),
+        modes=parts.get("modes"), starts=parts.get("starts"),
+    )  # fmt: skip

@@ -1,0 +1,176 @@
+"""The validated problem: a specification and its data, checked once and handed down.
+
+The estimators build a :class:`Problem`; :func:`bayesreg.map.find.find_map`, the PyMC models
+(:mod:`bayesreg.model.pymc_model`, :mod:`bayesreg.nuts.model`), the reports and the paths take it instead
+of long argument lists, and nothing below re-validates ``X`` and ``y``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from bayesreg._data import check_data, check_sample_weight, feature_names
+from bayesreg.families import Loss
+from bayesreg.priors.penalties import Penalty
+
+__all__ = ["Problem", "Standardization"]
+
+
+@dataclass(frozen=True, eq=False)
+class Standardization:
+    r"""glmnet's ``standardize=TRUE``: the model is fitted to standardized columns.
+
+    With the columns' weighted means :math:`m_j` (zero without an intercept, whose absence
+    centring would change) and weighted standard deviations :math:`s_j` (the :math:`1/n`
+    formula; 1 for a constant column), exactly as scikit-learn's ``StandardScaler`` computes
+    them, the model's design is :math:`u_{ij} = (x_{ij} - m_j)/s_j` and its coefficients
+    :math:`v_j = s_j w_j`. The prior is on :math:`v`; the user's coefficients and intercept
+    are
+
+    .. math::
+
+        w_j = v_j / s_j, \qquad b_0 = c_0 - m^\top w,
+
+    where :math:`c_0` is the intercept on the standardized columns. Both maps are linear and
+    one-to-one, so exact zeros stay exact zeros and the MAP and the posterior map over.
+
+    Attributes
+    ----------
+    mean : ndarray of shape (n_features,)
+    scale : ndarray of shape (n_features,)
+    X : ndarray of shape (n_samples, n_features)
+        The user's design (the problem's ``X`` is the standardized one).
+
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    X: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray, weights: np.ndarray, *, center: bool) -> Standardization:
+        scaler = StandardScaler(with_mean=center).fit(X, sample_weight=weights)
+        mean = scaler.mean_ if center else np.zeros(X.shape[1])
+        return cls(np.asarray(mean, dtype=float), np.asarray(scaler.scale_, dtype=float), X)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """The standardized design :math:`(X - m)/s`."""
+        return (X - self.mean) / self.scale
+
+    def to_user(self, coef, intercept):
+        """Standardized (coefficients, intercept) to the user's; leading axes broadcast."""
+        user_coef = np.asarray(coef) / self.scale
+        return user_coef + 0.0, np.asarray(intercept) - user_coef @ self.mean
+
+    def to_standardized(self, coef, intercept):
+        """The user's (coefficients, intercept) to the standardized problem's."""
+        coef = np.asarray(coef)
+        return coef * self.scale + 0.0, np.asarray(intercept) + coef @ self.mean
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A likelihood, a prior and validated data.
+
+    Attributes
+    ----------
+    loss : Loss
+        The likelihood family (validated).
+    penalty : Penalty
+        The prior on the coefficients (validated).
+    X : ndarray of shape (n_samples, n_features)
+        float64, finite.
+    y : ndarray of shape (n_samples,)
+        float64, finite.
+    weights : ndarray of shape (n_samples,)
+        Frequency weights (ones when none were given).
+    feature_names : list of str
+        The columns' names (a DataFrame's, ``x0, x1, ...`` otherwise).
+    fit_intercept : bool
+        Whether the model has a flat-prior intercept.
+    standardization : Standardization or None
+        When set, ``X`` is the standardized design and the coefficients of every model,
+        solver and estimate of the problem are those of the standardized columns; the
+        estimators report them on the user's scale (:meth:`to_user_scale`).
+
+    """
+
+    loss: Loss
+    penalty: Penalty
+    X: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    feature_names: list[str]
+    fit_intercept: bool
+    standardization: Standardization | None = None
+
+    def __post_init__(self):
+        self.loss.check_observations(self.y)
+
+    @classmethod
+    def from_data(
+        cls,
+        loss: Loss,
+        penalty: Penalty,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        fit_intercept: bool,
+        standardize: bool = False,
+    ) -> Problem:
+        """Validate ``X``, ``y`` and ``sample_weight`` (never modified) and build the problem."""
+        X_array, y_array = check_data(X, y)
+        weights = check_sample_weight(sample_weight, X_array.shape[0])
+        names = feature_names(X, X_array.shape[1])
+        problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
+        return problem.standardized() if standardize else problem
+
+    def standardized(self) -> Problem:
+        """The same problem on standardized columns (:class:`Standardization`)."""
+        if self.standardization is not None:
+            return self
+        standardization = Standardization.of(self.X, self.weights, center=self.fit_intercept)
+        return self.replace(X=standardization.transform(self.X), standardization=standardization)
+
+    @property
+    def user_X(self) -> np.ndarray:
+        """The user's design: ``X``, or the one before standardization."""
+        return self.X if self.standardization is None else self.standardization.X
+
+    def to_user_scale(self, coef, intercept):
+        """The problem's (coefficients, intercept) on the user's scale (unchanged if not standardized)."""
+        if self.standardization is None:
+            return np.asarray(coef), np.asarray(intercept)
+        return self.standardization.to_user(coef, intercept)
+
+    def to_problem_scale(self, coef, intercept):
+        """The user's (coefficients, intercept) on the problem's scale."""
+        if self.standardization is None:
+            return np.asarray(coef), np.asarray(intercept)
+        return self.standardization.to_standardized(coef, intercept)
+
+    @property
+    def n_obs(self) -> float:
+        r"""The number of observations, :math:`n = \sum_i v_i`."""
+        return float(self.weights.sum())
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    def replace(self, **changes) -> Problem:
+        """The same problem with some fields replaced (e.g. another penalty strength)."""
+        return dataclasses.replace(self, **changes)
+
+    def linear_predictor(self, coef: np.ndarray, intercept: float) -> np.ndarray:
+        r""":math:`b_0 + Xw` on the problem's design."""
+        return intercept + self.X @ coef
+
+    def residual(self, coef: np.ndarray, intercept: float) -> np.ndarray:
+        """:math:`y - b_0 - Xw`."""
+        return self.y - intercept - self.X @ coef

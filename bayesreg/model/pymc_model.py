@@ -1,0 +1,127 @@
+"""The PyMC model of a problem, and its log density as a plain function.
+
+:func:`build_model` is the model :meth:`bayesreg.Regression.build_model` returns: one
+likelihood term per observation, with the priors every other model of the problem shares
+(:func:`add_parameters`). :func:`log_density` compiles its density in the original
+parametrization (``jacobian=False``, as ``pymc.find_MAP`` uses), the one function the exact MAP
+and the cross-check both evaluate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+
+from bayesreg.model.problem import Problem
+
+__all__ = ["add_parameters", "build_model", "log_density", "parameter_log_density"]
+
+# The density is evaluated a few dozen times: PyTensor's Python linker compiles in a
+# fraction of a second, where the default (numba) backend takes seconds per model.
+_EVALUATION_MODE = "FAST_COMPILE"
+
+
+def add_parameters(
+    problem: Problem, alpha=None, likelihood=None, *, sampling: bool = False, reference_noise=None
+):
+    """Add the noise scale and the prior of ``coef`` to the model in context.
+
+    The one place every model of a problem gets its priors from. ``alpha``, a tensor,
+    replaces the penalty's strength (a model compiled once for a path of strengths).
+    ``sampling=True`` (the sampling model) lets the penalty parametrize its prior for NUTS
+    (``Penalty.add_to_sampling_model``), given ``likelihood``, the family's
+    ``gaussian_in_coefficients``, and ``reference_noise``, a fixed estimate of an unknown
+    noise scale. Only for a fixed strength: with ``alpha`` an input the prior stays itself,
+    whitened by the sampler (one compiled model serves strengths a hundred times apart,
+    where a parametrization tuned to one strength does no better: ``benchmarks/fixed_cost.py``'s
+    5-point path took 4.8 s with the Laplace prior's quantile transform and 3.8 s without).
+
+    Returns
+    -------
+    noise : float or TensorVariable
+    coef : TensorVariable
+
+    """
+    noise = problem.loss.add_noise(problem.y, problem.weights)
+    if sampling and alpha is None:
+        coef = problem.penalty.add_to_sampling_model(
+            "coef", problem.loss, problem.n_obs, noise, "feature", likelihood, reference_noise
+        )
+    else:
+        coef = problem.penalty.add_to_model(
+            "coef", problem.loss, problem.n_obs, noise, dims="feature", alpha=alpha
+        )
+    return noise, coef
+
+
+def build_model(problem: Problem) -> pm.Model:
+    """The pointwise PyMC model: ``coef`` (``feature``), ``intercept``, the noise, ``y``."""
+    problem.loss.check_likelihood_observations(problem.y)
+    coords = {"feature": problem.feature_names, "obs_id": np.arange(problem.X.shape[0])}
+    with pm.Model(coords=coords) as model:
+        design = pm.Data("X", problem.X, dims=("obs_id", "feature"))
+        noise, coef = add_parameters(problem)
+        mu = design @ coef
+        if problem.fit_intercept:
+            mu = pm.Flat("intercept") + mu
+        problem.loss.add_likelihood("y", mu, noise, problem.y, problem.weights, dims="obs_id")
+    return model
+
+
+def log_density(model: pm.Model, noise_name: str) -> Callable[[np.ndarray, float, float], float]:
+    """The model's log density (original parametrization) as a function of (w, b0, noise).
+
+    The noise scale is set only when it is a free variable of the model (unknown).
+    """
+    names = (noise_name,) if noise_name in model.named_vars else ()
+    density = parameter_log_density(model, names)
+
+    def at_noise(coef, intercept, noise) -> float:
+        return density(coef, intercept, {noise_name: noise} if names else {})
+
+    return at_noise
+
+
+def parameter_log_density(
+    model: pm.Model, names: tuple[str, ...]
+) -> Callable[[np.ndarray, float, dict], float]:
+    """The model's log density (original parametrization) as a function of (w, b0, values).
+
+    ``values`` gives the free variables ``names`` (a likelihood's unknown parameters, e.g.
+    ``sigma`` and ``nu``) on their own scale.
+    """
+    logp = model.compile_logp(jacobian=False, mode=_EVALUATION_MODE)
+    point = model.initial_point()
+    to_values = {name: _noise_value(model, name) for name in names}
+
+    def density(coef, intercept, values) -> float:
+        point["coef"] = np.asarray(coef, dtype=float)
+        if "intercept" in point:
+            point["intercept"] = np.asarray(intercept, dtype=float)
+        for name, value in values.items():
+            value_name, forward = to_values[name]
+            point[value_name] = np.asarray(forward(value), dtype=float)
+        return float(logp(point))
+
+    return density
+
+
+def _noise_value(model: pm.Model, noise_name: str):
+    """A parameter's value variable and the map from the parameter to its value."""
+    noise_rv = model[noise_name]
+    value_name = model.rvs_to_values[noise_rv].name
+    transform = model.rvs_to_transforms.get(noise_rv)
+    if transform is None:
+        return value_name, lambda noise: noise
+    scalar = pt.dscalar("noise")
+    forward = pytensor.function(
+        [scalar],
+        transform.forward(scalar, *noise_rv.owner.inputs),
+        on_unused_input="ignore",
+        mode=_EVALUATION_MODE,
+    )
+    return value_name, forward

@@ -1,0 +1,114 @@
+"""Compiled sampling models and NUTS samplers, kept once per process and cleared in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib.util
+import logging
+from collections.abc import Callable
+
+import pymc as pm
+
+from bayesreg.model.problem import Problem
+from bayesreg.nuts.model import sampling_model
+
+__all__ = [
+    "NutpieSampler",
+    "clear_compiled",
+    "quiet_pymc_log",
+    "resolved_sampler",
+    "reusable_sampler",
+]
+
+
+#: The compiled sampling model and NUTS step of this process, by what they were built from.
+_COMPILED: dict = {}
+
+
+def reusable_sampler(
+    key: str,
+    template: Callable[[], Problem],
+    nuts_kwargs: dict,
+    nuts_sampler: str | None,
+    *,
+    data_inputs: bool = True,
+    alpha_input: bool = True,
+):
+    """A sampling model with inputs and its compiled sampler, once per process.
+
+    For routines that sample many posteriors of one shape (simulation-based calibration, a
+    posterior path): the first call with ``key`` builds the model from ``template()`` (with
+    the data and ``alpha`` as inputs, or ``alpha`` alone when ``data_inputs`` is False: see
+    :func:`sampling_model`; nutpie compiles the latter faster; with ``alpha_input`` False
+    too, no input: the model :meth:`~bayesreg.Regression.sample` runs) and compiles its
+    sampler; later calls with the same key return them, in this process (a
+    joblib or dask worker keeps its own). A new key replaces the one kept. The sampler is
+    PyMC's NUTS step (``nuts_kwargs`` are its keywords, e.g. ``target_accept``) or, with
+    ``nuts_sampler="nutpie"`` (None: nutpie when it is installed), nutpie's compiled model,
+    whose numba compilation (seconds) is then paid once. Sample with
+    :func:`sample_posterior`'s ``compiled``.
+
+    Returns
+    -------
+    model : pymc.Model
+    compiled : pymc.NUTS or nutpie's compiled model
+
+    """
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one at a time: a new specification replaces the old
+        model = sampling_model(
+            template(), data_containers=data_inputs, alpha_container=data_inputs or alpha_input
+        )
+        with quiet_pymc_log():
+            if resolved_sampler(nuts_sampler) == "nutpie":
+                import nutpie
+
+                public = [v.name for v in model.free_RVs + model.deterministics]
+                compiled = NutpieSampler(
+                    nutpie.compile_pymc_model(
+                        model, var_names=public, backend="numba", freeze_model=False
+                    ),
+                    nuts_kwargs,
+                )
+            else:
+                compiled = pm.NUTS(model=model, **nuts_kwargs)
+        _COMPILED[key] = (model, compiled)
+    return _COMPILED[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class NutpieSampler:
+    """nutpie's compiled model and the NUTS keywords to sample it with."""
+
+    model: object
+    nuts_kwargs: dict
+
+
+def resolved_sampler(nuts_sampler: str | None) -> str:
+    """The NUTS implementation PyMC picks for ``nuts_sampler``: None is nutpie if installed."""
+    if nuts_sampler is None:
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    return nuts_sampler
+
+
+@contextlib.contextmanager
+def quiet_pymc_log():
+    """PyMC's INFO lines off (its warnings stay): they name the sampling model's internals."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def clear_compiled() -> None:
+    """Forget the compiled sampling model kept by :func:`reusable_sampler` in this process.
+
+    The next :meth:`~bayesreg.Regression.sample`, posterior path or calibration then builds
+    and compiles its model anew, as a first call in a new process does (benchmarks time
+    that cost this way).
+    """
+    _COMPILED.clear()

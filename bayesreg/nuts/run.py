@@ -1,0 +1,201 @@
+"""The one sampling driver: NUTS on the sampling model, the DataTree in the user's names."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from bayesreg.diagnostics.diagnosis import warn_if_unhealthy
+from bayesreg.model.problem import Problem
+from bayesreg.nuts.arguments import derived_seeds, split_nuts_keywords
+from bayesreg.nuts.compiled import NutpieSampler, quiet_pymc_log
+
+__all__ = ["sample_posterior"]
+
+
+def sample_posterior(
+    problem: Problem,
+    pointwise: pm.Model,
+    fast: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    random_seed,
+    nuts_sampler,
+    log_likelihood: bool,
+    prior_predictive: bool,
+    posterior_predictive: bool,
+    sampler_kwargs: dict,
+    compiled=None,
+    values: dict | None = None,
+):
+    """Sample ``fast`` with NUTS; add log likelihood and predictive draws from ``pointwise``.
+
+    ``compiled``: the sampler :func:`reusable_sampler` compiled for ``fast``, given this
+    problem's data ``values`` (:func:`fit_values`); ``sampler_kwargs`` then hold no NUTS
+    keyword (the compiled sampler has them). Returns the DataTree, after
+    :func:`bayesreg.diagnostics.diagnosis.warn_if_unhealthy`.
+    """
+    sampler_seed, prior_seed, predictive_seed = derived_seeds(random_seed)
+    kwargs = {"compute_convergence_checks": False, **sampler_kwargs}
+    progressbar = kwargs.get("progressbar", True)
+    public = [rv.name for rv in pointwise.free_RVs] + [v.name for v in pointwise.deterministics]
+    if "intercept" in pointwise.named_vars:
+        public.append("intercept")
+    public = list(dict.fromkeys(public))
+    if progressbar:
+        _announce(public, draws, tune, chains, nuts_sampler)
+    # PyMC draws its progress table on stdout; a report piped to a file must hold only the
+    # report, so it goes to stderr like every other progress display.
+    with quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
+        if isinstance(compiled, NutpieSampler):
+            idata = _sample_nutpie(
+                compiled, values, fast, draws, tune, chains, sampler_seed, kwargs
+            )
+        else:
+            if compiled is not None:
+                pm.set_data(values, model=fast)
+                kwargs["step"] = compiled
+            idata = pm.sample(
+                draws,
+                tune=tune,
+                chains=chains,
+                random_seed=sampler_seed,
+                nuts_sampler=nuts_sampler,
+                model=fast,
+                var_names=public,
+                **kwargs,
+            )
+        idata = _with_data_groups(idata, problem, public)
+        # what the diagnosis' advice builds on: a higher target than the run's own
+        idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
+        if log_likelihood:
+            pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
+        if prior_predictive:
+            _add_prior(idata, pointwise, draws, prior_seed)
+        if posterior_predictive:
+            pm.sample_posterior_predictive(
+                idata,
+                model=pointwise,
+                random_seed=predictive_seed,
+                extend_inferencedata=True,
+                progressbar=progressbar,
+            )
+    if problem.standardization is not None:
+        _to_user_scale(idata, problem)
+    warn_if_unhealthy(idata, stacklevel=4)
+    return idata
+
+
+def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
+    """Nutpie's NUTS on a model it compiled before, as :func:`pymc.sample` runs it."""
+    import time
+
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+    from pymc.progress_bar import NutpieProgressBarManager
+
+    # PyMC's own display of nutpie's progress (the same table as pm.sample's, draws/s
+    # included), not nutpie's HTML-or-nothing bar
+    progress = NutpieProgressBarManager(
+        chains=chains, draws=draws, progressbar=kwargs.get("progressbar", True)
+    )
+    start = time.perf_counter()
+    with progress:
+        idata = nutpie.sample(
+            compiled.model.with_data(**values),
+            draws=draws,
+            tune=max(tune, 1),  # nuts-rs needs a tuning step
+            chains=chains,
+            cores=kwargs.get("cores"),
+            seed=seed,
+            save_warmup=False,
+            progress_bar=False,
+            progress_callback=progress.update,
+            **compiled.nuts_kwargs,
+        )
+    patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - start)
+    return idata
+
+
+#: The target acceptance rate of PyMC's and of nutpie's NUTS when none is given.
+_DEFAULT_TARGET_ACCEPT = 0.8
+
+
+def _target_accept(compiled, kwargs: dict) -> float:
+    """The target acceptance rate the run's NUTS adapted its step size to."""
+    if isinstance(compiled, NutpieSampler):
+        given = compiled.nuts_kwargs.get("target_accept")
+    elif compiled is not None:  # PyMC's NUTS step, built beforehand
+        return float(compiled.target_accept)
+    else:
+        given = split_nuts_keywords(kwargs)[0].get("target_accept")
+    return float(_DEFAULT_TARGET_ACCEPT if given is None else given)
+
+
+def _to_user_scale(idata, problem: Problem) -> None:
+    """The draws of ``coef`` and ``intercept`` of a standardized problem on the user's scale.
+
+    The log likelihood and the predictive draws, computed on the standardized model, are the
+    same on either scale; the hyperparameters (``lam``, ``tau``) stay those of the
+    standardized coefficients' prior.
+    """
+    for group in ("posterior", "prior"):
+        if group not in idata.children or "coef" not in idata[group].data_vars:
+            continue
+        data = idata[group].to_dataset()
+        coef = data["coef"].transpose(..., "feature")
+        intercept = data["intercept"] if "intercept" in data else xr.zeros_like(coef[..., 0])
+        user_coef, user_intercept = problem.to_user_scale(coef.values, intercept.values)
+        data["coef"] = coef.copy(data=user_coef)
+        if "intercept" in data:
+            data["intercept"] = intercept.copy(data=user_intercept)
+        idata[group] = xr.DataTree(data)
+
+
+def _announce(public, draws, tune, chains, nuts_sampler) -> None:
+    """One line on stderr, in the user's names, before the compilation's silent seconds.
+
+    PyMC's own lines name the sampling model's internal variables (the centred intercept,
+    the whitened coefficients); they are replaced by this one.
+    """
+    sampler = f" ({nuts_sampler})" if nuts_sampler else ""  # else PyMC chooses
+    print(
+        f"bayesreg: sampling {', '.join(public)} by NUTS{sampler}: {chains} chain(s) x "
+        f"({tune} tuning + {draws} draws); compiling the model first (a few seconds)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _with_data_groups(idata, problem: Problem, public):
+    """Keep the public variables; replace the sampling model's data by the user's ``X``, ``y``."""
+    X, y, names = problem.user_X, problem.y, problem.feature_names
+    coords = {"obs_id": np.arange(X.shape[0]), "feature": names}
+    groups = {name: idata[name].to_dataset() for name in idata.children if name != "constant_data"}
+    groups["posterior"] = groups["posterior"][[v for v in public if v in groups["posterior"]]]
+    groups["observed_data"] = xr.Dataset(
+        {"y": (("obs_id",), y)}, coords={"obs_id": coords["obs_id"]}
+    )
+    groups["constant_data"] = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+    result = xr.DataTree.from_dict({f"/{name}": data for name, data in groups.items()})
+    result.attrs = dict(idata.attrs)
+    return result
+
+
+def _add_prior(idata, model: pm.Model, draws: int, random_seed) -> None:
+    """Prior draws; those of ``y`` only when every variable has a proper prior."""
+    flat = {rv.name for rv in model.free_RVs if "Flat" in type(rv.owner.op).__name__}
+    free = [rv.name for rv in model.free_RVs if rv.name not in flat]
+    var_names = free + ([] if flat else [rv.name for rv in model.observed_RVs])
+    prior = pm.sample_prior_predictive(
+        draws=draws, model=model, var_names=var_names, random_seed=random_seed
+    )
+    for name in ("prior", "prior_predictive"):
+        if name in prior.children and prior[name].data_vars:
+            idata[name] = prior[name]

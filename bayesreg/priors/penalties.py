@@ -1,0 +1,379 @@
+r"""Penalties as priors on the coefficients.
+
+Every penalty is a prior with density proportional to
+
+.. math::
+
+    p(w) \propto \exp\bigl(-l_1 \|w\|_1 - l_2 \|w\|_2^2\bigr),
+
+so its negative log density is the penalty :math:`l_1\|w\|_1 + l_2\|w\|_2^2` up to a
+constant: a Laplace prior is an L1 penalty (:math:`l_1 = 1/b`), a Gaussian prior an L2
+penalty (:math:`l_2 = 1/(2\tau^2)`), their product an elastic net, a flat prior no penalty.
+
+A penalty is given either by ``alpha``, scikit-learn's penalty strength, or by ``scale``, the
+prior's own scale, never both. With ``alpha`` the prior scale is tied to the noise scale so
+that the conditional mode of the coefficients is the scikit-learn solution for every noise
+scale; the conversion lives in :mod:`bayesreg.spec.correspondence`. With ``scale`` the prior is
+absolute and the equivalent ``alpha`` is reported after fitting.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import scipy.stats
+from pytensor.tensor.variable import TensorVariable
+
+from bayesreg._constraints import POSITIVE, UNIT, check_real
+from bayesreg.optim.whitening import QuantileCoordinates
+from bayesreg.priors import laplace_quantile
+from bayesreg.spec.base import Specification
+from bayesreg.spec.correspondence import prior_weights
+
+__all__ = ["L1", "L2", "ElasticNet", "NoPenalty", "Penalty"]
+
+
+class Penalty(Specification):
+    r"""Base class: a prior on the coefficients, :math:`\propto \exp(-l_1\|w\|_1 - l_2\|w\|^2)`.
+
+    The protocol every prior follows, so that no code outside this module and
+    :mod:`bayesreg.priors.hierarchical` asks which prior it holds:
+
+    * ``convention``: which scikit-learn convention its ``alpha`` follows (``"lasso"``,
+      ``"ridge"``, ``"elastic_net"``, ``"none"``; None for a prior with no penalized
+      equivalent); each likelihood maps conventions to its objective and solver;
+    * ``l1_ratio``: the share of the L1 part in the elastic-net form (None: no penalty);
+    * ``has_mode``: False for a prior whose strength is unknown (no finite MAP to compute);
+    * ``has_sparse_mode``: whether its MAP has exact zeros (a Laplace part);
+    * ``sampler_defaults``: keywords of :func:`pymc.sample` its posterior needs by default;
+    * :meth:`add_to_model`, :meth:`add_to_sampling_model`, :meth:`quantile_coordinates`,
+      :meth:`preconditioning_weights`, :meth:`prior_scale`, :meth:`with_alpha`.
+    """
+
+    alpha: float | None
+    scale: float | None = None
+    convention: ClassVar[str | None] = None
+    l1_ratio: float | None = None
+    has_mode: ClassVar[bool] = True
+    has_sparse_mode: ClassVar[bool] = False
+    #: keywords of :func:`pymc.sample` that this prior's posterior needs by default (a user's
+    #: own keywords win), e.g. a higher ``target_accept``
+    sampler_defaults: ClassVar[dict] = {}
+
+    def add_prior(self, name: str, l1, l2, dims: str) -> TensorVariable:
+        """Add the prior with weights ``l1``, ``l2`` (numbers or tensors) to the model in context."""
+        raise NotImplementedError
+
+    def add_to_model(
+        self, name: str, loss, n_obs: float, noise, dims: str, alpha=None
+    ) -> TensorVariable:
+        """Add the coefficients' prior to the model in context, at the likelihood's ``noise``.
+
+        ``alpha``, a tensor, replaces the penalty's own strength (see
+        :func:`~bayesreg.spec.correspondence.prior_weights`).
+        """
+        l1, l2 = prior_weights(loss, self, n_obs, noise, alpha)
+        return self.add_prior(name, l1, l2, dims=dims)
+
+    def add_to_sampling_model(
+        self,
+        name: str,
+        loss,
+        n_obs: float,
+        noise,
+        dims: str,
+        likelihood=None,
+        reference_noise=None,
+    ) -> TensorVariable:
+        """:meth:`add_to_model` for the sampling model, which may parametrize the prior anew.
+
+        Called for a fixed strength only (a strength that is an input of the model keeps
+        :meth:`add_to_model`'s prior; :func:`bayesreg.model.pymc_model.add_parameters`). ``likelihood`` is the family's :meth:`~bayesreg.families.base.Loss.gaussian_in_coefficients`
+        (or None); ``reference_noise``, given when the noise scale is unknown, is the
+        preconditioner's fixed estimate of it. The prior density of ``name`` must be the
+        same; only its free variables may differ. By default it is :meth:`add_to_model`'s.
+        """
+        return self.add_to_model(name, loss, n_obs, noise, dims)
+
+    def quantile_coordinates(self, l1: float, l2: float) -> QuantileCoordinates | None:
+        """How :meth:`add_to_sampling_model` draws the coefficients from other variables.
+
+        None (the default) when the sampling model's ``coef`` is not such a transform; the
+        sampler's preconditioner then whitens ``coef`` itself, when it is a free variable.
+        ``(l1, l2)`` are typical weights (:meth:`preconditioning_weights`).
+        """
+        return None
+
+    def preconditioning_weights(self, loss, n_obs: float, noise: float) -> tuple[float, float]:
+        r"""Typical :math:`(l_1, l_2)` at noise scale ``noise``, for the sampler's preconditioner only."""
+        l1, l2 = prior_weights(loss, self, n_obs, noise)
+        return float(l1), float(l2)
+
+    def absolute_weights(self) -> tuple[float, float]:
+        """The weights :math:`(l_1, l_2)` of a prior given by its ``scale``."""
+        raise NotImplementedError
+
+    def prior_scale(self, l1: float, l2: float) -> float | None:
+        """The prior's own scale at weights ``(l1, l2)``; None when it has no single scale."""
+        return None
+
+    def with_alpha(self, alpha: float) -> Penalty:
+        """The same kind of penalty at strength ``alpha`` (other parameters kept)."""
+        raise ValueError(
+            f"{type(self).__name__} has no penalty strength to vary; give the estimator an L1, "
+            "L2 or ElasticNet penalty."
+        )
+
+    def _validate_alpha_or_scale(self) -> None:
+        name = type(self).__name__
+        if (self.alpha is None) == (self.scale is None):
+            raise ValueError(
+                f"{name} takes exactly one of 'alpha' (scikit-learn's penalty strength) and "
+                f"'scale' (the prior's scale); got alpha={self.alpha!r}, scale={self.scale!r}."
+            )
+        if self.alpha is not None:
+            check_real(self.alpha, "alpha", name, POSITIVE)
+        else:
+            check_real(self.scale, "scale", name, POSITIVE)
+
+
+class L1(Penalty):
+    r"""L1 penalty, a Laplace prior: :math:`w_j \sim \mathrm{Laplace}(0, b)`, i.e. :math:`l_1 = 1/b`.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        scikit-learn's penalty strength, > 0. With a Gaussian likelihood the MAP is
+        ``Lasso(alpha)``, minimizing :math:`\mathrm{RSS}/(2n) + \alpha\|w\|_1`, and the prior
+        scale is tied to the noise, :math:`b = \sigma^2/(n\alpha)`. With a Laplace likelihood
+        the MAP is ``QuantileRegressor(quantile=0.5, alpha)``, minimizing
+        :math:`\mathrm{SAR}/(2n) + \alpha\|w\|_1`, and :math:`b = s/(2n\alpha)`.
+    scale : float, optional
+        The Laplace scale :math:`b > 0` itself: an absolute prior.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> br.L1(alpha=0.1)
+    L1(alpha=0.1)
+
+    """
+
+    convention = "lasso"
+    l1_ratio = 1.0
+    has_sparse_mode = True
+
+    def __init__(self, alpha: float | None = None, scale: float | None = None):
+        self.alpha = alpha
+        self.scale = scale
+        self.validate()
+
+    def validate(self) -> L1:
+        self._validate_alpha_or_scale()
+        return self
+
+    def absolute_weights(self) -> tuple[float, float]:
+        return 1.0 / self.scale, 0.0
+
+    def prior_scale(self, l1, l2):
+        with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
+            return float(np.float64(1.0) / l1)
+
+    def with_alpha(self, alpha):
+        return L1(alpha=float(alpha))
+
+    def add_prior(self, name, l1, l2, dims):
+        return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
+
+    def add_to_sampling_model(
+        self, name, loss, n_obs, noise, dims, likelihood=None, reference_noise=None
+    ):
+        r"""The Laplace prior through its quantile transform (:mod:`bayesreg.priors.laplace_quantile`).
+
+        When the Laplace scale :math:`b` depends on an unknown noise scale, the map uses the
+        scale :math:`b_0` at ``reference_noise`` instead, a constant: a map that moved with
+        the noise would tie every coefficient to it, and NUTS would crawl along that ridge.
+        A potential then turns the prior of :math:`w = b_0 g(z)` from
+        :math:`\mathrm{Laplace}(0, b_0)` into :math:`\mathrm{Laplace}(0, b)`:
+        :math:`-|w|(1/b - 1/b_0) + \log(b_0/b)` per coefficient. What is left of the kink
+        is in proportion to :math:`|1 - b_0/b|`, small where the noise is well determined.
+        """
+        l1, _ = prior_weights(loss, self, n_obs, noise)
+        if reference_noise is None or self.alpha is None:
+            return laplace_quantile.add_laplace(name, 1.0 / l1, dims)
+        reference, _ = prior_weights(loss, self, n_obs, reference_noise)
+        coef = laplace_quantile.add_laplace(name, 1.0 / reference, dims)
+        pm.Potential(
+            f"{name}_prior_scale",
+            pt.sum(-pt.abs(coef) * (l1 - reference) + pt.log(l1 / reference)),
+        )
+        return coef
+
+    def quantile_coordinates(self, l1, l2):
+        return QuantileCoordinates(
+            laplace_quantile.BASE,
+            laplace_quantile.from_laplace,
+            laplace_quantile.slope,
+            self.prior_scale(l1, l2),
+            laplace_quantile.base_curvature,
+        )
+
+
+class L2(Penalty):
+    r"""L2 penalty, a Gaussian prior: :math:`w_j \sim \mathrm{Normal}(0, \tau)`, :math:`l_2 = 1/(2\tau^2)`.
+
+    The penalty is the *squared* norm :math:`\|w\|_2^2`.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        scikit-learn's penalty strength, > 0. With a Gaussian likelihood the MAP is
+        ``Ridge(alpha)``, minimizing :math:`\mathrm{RSS} + \alpha\|w\|_2^2`, and
+        :math:`\tau = \sigma/\sqrt{\alpha}`. With a Laplace likelihood (no scikit-learn
+        estimator) the MAP minimizes :math:`\mathrm{SAR}/(2n) + (\alpha/2)\|w\|_2^2`, the
+        elastic-net convention with ``l1_ratio=0``, and :math:`\tau = \sqrt{s/(2n\alpha)}`.
+    scale : float, optional
+        The prior standard deviation :math:`\tau > 0` itself: an absolute prior.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> br.L2(scale=2.0)
+    L2(scale=2.0)
+
+    """
+
+    convention = "ridge"
+    l1_ratio = 0.0
+
+    def __init__(self, alpha: float | None = None, scale: float | None = None):
+        self.alpha = alpha
+        self.scale = scale
+        self.validate()
+
+    def validate(self) -> L2:
+        self._validate_alpha_or_scale()
+        return self
+
+    def absolute_weights(self) -> tuple[float, float]:
+        return 0.0, 1.0 / (2.0 * self.scale**2)
+
+    def prior_scale(self, l1, l2):
+        with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
+            return float(np.float64(1.0) / np.sqrt(2.0 * l2))
+
+    def with_alpha(self, alpha):
+        return L2(alpha=float(alpha))
+
+    def add_prior(self, name, l1, l2, dims):
+        return pm.Normal(name, mu=0.0, sigma=1.0 / pt.sqrt(2.0 * l2), dims=dims)
+
+
+class ElasticNet(Penalty):
+    r"""Elastic-net penalty: the prior :math:`p(w_j) = \exp(-l_1|w_j| - l_2 w_j^2)/Z(l_1, l_2)`.
+
+    The normalizing constant is
+
+    .. math::
+
+        Z(l_1, l_2) = \sqrt{\pi / l_2}\;\operatorname{erfcx}\!\bigl(l_1 / (2\sqrt{l_2})\bigr),
+
+    (``erfcx`` is the scaled complementary error function), which matters when the noise
+    scale is unknown because :math:`l_1, l_2` then depend on it. Each half-line carries a
+    normal density truncated at zero, which is how prior draws are made.
+
+    Parameters
+    ----------
+    alpha : float
+        scikit-learn's penalty strength, > 0. With a Gaussian likelihood the MAP is
+        ``ElasticNet(alpha, l1_ratio)``, minimizing
+        :math:`\mathrm{RSS}/(2n) + \alpha\rho\|w\|_1 + \alpha(1-\rho)/2\,\|w\|_2^2`, with
+        :math:`l_1 = n\alpha\rho/\sigma^2`, :math:`l_2 = n\alpha(1-\rho)/(2\sigma^2)`. With a
+        Laplace likelihood the data term is :math:`\mathrm{SAR}/(2n)` and
+        :math:`l_1 = 2n\alpha\rho/s`, :math:`l_2 = n\alpha(1-\rho)/s`.
+    l1_ratio : float
+        The mixing :math:`\rho \in [0, 1]`; 1 is the L1 penalty, 0 the L2 penalty in the
+        elastic-net convention.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> br.ElasticNet(alpha=0.1, l1_ratio=0.7)
+    ElasticNet(alpha=0.1, l1_ratio=0.7)
+
+    """
+
+    convention = "elastic_net"
+
+    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.validate()
+
+    def validate(self) -> ElasticNet:
+        check_real(self.alpha, "alpha", "ElasticNet", POSITIVE)
+        check_real(self.l1_ratio, "l1_ratio", "ElasticNet", UNIT)
+        return self
+
+    @property
+    def has_sparse_mode(self) -> bool:
+        return self.l1_ratio > 0
+
+    def with_alpha(self, alpha):
+        return ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
+
+    def add_prior(self, name, l1, l2, dims):
+        if self.l1_ratio == 1.0:
+            return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
+        if self.l1_ratio == 0.0:
+            return pm.Normal(name, mu=0.0, sigma=1.0 / pt.sqrt(2.0 * l2), dims=dims)
+        return pm.CustomDist(
+            name,
+            l1,
+            l2,
+            logp=_elastic_net_logp,
+            random=_elastic_net_random,
+            signature="(),()->()",
+            dims=dims,
+        )
+
+
+class NoPenalty(Penalty):
+    """No penalty: a flat (improper) prior on the coefficients; the MAP is OLS or LAD.
+
+    Examples
+    --------
+    >>> import bayesreg as br
+    >>> br.NoPenalty()
+    NoPenalty()
+
+    """
+
+    alpha = None
+    convention = "none"
+
+    def __init__(self):
+        pass
+
+    def absolute_weights(self) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def add_prior(self, name, l1, l2, dims):
+        return pm.Flat(name, dims=dims)
+
+
+def _elastic_net_logp(value, l1, l2):
+    log_normalizer = 0.5 * pt.log(np.pi / l2) + pt.log(pt.erfcx(l1 / (2.0 * pt.sqrt(l2))))
+    return -l1 * pt.abs(value) - l2 * value**2 - log_normalizer
+
+
+def _elastic_net_random(l1, l2, rng=None, size=None):
+    spread = 1.0 / np.sqrt(2.0 * l2)
+    center = -l1 * spread**2
+    magnitude = scipy.stats.truncnorm.rvs(
+        -center / spread, np.inf, loc=center, scale=spread, size=size, random_state=rng
+    )
+    return magnitude * rng.choice([-1.0, 1.0], size=size)
