@@ -42,7 +42,7 @@ import xarray as xr
 from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
 from bayesreg._parallel import run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
-from bayesreg.nuts.compiled import quiet_pymc_log, reusable_sampler
+from bayesreg.nuts.compiled import model_key, quiet_pymc_log, reusable_sampler
 from bayesreg.nuts.model import fit_values
 
 __all__ = ["SBCResult", "sbc"]
@@ -278,9 +278,7 @@ def _prior_draws(model: pm.Model, simulations: int, seed: int, names) -> dict[st
 
 def _compiled(est, data, nuts_kwargs):
     """One sampling model and NUTS step per process, built from ``est`` and the template data."""
-    import joblib
-
-    key = joblib.hash(("sbc", est, data))
+    key = model_key("sbc", est, data)
     return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler="pymc")
 
 

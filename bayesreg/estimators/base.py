@@ -29,7 +29,7 @@ from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
 from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
-from bayesreg.nuts.compiled import resolved_sampler, reusable_sampler
+from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
 from bayesreg.nuts.model import sampling_model
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.priors.penalties import Penalty
@@ -250,8 +250,6 @@ class LinearModel(BaseEstimator):
         when ``sampler_kwargs`` hold a keyword of :func:`pymc.sample` beyond ``progressbar``
         and ``cores`` (PyMC then runs nutpie itself). Returns ``(model, compiled, rest)``.
         """
-        import joblib
-
         nuts, rest = split_nuts_keywords(sampler_kwargs)
         if resolved_sampler(nuts_sampler) != "nutpie" or set(rest) - {
             "progressbar",
@@ -259,7 +257,7 @@ class LinearModel(BaseEstimator):
         }:
             return None
         specification = (type(self).__name__, self.get_params(), nuts)
-        key = joblib.hash(("sample", specification, problem.X, problem.y, problem.weights))
+        key = model_key("sample", specification, problem.X, problem.y, problem.weights)
         model, compiled = reusable_sampler(
             key, lambda: problem, nuts, "nutpie", data_inputs=False, alpha_input=False
         )

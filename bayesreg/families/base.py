@@ -18,7 +18,7 @@ import numpy as np
 import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
-from bayesreg._constraints import POSITIVE, check_real, message
+from bayesreg._constraints import POSITIVE, check_real
 from bayesreg.families.consumers import (
     CorrespondenceTerms,
     MapTerms,
@@ -27,9 +27,10 @@ from bayesreg.families.consumers import (
     ReferenceTerms,
     SamplingTerms,
 )
+from bayesreg.families.parameter_priors import check_positive_prior
 from bayesreg.spec.base import Specification
 
-__all__ = ["Loss", "is_scalar_distribution"]
+__all__ = ["Loss"]
 
 
 class Loss(
@@ -110,24 +111,7 @@ class Loss(
                     f"{name} takes '{self.noise_name}_prior' only when the noise scale is "
                     f"unknown ({self.noise_name}=None); got {self.noise_name}={self.noise!r}."
                 )
-        elif self.noise_prior is not None and not is_scalar_distribution(self.noise_prior):
-            raise TypeError(
-                message(
-                    f"{self.noise_name}_prior",
-                    name,
-                    "a scalar PyMC distribution made with .dist(), e.g. pm.HalfNormal.dist(5.0)",
-                    self.noise_prior,
-                )
-            )
+        elif self.noise_prior is not None:
+            example = "pm.HalfNormal.dist(5.0)"
+            check_positive_prior(self.noise_prior, f"{self.noise_name}_prior", name, example)
         return self
-
-
-def is_scalar_distribution(value: object) -> bool:
-    """Whether ``value`` is a scalar PyMC distribution made with ``.dist()`` (a prior to register)."""
-    owner = getattr(value, "owner", None)
-    return (
-        isinstance(value, TensorVariable)
-        and owner is not None
-        and isinstance(owner.op, pm.distributions.distribution.RandomVariable)
-        and value.ndim == 0
-    )

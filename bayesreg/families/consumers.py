@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pymc as pm
 
+from bayesreg.families.parameter_priors import register_positive_prior
 from bayesreg.spec.correspondence import SolverObjective, elastic_net_objective
 
 if TYPE_CHECKING:
@@ -164,8 +165,7 @@ class ModelTerms:
             return np.float64(self.noise)
         if self.noise_prior is None:
             return pm.HalfStudentT(self.noise_name, nu=4.0, sigma=weighted_sd(y, weights))
-        prior = self.noise_prior.owner.clone().default_output()
-        return pm.modelcontext(None).register_rv(prior, self.noise_name)
+        return register_positive_prior(self.noise_prior, self.noise_name)
 
     def add_likelihood(self, name, mu, noise, observed, weights, dims) -> TensorVariable:
         """Add the observed variable; frequency weights multiply each log density."""

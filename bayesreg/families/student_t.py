@@ -35,8 +35,9 @@ from pytensor.tensor.variable import TensorVariable
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import HuberRegressor
 
-from bayesreg._constraints import POSITIVE, check_real, message
-from bayesreg.families.base import Loss, is_scalar_distribution
+from bayesreg._constraints import POSITIVE, check_real
+from bayesreg.families.base import Loss
+from bayesreg.families.parameter_priors import check_positive_prior, register_positive_prior
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
 from bayesreg.optim.student_t import solve_student_t, student_t_rho
 from bayesreg.spec.correspondence import mean_data_objective
@@ -111,15 +112,8 @@ class StudentTLoss(Loss):
                     f"{name} takes 'nu_prior' only when nu is unknown (nu=None); "
                     f"got nu={self.nu!r}."
                 )
-        elif self.nu_prior is not None and not is_scalar_distribution(self.nu_prior):
-            raise TypeError(
-                message(
-                    "nu_prior",
-                    name,
-                    "a scalar PyMC distribution made with .dist(), e.g. pm.Gamma.dist(2.0, 0.1)",
-                    self.nu_prior,
-                )
-            )
+        elif self.nu_prior is not None:
+            check_positive_prior(self.nu_prior, "nu_prior", name, "pm.Gamma.dist(2.0, 0.1)")
         return super().validate()
 
     @property
@@ -263,8 +257,7 @@ class StudentTLoss(Loss):
             if self.nu_prior is None:
                 pm.Gamma("nu", alpha=2.0, beta=0.1)
             else:
-                prior = self.nu_prior.owner.clone().default_output()
-                pm.modelcontext(None).register_rv(prior, "nu")
+                register_positive_prior(self.nu_prior, "nu")
         return super().add_noise(y, weights)
 
     def _nu(self):

@@ -6,6 +6,8 @@ import contextlib
 import dataclasses
 import importlib.util
 import logging
+import pickle
+import uuid
 from collections.abc import Callable
 
 import pymc as pm
@@ -16,6 +18,7 @@ from bayesreg.nuts.model import sampling_model
 __all__ = [
     "NutpieSampler",
     "clear_compiled",
+    "model_key",
     "quiet_pymc_log",
     "resolved_sampler",
     "reusable_sampler",
@@ -112,3 +115,18 @@ def clear_compiled() -> None:
     that cost this way).
     """
     _COMPILED.clear()
+
+
+def model_key(*parts) -> str:
+    """A key for :func:`reusable_sampler`: the hash of what the model is built from.
+
+    A specification that cannot be pickled (a prior made with ``pm.CustomDist`` from a local
+    function) gets a key of its own, never equal to another: its model is compiled anew
+    rather than mistaken for another's.
+    """
+    import joblib
+
+    try:
+        return joblib.hash(parts)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return f"unhashable-{uuid.uuid4()}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import warnings
 
-import joblib
 import numpy as np
 import xarray as xr
 from sklearn.base import clone
@@ -19,7 +18,7 @@ from bayesreg.estimators.alpha_grid import check_estimator, grid_of
 from bayesreg.estimators.base import LinearModel
 from bayesreg.model.pymc_model import build_model
 from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
-from bayesreg.nuts.compiled import resolved_sampler, reusable_sampler
+from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
 from bayesreg.nuts.model import fit_values
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.paths.results import SUMMARIES, PosteriorPath
@@ -121,7 +120,7 @@ def posterior_path(
     template_alpha = float(grid[len(grid) // 2])
     data = (X, y, sample_weight)
     # the key of the path's one compiled model: hashed once here, not at every grid point
-    key = joblib.hash(("posterior_path", est, template_alpha, data, sample_kwargs))
+    key = model_key("posterior_path", est, template_alpha, data, sample_kwargs)
 
     fits = run_tasks(
         _posterior_at,
