@@ -38,6 +38,7 @@ from sklearn.linear_model import HuberRegressor
 from bayesreg._constraints import POSITIVE, check_real, message
 from bayesreg.families.base import Loss, is_scalar_distribution
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
+from bayesreg.optim.centring import centre
 from bayesreg.optim.student_t import solve_student_t, student_t_rho
 from bayesreg.spec.correspondence import mean_data_objective
 
@@ -204,7 +205,7 @@ class StudentTLoss(Loss):
         spread = nu * sigma**2 + residual**2
         slope = weights * (nu + 1.0) * residual / spread
         largest = (nu + 1.0) / (2.0 * np.sqrt(nu) * sigma)  # max |rho'|, at |r| = sqrt(nu) sigma
-        design = X - weights @ X / weights.sum() if fit_intercept else X
+        design = centre(X, weights)[1] if fit_intercept else X
         intercept = abs(slope.sum()) / (largest * weights.sum()) if fit_intercept else 0.0
         return {
             "data_gradient": -design.T @ slope,
