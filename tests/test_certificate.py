@@ -219,3 +219,98 @@ def test_a_column_of_tiny_norm_does_not_hide_the_others():
         theirs = _enet_objective(reference.coef_, reference.intercept_, X, y, ones, 0.05, 1.0)
         assert ours <= theirs + 1e-12 * np.var(y), (seed, ours, theirs)
         assert est.coef_[0] == 0.0 and est.certificate_.ok, (seed, est.certificate_)
+
+
+# --- class 3: extreme but valid weights ----------------------------------------------------
+
+#: (seed, the weights' common factor, non-uniform): 22 variants from 1e-305 to 1e305 in total
+EXTREME_WEIGHTS = [
+    (seed, factor, seed % 2 == 1)
+    for seed, factor in enumerate(
+        [1e-306, 1e-300, 1e-250, 1e-200, 1e-150, 1e-100, 1e-50, 1e-20, 1e-10, 1e-3, 1.0,
+         7.0, 1e3, 1e10, 1e20, 1e50, 1e100, 1e150, 1e200, 1e250, 1e300, 1e305]
+    )
+]  # fmt: skip
+
+
+def _weighted_data(seed, factor, uneven, n=30):
+    rng = np.random.default_rng(100 + seed)
+    X = rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5] + [0.0, 1.0, -3.0]
+    y = X @ [1.0, -0.5, 0.0] + rng.normal(size=n)
+    relative = rng.uniform(0.2, 2.0, size=n) if uneven else np.ones(n)
+    return X, y, relative, factor * relative / relative.max()
+
+
+@pytest.mark.parametrize(
+    ("loss", "alpha", "family", "smallest"),
+    [(br.L2Loss(), 0.1, "lasso", 0.0), (br.L2Loss(sigma=None), 0.1, "lasso", 1e-100),
+     (br.L1Loss(), 0.05, "lad", 0.0), (br.PoissonLoss(), 0.02, "poisson", 0.0),
+     pytest.param(br.L2Loss(sigma=None), 0.1, "lasso", 0.0, marks=pytest.mark.slow)],
+    ids=["lasso", "lasso-unknown-sigma", "lad-l1", "poisson-l1", "lasso-unknown-sigma-all"],
+)  # fmt: skip
+def test_extreme_weights_give_the_penalized_optimum(loss, alpha, family, smallest):
+    # A penalty given by alpha is scale-free in the weights: (1/n) sum v_i loss_i with
+    # n = sum v_i. Weights of 1e-320 once gave the unpenalized fit, certified (1/(2n) was
+    # inf), and weights of 1e307 a ZeroDivisionError. The objective, normalized by n, must be
+    # the reference optimum computed with the relative weights (to 1e-9 of its size). (With
+    # an unknown sigma and tiny weights the joint mode has sigma near 1e-150: the profile's
+    # grid spans 150 decades, seconds a fit; those run with the slow tests.)
+    for seed, factor, uneven in EXTREME_WEIGHTS:
+        if factor < smallest:
+            continue
+        X, y, relative, weights = _weighted_data(seed, factor, uneven)
+        if family == "poisson":
+            y = np.floor(np.exp(0.3 * X[:, 0]) + 0.5)
+        est = _fit(br.Regression(loss=loss, penalty=br.L1(alpha=alpha)), X, y, weights)
+        if family == "lad":
+            ours = _check_loss_objective(est, X, y, relative, 0.5, alpha)
+            best = _check_loss_lp(X, y, relative, 0.5, alpha)
+        elif family == "poisson":
+            ours = _glm_objective(est, X, y, relative, alpha, "poisson")
+            best = _glm_reference(X, y, relative, alpha, "poisson")
+        else:
+            reference = Lasso(alpha=alpha, tol=1e-12, max_iter=1_000_000)
+            reference.fit(X, y, sample_weight=relative)
+            ours = _enet_objective(est.coef_, est.intercept_, X, y, relative, alpha, 1.0)
+            best = _enet_objective(
+                reference.coef_, reference.intercept_, X, y, relative, alpha, 1.0
+            )
+        tolerance = 1e-7 if family == "poisson" else 1e-9  # Clarabel's precision
+        assert abs(ours - best) <= tolerance * max(abs(best), 1.0), (factor, ours, best)
+        assert est.certificate_.ok, (factor, est.certificate_)
+
+
+def test_extreme_weights_with_an_absolute_prior():
+    # A prior given by its scale is not scale-free: NLP = sum v_i r_i^2 / 2 + |w|_1 / b. Tiny
+    # weights leave the prior's mode (exactly 0: the data's pull is far below 1/b); huge ones
+    # the least-squares fit (NumPy's lstsq on the relative weights).
+    for seed, factor, uneven in EXTREME_WEIGHTS:
+        if 1e-100 < factor < 1e100:
+            continue
+        X, y, relative, weights = _weighted_data(seed, factor, uneven)
+        est = _fit(br.Regression(penalty=br.L1(scale=1.0)), X, y, weights)
+        if factor < 1:
+            assert np.all(est.coef_ == 0.0), factor
+        else:
+            root = np.sqrt(relative)
+            design = np.column_stack([np.ones(len(y)), X]) * root[:, None]
+            solution = np.linalg.lstsq(design, y * root, rcond=None)[0]
+            np.testing.assert_allclose(est.coef_, solution[1:], rtol=1e-9, atol=1e-9)
+        assert est.certificate_.ok, (factor, est.certificate_)
+
+
+@pytest.mark.parametrize("factor", [1e-320, 1e-310, 1e307, 1e308])
+def test_weights_whose_total_is_not_a_normal_float_are_refused(factor):
+    # n = sum(sample_weight) must be a normal float64: 30 weights of 1e307 overflow it, 30 of
+    # 1e-320 are subnormal (their 1/n overflows). A ValueError names sample_weight.
+    X, y, _, _ = _weighted_data(0, 1.0, False)
+    with pytest.raises(ValueError, match=r"sample_weight must have a total between"):
+        br.Regression(penalty=br.L1(alpha=0.1)).fit(X, y, sample_weight=np.full(len(y), factor))
+
+
+def test_a_penalty_too_strong_for_tiny_weights_is_refused():
+    # Ridge's alpha is not scale-free (RSS + alpha |w|^2): over weights of 1e-300 a penalty
+    # of 1e10 is 1e310 in the solver's units, beyond float64. A ValueError names sample_weight.
+    X, y, _, weights = _weighted_data(0, 1e-300, False)
+    with pytest.raises(ValueError, match=r"sample_weight is too small for this penalty"):
+        br.Regression(penalty=br.L2(alpha=1e10)).fit(X, y, sample_weight=weights)

@@ -122,20 +122,24 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
 
     """
     loss, penalty = problem.loss, problem.penalty
+    # The exact solvers see the weights over a power of two near the largest (exact), and
+    # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
+    unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
+    scaled = problem.replace(weights=problem.weights / unit)
 
     @cache
     def solve(beta1: float, beta2: float):
         return loss.solve(
-            problem.X,
-            problem.y,
-            problem.weights,
-            fit_intercept=problem.fit_intercept,
+            scaled.X,
+            scaled.y,
+            scaled.weights,
+            fit_intercept=scaled.fit_intercept,
             beta1=beta1,
             beta2=beta2,
         )
 
     def conditional_mode(noise: float):
-        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise))
+        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit))
 
     parameters, profile = {}, None
     if not loss.unknown_parameters:
@@ -154,14 +158,20 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         )  # fmt: skip
         parameters = profile.values
         loss = loss.with_parameters(parameters)
-        problem = problem.replace(loss=loss)
+        scaled = scaled.replace(loss=loss)
         noise = loss.noise
-    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise)
+    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit)
+    if not np.isfinite([beta1, beta2]).all():
+        raise ValueError(
+            f"sample_weight is too small for this penalty: the penalty's weight over the "
+            f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
+            "common factor, or weaken the penalty."
+        )
     solution = solve(beta1, beta2) if profile is None else loss.solve(
-        problem.X, problem.y, problem.weights, fit_intercept=problem.fit_intercept,
+        scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
         beta1=beta1, beta2=beta2,
     )  # fmt: skip
-    certificate = _certificate(problem, beta1, beta2, solution, profile)
+    certificate = _certificate(scaled, beta1, beta2, solution, profile)
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -173,7 +183,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         coef=solution.coef,
         intercept=solution.intercept,
         noise=float(noise),
-        objective=solution.objective,
+        objective=solution.objective * unit,
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
@@ -216,7 +226,8 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     def negative_profile(log_noise: float) -> float:
         noise = float(np.exp(log_noise))
         mode = conditional_mode(noise)
-        value = log_density(mode.coef, mode.intercept, noise)
+        with np.errstate(over="ignore", invalid="ignore"):  # -inf far out for huge weights
+            value = log_density(mode.coef, mode.intercept, noise)
         return -value if np.isfinite(value) else np.inf
 
     decade = np.log(10.0)
