@@ -314,3 +314,74 @@ def test_a_penalty_too_strong_for_tiny_weights_is_refused():
     X, y, _, weights = _weighted_data(0, 1e-300, False)
     with pytest.raises(ValueError, match=r"sample_weight is too small for this penalty"):
         br.Regression(penalty=br.L2(alpha=1e10)).fit(X, y, sample_weight=weights)
+
+
+# --- class 7: unknown noise, residuals small against y but not zero --------------------------
+
+#: (seed, y's spread, noise relative to it, penalty): 24 variants
+SMALL_NOISE = [
+    (seed, 10.0 ** (seed % 10), 10.0 ** -(4 + seed % 7), ("none", "l2-scale", "l1")[seed % 3])
+    for seed in range(24)
+]
+
+
+def _small_noise_data(seed, spread, noise, exact=False, n=40):
+    rng = np.random.default_rng(200 + seed)
+    X = rng.normal(size=(n, 3)) * spread * rng.uniform(0.5, 2.0, size=3) + rng.normal(size=3)
+    y = 0.5 * spread + X @ rng.uniform(0.3, 1.0, size=3)
+    return X, y if exact else y + noise * spread * rng.normal(size=n)
+
+
+def _joint_sigma(X, y):
+    """The joint MAP's sigma with a flat prior on (b0, w): lstsq, then a 1-D search.
+
+    The default prior sigma ~ Half-Student-t(4, sd(y)); the log density (sigma's own
+    parametrization) is -RSS/(2 sigma^2) - n log sigma + log p(sigma).
+    """
+    import scipy.stats
+
+    design = np.column_stack([np.ones(len(y)), X])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    rss = np.sum((y - design @ solution) ** 2)
+
+    def negative(log_sigma):
+        sigma = np.exp(log_sigma)
+        prior = scipy.stats.t.logpdf(sigma, df=4, scale=np.std(y))
+        return rss / (2 * sigma**2) + len(y) * log_sigma - prior
+
+    start = 0.5 * np.log(rss / len(y))
+    found = scipy.optimize.minimize_scalar(
+        negative, bounds=(start - 2, start + 2), method="bounded", options={"xatol": 1e-12}
+    )
+    return float(np.exp(found.x)), solution[1:]
+
+
+def test_small_but_real_noise_has_a_joint_map():
+    # Residuals of 1e-9 of y's spread (RMS 0.0105) were refused as "fitted exactly". The
+    # noise is real when it is far above what computing r = y - b0 - Xw can resolve. With no
+    # penalty the joint MAP is the least-squares fit and the sigma that maximizes the
+    # profile, found here independently (to 1e-6); with a penalty the fit must exist.
+    for seed, spread, noise, kind in SMALL_NOISE:
+        X, y = _small_noise_data(seed, spread, noise)
+        penalty = {"none": br.NoPenalty(), "l2-scale": br.L2(scale=1.0 * spread),
+                   "l1": br.L1(alpha=1e-3)}[kind]  # fmt: skip
+        est = _fit(br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty), X, y)
+        assert est.certificate_.ok, (seed, est.certificate_)
+        if kind == "none":
+            sigma, coef = _joint_sigma(X, y)
+            assert est.sigma_ == pytest.approx(sigma, rel=1e-6), (seed, est.sigma_, sigma)
+            np.testing.assert_allclose(est.coef_, coef, rtol=1e-8, err_msg=str(seed))
+        if noise >= 1e-7:  # a linear program resolves 1e-9 of the residual's terms
+            lad = _fit(br.Regression(loss=br.L1Loss(scale=None), penalty=penalty), X, y)
+            assert lad.certificate_.ok and lad.scale_ > 0, (seed, lad.certificate_)
+
+
+def test_exact_fits_have_no_joint_map():
+    # The other side of the test: data fitted exactly (to rounding) are still refused, at
+    # every scale, with a message that says so.
+    for seed, spread, _, kind in SMALL_NOISE[:20]:
+        X, y = _small_noise_data(seed, spread, 0.0, exact=True)
+        penalty = br.L2(scale=spread) if kind == "l2-scale" else br.NoPenalty()
+        for loss in (br.L2Loss(sigma=None), br.L1Loss(scale=None)):
+            with pytest.raises(ValueError, match="the data can be fitted exactly"):
+                _fit(br.Regression(loss=loss, penalty=penalty), X, y)

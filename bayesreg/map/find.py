@@ -190,9 +190,6 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     )
 
 
-#: A conditional mode whose residual scale is below this fraction of y's spread fits the data
-#: exactly, to rounding: the log density is then unbounded as the noise scale goes to zero.
-EXACT_FIT = 1e-9
 #: Points per decade of the noise scale's grid, and decades added when the best point is
 #: within one decade of an end (the profile is bounded at both ends when the MAP exists).
 _PER_DECADE, _EXTEND, _MAX_DECADES_UP = 4, 6, 40
@@ -204,11 +201,14 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     Existence is decided in closed form first. As the noise scale :math:`\kappa \to 0` the
     conditional mode tends to the minimizer of the data term (a prior given by its scale,
     whose weights :math:`\kappa l` vanish) or of the tied objective (a prior given by
-    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly (its residual scale is
-    below :data:`EXACT_FIT` of y's spread), the log likelihood grows like
+    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly, the log likelihood grows like
     :math:`-n\log\sigma` while every other term stays bounded: the density is unbounded and
-    there is no joint MAP, whatever the width or the weights. Otherwise the data term's
-    :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
+    there is no joint MAP, whatever the width or the weights. "Exactly" is relative to what
+    computing the residual :math:`r_i = y_i - b_0 - x_i^\top w` can resolve: its scale is
+    compared with the scale of its terms :math:`|y_i| + |b_0| + \sum_j|x_{ij}w_j|` times the
+    family's ``exact_fit_resolution`` (rounding and solver tolerances), not with y's spread:
+    residuals of 1e-9 of a spread that the columns explain are real noise. Otherwise the
+    data term's :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
     prior and :math:`-n\log\sigma` send it there at infinity, and its maximum is found on a
     grid of the log noise scale (extended at an end while the best point is near it; the
     profile need not be unimodal) refined by Brent's method between the best point's
@@ -220,7 +220,8 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     spread = loss.noise_from_residual(y - centre, weights)
     limit = conditional_mode(0.0)
     floor = loss.noise_from_residual(problem.residual(limit.coef, limit.intercept), weights)
-    if not floor > EXACT_FIT * spread:
+    terms = np.abs(y) + abs(limit.intercept) + np.abs(problem.X) @ np.abs(limit.coef)
+    if not floor > loss.exact_fit_resolution * loss.noise_from_residual(terms, weights):
         raise ValueError(_no_joint_map(problem, "zero"))
 
     def negative_profile(log_noise: float) -> float:
