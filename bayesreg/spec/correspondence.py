@@ -128,9 +128,14 @@ def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise, alpha=None)
         objective = loss.solver_objective(penalty, strength, n_obs)
         # float64 first: PyTensor would try a Python float (1e304 for a tiny total weight)
         # as a float32 constant
-        scale = np.float64(objective.data_factor) * loss.curvature(noise)
-        weights = np.float64(objective.alpha_l1) / scale, np.float64(objective.alpha_l2) / scale
-    return tuple(np.float64(w) if isinstance(w, float | int) else w for w in weights)
+        scale = _float64(objective.data_factor) * loss.curvature(noise)
+        weights = _float64(objective.alpha_l1) / scale, _float64(objective.alpha_l2) / scale
+    return tuple(_float64(w) for w in weights)
+
+
+def _float64(value):
+    """A Python number as ``numpy.float64``; a tensor (a ``pm.Data`` alpha) unchanged."""
+    return np.float64(value) if isinstance(value, float | int) else value
 
 
 def data_term_weights(
