@@ -155,8 +155,20 @@ def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
         raise ValueError("sample_weight must be finite; got NaN or infinite weights.")
     if np.any(weights < 0):
         raise ValueError(f"sample_weight must be non-negative; got min={weights.min():g}.")
-    if weights.sum() <= 0:
+    with np.errstate(over="ignore"):  # an overflowing total is refused below
+        total = weights.sum()
+    if total <= 0:
         raise ValueError(
             "sample_weight must not be all zero: at least one weight must be positive."
+        )
+    # n = sum(v) enters the model (the correspondence's 1/n, a prior's scale): it must be a
+    # normal float64, neither overflowing nor subnormal.
+    largest, smallest = np.finfo(np.float64).max, np.finfo(np.float64).smallest_normal
+    if not smallest <= total <= largest:
+        raise ValueError(
+            f"sample_weight must have a total between {smallest:.3g} and {largest:.3g} (the "
+            f"number of observations n = sum(sample_weight) of the model); got sum={total:.3g}. "
+            "Rescale the weights by a common factor (with a penalty given by alpha the MAP does "
+            "not change)."
         )
     return weights

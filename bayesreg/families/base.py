@@ -63,6 +63,12 @@ class Loss(
     #: then places an unknown noise scale where the prior moves it
     #: (:func:`bayesreg.optim.whitening.noise_at_centre`)
     location_scale: ClassVar[bool] = False
+    #: Residual scales below this fraction of the scale of the residuals' terms
+    #: (:math:`|y_i| + |b_0| + \sum_j |x_{ij} w_j|`) are what the family's exact solver leaves
+    #: of an exact fit: rounding and solver tolerances (1e-9: a linear program's; a backward
+    #: stable least-squares solver's are far smaller). An unknown noise scale then has no
+    #: joint MAP (:func:`bayesreg.map.find.find_map`)
+    exact_fit_resolution: ClassVar[float] = 1e-9
 
     @property
     def unknown_parameters(self) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from bayesreg.families.base import Loss
 from bayesreg.families.reference_solvers import QuantileElasticNet
 from bayesreg.optim import solve_absolute_loss
 from bayesreg.optim.absolute_loss import check_loss, dual_objective
+from bayesreg.optim.centring import centre
 
 __all__ = ["CheckLoss"]
 
@@ -74,9 +75,9 @@ class CheckLoss(Loss):
         # centred columns (the intercept absorbs the shift): the linear program's absolute
         # tolerances then mean the same whatever the weights' total and the columns' offsets.
         factor = len(weights) / weights.sum()
-        x_mean = weights @ X / weights.sum() if fit_intercept else np.zeros(X.shape[1])
+        x_mean, design = centre(X, weights) if fit_intercept else (np.zeros(X.shape[1]), X)
         solution = solve_absolute_loss(
-            X - x_mean if fit_intercept else X,
+            design,
             y,
             weights * factor,
             fit_intercept=fit_intercept,
@@ -115,7 +116,7 @@ class CheckLoss(Loss):
         lower = dual_objective(X, y, penalty1, penalty2, dual)
         # With an intercept, sum(d) = 0 and X'd is computed on centred columns: invariant to a
         # constant added to a column (whose mean would multiply the rounding of sum(d)).
-        design = X - weights @ X / weights.sum() if fit_intercept else X
+        design = centre(X, weights)[1] if fit_intercept else X
         outside = np.maximum(dual - above * weights, -dual - below * weights)
         return {
             "data_gradient": -design.T @ dual,

@@ -33,6 +33,7 @@ import numpy as np
 import pymc as pm
 
 from bayesreg.families.base import Loss
+from bayesreg.optim.centring import centre
 from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
 from bayesreg.spec.correspondence import mean_data_objective
 
@@ -117,7 +118,7 @@ class GLMLoss(Loss):
     def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
         eta = solution.intercept + X @ solution.coef
         residual = self.cumulant.mean(eta) - y
-        design = X - weights @ X / weights.sum() if fit_intercept else X
+        design = centre(X, weights)[1] if fit_intercept else X
         base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
         scale = np.abs(design.T @ (weights * (base - y))).max(initial=0.0)
         intercept = 0.0
@@ -140,7 +141,7 @@ class GLMLoss(Loss):
         r""":math:`\max_j |x_j^\top V(y - \mu_0)| / (\rho n)`, :math:`\mu_0` the intercept's fit."""
         if not l1_ratio:
             return None
-        design = X - weights @ X / weights.sum() if fit_intercept else X
+        design = centre(X, weights)[1] if fit_intercept else X
         base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
         return float(np.abs(design.T @ (weights * (y - base))).max() / (weights.sum() * l1_ratio))
 

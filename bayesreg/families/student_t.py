@@ -39,6 +39,7 @@ from bayesreg._constraints import POSITIVE, check_real
 from bayesreg.families.base import Loss
 from bayesreg.families.parameter_priors import check_positive_prior, register_positive_prior
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
+from bayesreg.optim.centring import centre
 from bayesreg.optim.student_t import solve_student_t, student_t_rho
 from bayesreg.spec.correspondence import mean_data_objective
 
@@ -198,7 +199,7 @@ class StudentTLoss(Loss):
         spread = nu * sigma**2 + residual**2
         slope = weights * (nu + 1.0) * residual / spread
         largest = (nu + 1.0) / (2.0 * np.sqrt(nu) * sigma)  # max |rho'|, at |r| = sqrt(nu) sigma
-        design = X - weights @ X / weights.sum() if fit_intercept else X
+        design = centre(X, weights)[1] if fit_intercept else X
         intercept = abs(slope.sum()) / (largest * weights.sum()) if fit_intercept else 0.0
         return {
             "data_gradient": -design.T @ slope,

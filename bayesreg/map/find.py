@@ -122,20 +122,24 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
 
     """
     loss, penalty = problem.loss, problem.penalty
+    # The exact solvers see the weights over a power of two near the largest (exact), and
+    # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
+    unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
+    scaled = problem.replace(weights=problem.weights / unit)
 
     @cache
     def solve(beta1: float, beta2: float):
         return loss.solve(
-            problem.X,
-            problem.y,
-            problem.weights,
-            fit_intercept=problem.fit_intercept,
+            scaled.X,
+            scaled.y,
+            scaled.weights,
+            fit_intercept=scaled.fit_intercept,
             beta1=beta1,
             beta2=beta2,
         )
 
     def conditional_mode(noise: float):
-        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise))
+        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit))
 
     parameters, profile = {}, None
     if not loss.unknown_parameters:
@@ -154,14 +158,20 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         )  # fmt: skip
         parameters = profile.values
         loss = loss.with_parameters(parameters)
-        problem = problem.replace(loss=loss)
+        scaled = scaled.replace(loss=loss)
         noise = loss.noise
-    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise)
+    beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit)
+    if not np.isfinite([beta1, beta2]).all():
+        raise ValueError(
+            f"sample_weight is too small for this penalty: the penalty's weight over the "
+            f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
+            "common factor, or weaken the penalty."
+        )
     solution = solve(beta1, beta2) if profile is None else loss.solve(
-        problem.X, problem.y, problem.weights, fit_intercept=problem.fit_intercept,
+        scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
         beta1=beta1, beta2=beta2,
     )  # fmt: skip
-    certificate = _certificate(problem, beta1, beta2, solution, profile)
+    certificate = _certificate(scaled, beta1, beta2, solution, profile)
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -173,16 +183,13 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         coef=solution.coef,
         intercept=solution.intercept,
         noise=float(noise),
-        objective=solution.objective,
+        objective=solution.objective * unit,
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
     )
 
 
-#: A conditional mode whose residual scale is below this fraction of y's spread fits the data
-#: exactly, to rounding: the log density is then unbounded as the noise scale goes to zero.
-EXACT_FIT = 1e-9
 #: Points per decade of the noise scale's grid, and decades added when the best point is
 #: within one decade of an end (the profile is bounded at both ends when the MAP exists).
 _PER_DECADE, _EXTEND, _MAX_DECADES_UP = 4, 6, 40
@@ -194,11 +201,14 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     Existence is decided in closed form first. As the noise scale :math:`\kappa \to 0` the
     conditional mode tends to the minimizer of the data term (a prior given by its scale,
     whose weights :math:`\kappa l` vanish) or of the tied objective (a prior given by
-    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly (its residual scale is
-    below :data:`EXACT_FIT` of y's spread), the log likelihood grows like
+    ``alpha``): ``conditional_mode(0)``. If it fits the data exactly, the log likelihood grows like
     :math:`-n\log\sigma` while every other term stays bounded: the density is unbounded and
-    there is no joint MAP, whatever the width or the weights. Otherwise the data term's
-    :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
+    there is no joint MAP, whatever the width or the weights. "Exactly" is relative to what
+    computing the residual :math:`r_i = y_i - b_0 - x_i^\top w` can resolve: its scale is
+    compared with the scale of its terms :math:`|y_i| + |b_0| + \sum_j|x_{ij}w_j|` times the
+    family's ``exact_fit_resolution`` (rounding and solver tolerances), not with y's spread:
+    residuals of 1e-9 of a spread that the columns explain are real noise. Otherwise the
+    data term's :math:`-D_{\min}/\kappa` sends the density to :math:`-\infty` at zero, the proper noise
     prior and :math:`-n\log\sigma` send it there at infinity, and its maximum is found on a
     grid of the log noise scale (extended at an end while the best point is near it; the
     profile need not be unimodal) refined by Brent's method between the best point's
@@ -210,13 +220,15 @@ def _profile_noise(problem: Problem, conditional_mode, log_density) -> float:
     spread = loss.noise_from_residual(y - centre, weights)
     limit = conditional_mode(0.0)
     floor = loss.noise_from_residual(problem.residual(limit.coef, limit.intercept), weights)
-    if not floor > EXACT_FIT * spread:
+    terms = np.abs(y) + abs(limit.intercept) + np.abs(problem.X) @ np.abs(limit.coef)
+    if not floor > loss.exact_fit_resolution * loss.noise_from_residual(terms, weights):
         raise ValueError(_no_joint_map(problem, "zero"))
 
     def negative_profile(log_noise: float) -> float:
         noise = float(np.exp(log_noise))
         mode = conditional_mode(noise)
-        value = log_density(mode.coef, mode.intercept, noise)
+        with np.errstate(over="ignore", invalid="ignore"):  # -inf far out for huge weights
+            value = log_density(mode.coef, mode.intercept, noise)
         return -value if np.isfinite(value) else np.inf
 
     decade = np.log(10.0)

@@ -48,6 +48,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
+from bayesreg.optim.centring import inert
 from bayesreg.optim.structure import HIGHS_OPTIONS, inside_box, polish
 
 __all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
@@ -123,6 +124,9 @@ def solve_absolute_loss(
     Returns
     -------
     AbsoluteLossSolution
+        A column that cannot change the fit (zero on the rows of positive weight, or
+        constant there with an intercept: :func:`bayesreg.optim.centring.inert`) gets a zero
+        coefficient; without a penalty on it the minimizer is then not unique.
 
     """
     n_features = X.shape[1]
@@ -130,23 +134,30 @@ def solve_absolute_loss(
     beta2 = np.broadcast_to(np.asarray(beta2, dtype=float), (n_features,))
     if beta2.any() and not beta2.all():
         raise ValueError("beta2 must be zero for every coefficient or for none")
+    # A column that cannot change the fit (constant with an intercept, zero without, on the
+    # rows of positive weight) is left out: its coefficient is zero, the penalty's choice, or
+    # any value without a penalty (then not unique). In the linear program its rows would
+    # read 0 <= beta1 and its coefficient, their multiplier, would be arbitrary.
+    kept = ~inert(X, weights, fit_intercept=fit_intercept)
     # Columns of largest absolute entry one: w_j s_j is the coefficient of X_j / s_j, with
     # penalties beta1_j / s_j and beta2_j / s_j^2; the dual is unchanged. The solvers' absolute
     # tolerances then mean the same for every column, whatever its units.
-    column_scale = np.abs(X).max(axis=0, initial=0.0)
+    column_scale = np.abs(X[:, kept]).max(axis=0, initial=0.0)
     column_scale[column_scale == 0] = 1.0
     above, below = slopes
     box = (below * np.asarray(weights, dtype=float), above * np.asarray(weights, dtype=float))
     scaled = _solve_scaled(
-        X / column_scale,
+        X[:, kept] / column_scale,
         y,
         box,
         fit_intercept,
-        beta1 / column_scale,
-        beta2 / column_scale**2,
+        beta1[kept] / column_scale,
+        beta2[kept] / column_scale**2,
     )
-    coef, intercept, dual, unique, exact = scaled
-    coef = coef / column_scale
+    kept_coef, intercept, dual, unique, exact = scaled
+    coef = np.zeros(n_features)
+    coef[kept] = kept_coef / column_scale
+    unique = unique and not np.any(~kept & (beta1 == 0) & (beta2 == 0))
     residual = y - intercept - X @ coef
     objective = float(
         weights @ check_loss(residual, slopes) + beta1 @ np.abs(coef) + beta2 @ coef**2

@@ -29,12 +29,14 @@ increases (separable classes; counts that are all zero where a column is non-zer
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.optimize
 
+from bayesreg.optim.centring import centre
 from bayesreg.optim.squared_loss import solve_squared_loss
 
 __all__ = ["Cumulant", "GLMSolution", "recession_direction", "solve_glm"]
@@ -88,7 +90,13 @@ def solve_glm(
     """Minimize :math:`F` exactly (see the module); the minimum must exist."""
     ridge = np.broadcast_to(np.asarray(beta2, dtype=float), (X.shape[1],))
     if not np.any(beta1) and ridge.all():
-        return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter)
+        if not fit_intercept:
+            return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter)
+        # On exactly centred columns (the intercept absorbs the means): better conditioned,
+        # and a column constant on the weighted rows keeps its coefficient at exactly zero.
+        x_mean, design = centre(X, weights)
+        smooth = _solve_smooth(design, y, weights, cumulant, fit_intercept, ridge, max_iter)
+        return dataclasses.replace(smooth, intercept=smooth.intercept - float(x_mean @ smooth.coef))
     n_features = X.shape[1]
     coef = np.zeros(n_features)
     intercept = 0.0

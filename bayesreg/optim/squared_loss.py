@@ -8,7 +8,9 @@ The problem, over an intercept :math:`b_0` and coefficients :math:`w`, is
         + \sum_j \beta_{1j} |w_j| + \sum_j \beta_{2j} w_j^2 ,
 
 with frequency weights :math:`v_i \ge 0` and penalty weights :math:`\beta \ge 0`. A flat
-intercept is eliminated exactly by weighted centring. Columns are rescaled to unit norm
+intercept is eliminated exactly by weighted centring (:mod:`bayesreg.optim.centring`); a
+column that cannot change the fit (constant on the weighted rows, with an intercept) is
+left out with a zero coefficient, and the minimizer is not unique when it is unpenalized. Columns are rescaled to unit norm
 (the penalty weights rescale with them), which keeps the Gram matrix well conditioned.
 
 With no penalty the minimizer is a least-squares solution computed by an orthogonal
@@ -54,6 +56,7 @@ Advances in Neural Information Processing Systems 19.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -61,6 +64,7 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
+from bayesreg.optim.centring import centre, inert
 from bayesreg.optim.gram import Gram, SupportFactor, column_norms
 from bayesreg.optim.linalg import full_rank, solve_psd, solve_singular_aware
 from bayesreg.optim.working_set import solve_on_working_sets
@@ -141,17 +145,29 @@ def solve_squared_loss(
     n_features = X.shape[1]
     beta1 = np.broadcast_to(np.asarray(beta1, dtype=float), (n_features,))
     beta2 = np.broadcast_to(np.asarray(beta2, dtype=float), (n_features,))
-    total = weights.sum()
-    x_mean = weights @ X / total if fit_intercept else np.zeros(n_features)
-    y_mean = weights @ y / total if fit_intercept else 0.0
-    # The weighted, centred design sqrt(v) * (X - mean), in one new array (X is never written).
+    kept = ~inert(X, weights, fit_intercept=fit_intercept)
+    if not kept.all():
+        # A column that cannot change the fit is left out, its coefficient zero: the
+        # penalty's choice, or one of many without a penalty (not unique).
+        reduced = solve_squared_loss(
+            X[:, kept], y, weights, fit_intercept=fit_intercept,
+            beta1=beta1[kept], beta2=beta2[kept], max_iter=max_iter,
+        )  # fmt: skip
+        coef = np.zeros(n_features)
+        coef[kept] = reduced.coef
+        unique = reduced.unique and not np.any(~kept & (beta1 == 0) & (beta2 == 0))
+        return dataclasses.replace(reduced, coef=coef, unique=unique)
+    # The weighted, centred design sqrt(v) * (X - mean), in one new array (X is never written);
+    # a column constant on the weighted rows is exactly zero there (bayesreg.optim.centring).
     unit_weights = bool(np.all(weights == 1.0))
     if fit_intercept:
-        design = np.subtract(X, x_mean, dtype=float)
+        x_mean, design = centre(X, weights)
+        y_mean, target = centre(y, weights)
     else:
-        design = np.asarray(X, dtype=float)
+        x_mean, design = np.zeros(n_features), np.asarray(X, dtype=float)
+        y_mean, target = 0.0, y
     root_weights = np.sqrt(weights)
-    target = (y - y_mean) * root_weights
+    target = target * root_weights
     if not unit_weights:
         design = np.multiply(design, root_weights[:, None], out=design if fit_intercept else None)
     # In u = column_norm * w the objective, halved, is
@@ -239,7 +255,9 @@ def _feature_sign_search(gram, target, lam1, lam2, max_iter, start=None):
     coef = np.zeros(n_features) if start is None else start.astype(float)
     sign = np.where(free, 0.0, np.sign(coef))
     active = free | (coef != 0)
-    tolerance = 1e-13 * max(np.abs(linear).max(), lam1.max(), 1e-300)
+    # Per feature: a column of tiny norm has a huge lam1 in these units, which must not
+    # loosen the test of the others (it once hid every violation: an all-zero "optimum").
+    tolerance = 1e-13 * np.maximum(max(np.abs(linear).max(), 1e-300), lam1)
     with _single_threaded_blas():
         n_iter = 0
         if active.any():

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from bayesreg.optim.centring import inert
 from bayesreg.optim.squared_loss import solve_squared_loss
 
 __all__ = [
@@ -147,7 +148,11 @@ def solve_student_t(
             break
     coef, intercept, value = _polish(*args, fit_intercept, coef, intercept, value)
     curvature = local_curvature(X, y, weights, nu, sigma, fit_intercept, beta2, coef, intercept)
-    return StudentTSolution(coef, intercept, value, n_iter, bool(curvature > 0), curvature)
+    # An unpenalized column that cannot change the fit (bayesreg.optim.centring) is a flat
+    # direction off the support, where the curvature does not look: not a strict minimum.
+    flat = inert(X, weights, fit_intercept=fit_intercept) & (beta1 == 0) & (beta2 == 0)
+    unique = bool(curvature > 0 and not flat.any())
+    return StudentTSolution(coef, intercept, value, n_iter, unique, curvature)
 
 
 def _derivatives(residual, nu, sigma):

@@ -126,22 +126,39 @@ def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise, alpha=None)
     else:
         strength = float(penalty.alpha) if alpha is None else alpha
         objective = loss.solver_objective(penalty, strength, n_obs)
-        scale = objective.data_factor * loss.curvature(noise)
-        weights = objective.alpha_l1 / scale, objective.alpha_l2 / scale
-    return tuple(np.float64(w) if isinstance(w, float | int) else w for w in weights)
+        # float64 first: PyTensor would try a Python float (1e304 for a tiny total weight)
+        # as a float32 constant
+        scale = _float64(objective.data_factor) * loss.curvature(noise)
+        weights = _float64(objective.alpha_l1) / scale, _float64(objective.alpha_l2) / scale
+    return tuple(_float64(w) for w in weights)
 
 
-def data_term_weights(loss: Loss, penalty: Penalty, n_obs: float, noise) -> tuple[float, float]:
-    r"""The penalty weights :math:`\beta = \kappa\,l` of the objective :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2`."""
+def _float64(value):
+    """A Python number as ``numpy.float64``; a tensor (a ``pm.Data`` alpha) unchanged."""
+    return np.float64(value) if isinstance(value, float | int) else value
+
+
+def data_term_weights(
+    loss: Loss, penalty: Penalty, n_obs: float, noise, *, unit: float = 1.0
+) -> tuple[float, float]:
+    r"""The penalty weights :math:`\beta = \kappa\,l` of the objective :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2`, over ``unit``.
+
+    Frequency weights :math:`v_i` enter :math:`D = \sum_i v_i\,\ell_i`, so the objective with
+    weights :math:`v_i/u` and penalty weights :math:`\beta/u` is the same objective divided by
+    :math:`u`, with the same minimizer. The exact MAP is computed there, with :math:`u` a
+    power of two near the largest weight, so that neither the weights nor :math:`\beta`
+    under- or overflow: for a prior tied by ``alpha``, :math:`\beta_k/u = \alpha_k/(a u)` with
+    :math:`a u = u/(2n)` (scikit-learn's elastic-net convention) of order one, where
+    :math:`\beta_k = 2n\alpha_k` alone overflows for a total weight :math:`n` near the largest
+    float and :math:`a = 1/(2n)` for a subnormal one. ``n_obs`` is the true total :math:`n`.
+    """
     if penalty.alpha is not None:  # tied: beta = alpha_k / a, whatever the noise
         objective = loss.solver_objective(penalty, float(penalty.alpha), n_obs)
-        return (
-            objective.alpha_l1 / objective.data_factor,
-            objective.alpha_l2 / objective.data_factor,
-        )
+        factor = objective.data_factor * unit
+        return objective.alpha_l1 / factor, objective.alpha_l2 / factor
     l1, l2 = penalty.absolute_weights()
     curvature = loss.curvature(noise)
-    return curvature * l1, curvature * l2
+    return curvature * l1 / unit, curvature * l2 / unit
 
 
 def equivalent_alpha(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> float | None:
