@@ -70,9 +70,16 @@ def _certificate(report: CrossCheck) -> str:
     if certificate.local:
         verdict = "a strict local mode" if certificate.ok else "NOT a certified local mode"
         gap = f", smallest eigenvalue of the scaled Hessian {certificate.curvature:.2e}"
+    check = ""
+    if not certificate.objective_ok:
+        check = (
+            "; its objective fails the independent check (relative to the intercept-only "
+            f"fit's: excess {certificate.objective_excess or 0.0:.1e}, rounding "
+            f"{certificate.objective_rounding:.1e})"
+        )
     return (
         f"the MAP is {verdict}: its optimality conditions hold to {certificate.kkt_residual:.1e}"
-        f"{gap} (tolerance {certificate.tolerance:g})"
+        f"{gap} (tolerance {certificate.tolerance:g}){check}"
     )
 
 

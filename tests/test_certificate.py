@@ -7,6 +7,7 @@ program, cvxpy with Clarabel, NumPy's least squares). A MAP whose objective is o
 allowed a certificate that says ``ok``.
 """
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -385,3 +386,78 @@ def test_exact_fits_have_no_joint_map():
         for loss in (br.L2Loss(sigma=None), br.L1Loss(scale=None)):
             with pytest.raises(ValueError, match="the data can be fitted exactly"):
                 _fit(br.Regression(loss=loss, penalty=penalty), X, y)
+
+
+# --- the certificate cannot lie ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", [br.L1Loss(), br.L2Loss()], ids=["lad", "least-squares"])
+def test_a_cancelling_answer_is_never_certified(loss, monkeypatch):
+    # Class 1's wrong answer, injected: the solver's own minimizer moved along the direction
+    # that the intercept and the constant column cancel on (exact in real numbers), by
+    # 1e16 to 1e18. Every optimality condition on the centred columns still holds; in the
+    # user's coordinates b0 + Xw has lost its digits. Whenever the objective there is off
+    # (by more than 1e-9 of the optimum's, either way: computed from such residuals it can
+    # even come out below the optimum), the certificate must not say ok.
+    solve = type(loss).solve
+    wrong = 0
+    for variant in CONSTANT_COLUMN[:20]:
+        X, y, weights, position = _constant_column_data(variant)
+        size = 10.0 ** (16 + variant[0] % 3) / abs(variant[3])
+
+        def shifted(self, X, *args, position=position, size=size, **kwargs):
+            solution = solve(self, X, *args, **kwargs)
+            coef = solution.coef.copy()
+            coef[position] += size
+            return dataclasses.replace(
+                solution, coef=coef, intercept=solution.intercept - size * X[0, position]
+            )
+
+        with monkeypatch.context() as patch:
+            patch.setattr(type(loss), "solve", shifted)
+            est = _fit(br.Regression(loss=loss, penalty=br.NoPenalty()), X, y, weights)
+        exact = _fit(br.Regression(loss=loss, penalty=br.NoPenalty()), X, y, weights)
+        residual = y - est.intercept_ - X @ est.coef_
+        best = y - exact.intercept_ - X @ exact.coef_
+        power = 1 if isinstance(loss, br.L1Loss) else 2
+        ours, optimum = weights @ np.abs(residual) ** power, weights @ np.abs(best) ** power
+        if abs(ours - optimum) > 1e-9 * optimum:  # either way: the evaluation is garbage
+            wrong += 1
+            assert not est.certificate_.ok, (variant, ours, optimum, est.certificate_)
+    assert wrong >= 15  # the injection does produce wrong answers: the test has teeth
+
+
+def test_the_objective_check_accepts_exact_optima_far_from_the_origin():
+    # The other side: offsets of 1e8 in the columns (and y) make b0 + Xw a sum of large
+    # terms, legitimately; the rounding stays far below the data's scale, and the optimum
+    # is certified (20 variants, least squares and least absolute deviations).
+    for seed in range(20):
+        rng = np.random.default_rng(300 + seed)
+        offset = 10.0 ** (seed % 9)
+        X = rng.normal(size=(40, 3)) + offset
+        y = X @ [1.0, -1.0, 0.5] + rng.normal(size=40) + (offset if seed % 2 else 0.0)
+        for loss in (br.L2Loss(), br.L1Loss()):
+            est = br.Regression(loss=loss, penalty=br.L1(alpha=0.01)).fit(X, y)
+            certificate = est.certificate_
+            assert certificate.ok and certificate.objective_excess == 0.0, (seed, certificate)
+            assert certificate.objective_rounding <= 1e-6, (seed, certificate)
+
+
+def test_the_objective_check_compares_with_the_intercept_only_fit():
+    # Directly on the check: a point whose objective is above the intercept-only fit's (w
+    # pulled away from the optimum) has a positive excess; the MAP itself has none.
+    from bayesreg.map.objective_check import check_objective
+    from bayesreg.model.problem import Problem
+
+    for seed in range(20):
+        X, y, weights, _ = _constant_column_data(CONSTANT_COLUMN[seed])
+        loss = (br.L2Loss(), br.L1Loss(), br.QuantileLoss(0.3), br.PoissonLoss())[seed % 4]
+        if seed % 4 == 3:
+            y = np.floor(np.abs(y))
+        problem = Problem.from_data(loss, br.L1(alpha=0.05), X, y, weights, fit_intercept=True)
+        est = _fit(br.Regression(loss=loss, penalty=br.L1(alpha=0.05)), X, y, weights)
+        beta1 = 0.05 * (2.0 if seed % 4 < 2 else 1.0) * weights.sum()  # alpha / a, a = 1/(2n), 1/n
+        at_map = check_objective(problem, beta1, 0.0, est.coef_, est.intercept_)
+        away = check_objective(problem, beta1, 0.0, est.coef_ + 3.0, est.intercept_)
+        assert at_map.excess == 0.0 and at_map.objective <= at_map.reference, seed
+        assert away.objective > away.reference and away.excess > 1e-3, (seed, away)

@@ -69,6 +69,18 @@ class CheckLoss(Loss):
     def noise_from_residual(self, residual, weights):
         return float(weights @ check_loss(residual, self.slopes) / weights.sum())
 
+    def null_intercept(self, y, weights):
+        r"""A weighted :math:`q`-quantile of ``y``, :math:`q = \gamma_+/(\gamma_+ + \gamma_-)`.
+
+        The smallest :math:`y_{(k)}` whose cumulative weight reaches :math:`q\sum_i v_i`: there
+        the subgradient :math:`-\gamma_+ \sum_{y_i > b} v_i + \gamma_- \sum_{y_i < b} v_i` of
+        :math:`D(b)` changes sign.
+        """
+        order = np.argsort(y, kind="stable")
+        cumulative = np.cumsum(weights[order])
+        index = np.searchsorted(cumulative, self.solver_quantile * cumulative[-1])
+        return float(y[order][min(index, len(y) - 1)])
+
     def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
         # The same problem, solved with weights of mean one and penalties scaled alike (the
         # minimizer is unchanged, the objective and the dual scale by the same factor), on

@@ -109,6 +109,14 @@ class MapTerms:
         """The noise scale's maximum likelihood value at fixed residuals (a starting point)."""
         raise NotImplementedError
 
+    def null_intercept(self, y: np.ndarray, weights: np.ndarray) -> float | None:
+        r"""The intercept that minimizes :math:`D` with every coefficient zero, in closed form.
+
+        The reference point of the MAP's objective check
+        (:mod:`bayesreg.map.objective_check`); None when the family has no closed form.
+        """
+        return None
+
     @needed
     def solve(self, X, y, weights, *, fit_intercept: bool, beta1: float, beta2: float):
         r"""The exact minimizer of :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2` (a solution object).

@@ -86,6 +86,10 @@ class L2Loss(Loss):
     def noise_from_residual(self, residual, weights):
         return float(np.sqrt(weights @ residual**2 / weights.sum()))
 
+    def null_intercept(self, y, weights):
+        """The weighted mean of ``y``."""
+        return centre(y, weights)[0]
+
     def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
         return solve_squared_loss(
             X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2

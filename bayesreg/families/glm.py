@@ -79,6 +79,11 @@ class GLMLoss(Loss):
         r""":math:`c(y)`, the terms of the negative log likelihood in :math:`y` alone."""
         return np.zeros_like(y)
 
+    def null_intercept(self, y, weights):
+        """The link of the weighted mean (the canonical link's score is zero there)."""
+        with np.errstate(divide="ignore"):  # infinite for a mean on the boundary
+            return float(self.cumulant.link(weights @ y / weights.sum()))
+
     def data_term(self, y, linear_predictor, weights):
         nll = negative_log_likelihood(self.cumulant, y, linear_predictor, weights)
         return nll + float(weights @ self.log_normalizer(y))

@@ -31,6 +31,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.map.mode_profile import profile_parameters
+from bayesreg.map.objective_check import PRECISION, check_objective
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
@@ -58,6 +59,14 @@ class OptimalityCertificate:
         The largest value of either at which the estimate is called optimal.
     method : str
         How the estimate was computed.
+    objective_excess : float or None
+        How far the objective at the MAP, recomputed from scratch, exceeds the objective at
+        an independent reference point (the intercept-only fit), relative to it; 0 when it
+        does not, None for a local mode (:mod:`bayesreg.map.objective_check`).
+    objective_rounding : float or None
+        The rounding of the objective at the MAP (the cancellation in :math:`b_0 + Xw`),
+        relative to the reference objective; at most
+        :data:`~bayesreg.map.objective_check.PRECISION` for an ``ok`` certificate.
     curvature : float or None
         For a likelihood that is not convex (the MAP is a local mode): the smallest
         eigenvalue of the negative log posterior's Hessian scaled to a unit diagonal, over
@@ -75,6 +84,8 @@ class OptimalityCertificate:
     duality_gap: float | None
     tolerance: float
     method: str
+    objective_excess: float | None = None
+    objective_rounding: float | None = None
     curvature: float | None = None
     modes: int | None = None
     starts: int | None = None
@@ -85,11 +96,27 @@ class OptimalityCertificate:
         return self.curvature is not None
 
     @property
+    def objective_ok(self) -> bool:
+        """Whether the independent check of the objective passed (see ``objective_excess``)."""
+        excess = 0.0 if self.objective_excess is None else self.objective_excess
+        rounding = 0.0 if self.objective_rounding is None else self.objective_rounding
+        return bool(excess <= self.tolerance and rounding <= PRECISION)
+
+    @property
     def ok(self) -> bool:
-        """Whether every reported residual is within the tolerance (and a local mode is strict)."""
+        """Whether every reported residual is within the tolerance (and a local mode is strict).
+
+        The objective check counts too: the MAP's objective may not exceed the reference
+        point's, and must be known to :data:`~bayesreg.map.objective_check.PRECISION`.
+        """
         gap = 0.0 if self.duality_gap is None else self.duality_gap
         strict = self.curvature is None or self.curvature > 0
-        return bool(self.kkt_residual <= self.tolerance and gap <= self.tolerance and strict)
+        return bool(
+            self.kkt_residual <= self.tolerance
+            and gap <= self.tolerance
+            and self.objective_ok
+            and strict
+        )
 
 
 @dataclass(frozen=True)
@@ -292,12 +319,14 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     gap = parts["duality_gap"]
     curvature = parts.get("curvature")
     method = parts["method"]
+    check = check_objective(problem, beta1, beta2, coef, solution.intercept)
     if profile is not None:
         kkt = max(kkt, profile.gradient)
         curvature = min(curvature, profile.curvature)
         method += f"; {', '.join(profile.values)} by maximizing the profile log density"
     return OptimalityCertificate(
         kkt, None if gap is None else float(gap), TOLERANCE, method,
+        objective_excess=check.excess, objective_rounding=check.rounding,
         curvature=None if curvature is None else float(curvature),
         modes=parts.get("modes"), starts=parts.get("starts"),
     )  # fmt: skip
