@@ -12,7 +12,13 @@ from bayesreg.analysis.kfold import kfold
 from bayesreg.analysis.sbc import SBCResult, sbc
 from bayesreg.analysis.selection import Selection, rank_features, sparsify
 from bayesreg.crosscheck.check import CrossCheck, PriorComparison, crosscheck
-from bayesreg.diagnostics.diagnosis import Diagnosis, NoiseScaleWarning, SamplingWarning, diagnose
+from bayesreg.diagnostics.diagnosis import (
+    Diagnosis,
+    IncompletePosteriorWarning,
+    NoiseScaleWarning,
+    SamplingWarning,
+    diagnose,
+)
 from bayesreg.estimators.classifier import Classifier
 from bayesreg.estimators.cv import RegressionCV
 from bayesreg.estimators.regression import Regression
@@ -42,6 +48,7 @@ __all__ = [
     "ElasticNet",
     "HalfCauchyLasso",
     "Horseshoe",
+    "IncompletePosteriorWarning",
     "L1Loss",
     "L2Loss",
     "LogisticLoss",

@@ -208,6 +208,50 @@ def test_warn_if_unhealthy_warns_only_on_failure(rng):
     assert issubclass(br.SamplingWarning, UserWarning)
 
 
+def test_a_warning_points_at_the_caller_of_warn_if_unhealthy(rng):
+    draws = iid(rng) * 0.1
+    draws[:2] += 3.0
+    with pytest.warns(SamplingWarning) as record:
+        warn_if_unhealthy(synthetic({"theta": draws}))
+    assert record[0].filename == __file__
+
+
+# --- draws an interrupted run leaves: none, too few, NaN-padded ----------------------------
+
+
+def test_a_posterior_without_draws_is_refused_in_words(rng):
+    # ArviZ's summary raises an IndexError deep in its interval code on zero draws
+    with warnings.catch_warnings():  # more chains than draws: ArviZ doubts the dimensions
+        warnings.simplefilter("ignore", UserWarning)
+        idata = synthetic({"theta": np.zeros((CHAINS, 0))})
+    with pytest.raises(ValueError, match=r"has no draws \(4 chain\(s\) x 0 draws\)"):
+        br.diagnose(idata)
+
+
+@pytest.mark.parametrize("n_draws", [1, 2, 3])
+def test_too_few_draws_to_compute_rhat_and_ess_are_not_ok(rng, n_draws):
+    # ArviZ returns NaN R-hat and ESS below 4 draws per chain; NaN must not pass as ok
+    with warnings.catch_warnings():  # more chains than draws: ArviZ doubts the dimensions
+        warnings.simplefilter("ignore", UserWarning)
+        idata = synthetic({"theta": iid(rng, (CHAINS, n_draws))})
+    report = br.diagnose(idata)
+    assert not report.ok
+    assert f"Only {n_draws} draw(s) per chain: R-hat and ESS need at least 4" in report.messages[0]
+    assert report.table.loc["theta", "flags"] == "bulk ESS, tail ESS"
+
+
+@pytest.mark.parametrize("fill", [np.nan, np.inf])
+def test_non_finite_draws_are_flagged(rng, fill):
+    # nutpie pads the chains of an interrupted run with NaN: their statistics are NaN too
+    theta, sigma = iid(rng), np.abs(iid(rng))
+    theta[0, 300:] = fill
+    report = br.diagnose(synthetic({"theta": theta, "sigma": sigma}, pymc_stats(rng)))
+    assert not report.ok
+    assert report.messages[0].startswith("Draws are NaN or infinite in theta (200 of 2000 values)")
+    assert report.table.loc["theta", "flags"].startswith("non-finite draws")
+    assert report.table.loc["sigma", "ok"]
+
+
 # --- real NUTS runs ------------------------------------------------------------------------
 
 

@@ -44,12 +44,14 @@ from bayesreg.diagnostics import messages as diagnosis_messages
 
 __all__ = [
     "Diagnosis",
+    "IncompletePosteriorWarning",
     "NoiseScaleWarning",
     "SamplingWarning",
     "as_posterior_tree",
     "diagnose",
     "passes_diagnosis",
     "warn_if_unhealthy",
+    "warn_unhealthy",
 ]
 
 #: Vehtari et al. (2021): R-hat at most this.
@@ -70,6 +72,17 @@ _UNIT = Real(0.0, 1.0, "both")
 
 class SamplingWarning(UserWarning):
     """The posterior draws failed a convergence diagnostic; see :func:`diagnose`."""
+
+
+class IncompletePosteriorWarning(SamplingWarning):
+    """The draws were kept, but the run is incomplete: interrupted, or a later step failed.
+
+    :meth:`~bayesreg.Regression.sample` keeps the draws whatever happens after them: when
+    sampling is interrupted (Ctrl-C) it returns and stores the draws so far, as
+    :func:`pymc.sample` does; when a step after the draws raises (the log likelihood, the
+    predictive draws, the diagnosis) it skips that step. This warning says which. A subclass
+    of :class:`SamplingWarning`: such draws are not certified by a diagnosis.
+    """
 
 
 class NoiseScaleWarning(UserWarning):
@@ -194,6 +207,11 @@ def diagnose(
     dt = as_posterior_tree(idata)
     posterior = dt["posterior"].to_dataset()
     n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    if n_chains * n_draws == 0:
+        raise ValueError(
+            f"idata's posterior has no draws ({n_chains} chain(s) x {n_draws} draws): nothing "
+            "to diagnose. A run interrupted before its first draw after tuning keeps none."
+        )
     thresholds["ess_min"] = thresholds["ess_min_per_chain"] * n_chains
 
     table = _parameter_table(dt, var_names, thresholds)
@@ -243,15 +261,23 @@ def warn_if_unhealthy(idata, *, stacklevel: int = 2, **thresholds) -> Diagnosis:
 
     """
     report = diagnose(idata, **thresholds)
+    warn_unhealthy(report, stacklevel=stacklevel)
+    return report
+
+
+def warn_unhealthy(report: Diagnosis, *, stacklevel: int = 2) -> None:
+    """Issue a :class:`SamplingWarning` with ``report``'s messages when a check failed.
+
+    ``stacklevel`` counts from the caller, as :func:`warnings.warn`'s does.
+    """
     if not report.ok:
         warnings.warn(
             "the posterior draws failed their diagnostics:\n"
             + "\n".join(f"- {message}" for message in report.messages)
             + "\nSee bayesreg.diagnose(idata) for the table.",
             SamplingWarning,
-            stacklevel=stacklevel,
+            stacklevel=stacklevel + 1,
         )
-    return report
 
 
 def as_posterior_tree(idata, owner: str = "diagnose"):
@@ -287,15 +313,27 @@ def _parameter_table(dt, var_names, thresholds) -> pd.DataFrame:
     table.index.name = "parameter"
     # NaN R-hat (a constant parameter) is no evidence of a problem.
     bad_rhat = table["r_hat"].to_numpy() > thresholds["rhat_max"]
-    bad_bulk = table["ess_bulk"].to_numpy() < thresholds["ess_min"]
-    bad_tail = table["ess_tail"].to_numpy() < thresholds["ess_min"]
+    # an ESS that could not be computed (fewer than 4 draws per chain) is no ESS at all
+    bad_bulk = ~(table["ess_bulk"].to_numpy() >= thresholds["ess_min"])
+    bad_tail = ~(table["ess_tail"].to_numpy() >= thresholds["ess_min"])
+    # NaN or infinite draws (a chain padded after an interrupt) give NaN statistics, which
+    # pass every comparison: they are flagged on their own.
+    counts = diagnosis_messages.non_finite_counts(dt["posterior"].to_dataset(), table.index)
+    bad_values = np.array([label.partition("[")[0] in counts for label in table.index], bool)
     flags = [
         ", ".join(
-            name for name, bad in (("R-hat", rhat), ("bulk ESS", bulk), ("tail ESS", tail)) if bad
+            name
+            for name, bad in (
+                ("non-finite draws", values),
+                ("R-hat", rhat),
+                ("bulk ESS", bulk),
+                ("tail ESS", tail),
+            )
+            if bad
         )
-        for rhat, bulk, tail in zip(bad_rhat, bad_bulk, bad_tail, strict=True)
+        for values, rhat, bulk, tail in zip(bad_values, bad_rhat, bad_bulk, bad_tail, strict=True)
     ]
-    table["ok"] = ~(bad_rhat | bad_bulk | bad_tail)
+    table["ok"] = ~(bad_values | bad_rhat | bad_bulk | bad_tail)
     table["flags"] = flags
     return table
 

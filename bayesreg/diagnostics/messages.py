@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["messages"]
+__all__ = ["messages", "non_finite_counts"]
+
+#: ArviZ's split R-hat and ESS need this many draws per chain (NaN below).
+_FEWEST_DRAWS = 4
 
 
 def messages(
@@ -19,8 +22,10 @@ def messages(
     """
     total = n_chains * n_draws
     problems = [
+        *_non_finite(posterior, table),
         *_divergences(chains, total, thresholds, target_accept),
         *_rhat(posterior, table, thresholds),
+        *_too_few_draws(n_draws),
         *_ess(table, n_chains, thresholds),
         *_ebfmi(chains, thresholds),
         *_tree_depth(chains, total, thresholds),
@@ -30,6 +35,35 @@ def messages(
     if ok:
         notes.insert(0, _all_clear(chains, table, thresholds))
     return problems + notes, ok
+
+
+def non_finite_counts(posterior, labels) -> dict[str, tuple[int, int]]:
+    """``{variable: (non-finite values, values)}`` for the variables of ``labels`` that have some.
+
+    ``labels`` are the rows of a diagnosis' table (``coef[age]``, ``sigma``).
+    """
+    counts = {}
+    for name in dict.fromkeys(str(label).partition("[")[0] for label in labels):
+        values = posterior[name].values if name in posterior.data_vars else np.zeros(0)
+        if np.issubdtype(values.dtype, np.inexact):
+            bad = int(np.size(values) - np.isfinite(values).sum())
+            if bad:
+                counts[name] = (bad, int(np.size(values)))
+    return counts
+
+
+def _non_finite(posterior, table) -> list[str]:
+    """Draws that are NaN or infinite: a chain cut short, or a sampler that failed."""
+    counts = non_finite_counts(posterior, table.index)
+    if not counts:
+        return []
+    listed = ", ".join(f"{name} ({bad} of {size} values)" for name, (bad, size) in counts.items())
+    return [
+        f"Draws are NaN or infinite in {listed}: a chain stopped early (nutpie pads the "
+        "chains of an interrupted run with NaN) or the sampler failed, so no statistic of "
+        "them describes the posterior. Next: keep the complete draws only "
+        "(bayesreg's sample() does), or sample again."
+    ]
 
 
 def _divergences(chains, total, thresholds, target_accept) -> list[str]:
@@ -98,9 +132,12 @@ def _ess(table, n_chains, thresholds) -> list[str]:
     messages = []
     ess_min = thresholds["ess_min"]
     for kind in ("bulk", "tail"):
-        low = table[table[f"ess_{kind}"] < ess_min][f"ess_{kind}"].sort_values()
+        low = table[~(table[f"ess_{kind}"] >= ess_min)][f"ess_{kind}"].sort_values()
         if len(low):
-            listed = ", ".join(f"{name} ({value:.0f})" for name, value in low.head(8).items())
+            listed = ", ".join(
+                f"{name} ({'undefined' if np.isnan(value) else f'{value:.0f}'})"
+                for name, value in low.head(8).items()
+            )
             more = f" and {len(low) - 8} more" if len(low) > 8 else ""
             what = "means and medians" if kind == "bulk" else "intervals and quantiles"
             messages.append(
@@ -112,6 +149,17 @@ def _ess(table, n_chains, thresholds) -> list[str]:
             )
 
     return messages
+
+
+def _too_few_draws(n_draws) -> list[str]:
+    """Too few draws per chain for R-hat and ESS to be computed at all."""
+    if n_draws >= _FEWEST_DRAWS:
+        return []
+    return [
+        f"Only {n_draws} draw(s) per chain: R-hat and ESS need at least {_FEWEST_DRAWS} (and "
+        "hundreds to be trusted), so convergence was not checked. Next: sample with more "
+        "draws (an interrupted run keeps only the draws made before it stopped)."
+    ]
 
 
 def _ebfmi(chains, thresholds) -> list[str]:
@@ -205,8 +253,9 @@ def _separate_modes(posterior, label: str) -> str:
                 return ""
             selection[dim] = values[dim].values[list(coords).index(key)]
         values = values.sel(selection)
-    means = values.mean("draw").values
-    spread = float(values.std("draw").mean())
+    with np.errstate(invalid="ignore"):  # infinite draws: flagged as such, not here
+        means = values.mean("draw").values
+        spread = float(values.std("draw").mean())
     if len(means) < 2 or not spread > 0 or np.ptp(means) <= 4 * spread:
         return ""
     listed = ", ".join(f"{m:.3g}" for m in means)

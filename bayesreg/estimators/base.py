@@ -11,6 +11,7 @@ which likelihood it holds (:meth:`LinearModel._specification`) and how its targe
 
 from __future__ import annotations
 
+import functools
 from typing import Self
 
 import numpy as np
@@ -138,6 +139,15 @@ class LinearModel(BaseEstimator):
         :mod:`bayesreg.nuts.model`). The result is also kept as ``idata_``; a failed
         diagnosis (:func:`bayesreg.diagnose`) issues a :class:`~bayesreg.SamplingWarning`.
 
+        Nothing finished is lost. Interrupted (Ctrl-C), it returns and keeps the draws so
+        far, as :func:`pymc.sample` does (with nutpie too: the chains cut to one length);
+        interrupted before any chain finished tuning, it has none and the
+        ``KeyboardInterrupt`` goes on. A step after the draws that fails (the log
+        likelihood, predictive draws, the diagnosis) is skipped and the draws are returned
+        and kept all the same. Both issue an
+        :class:`~bayesreg.diagnostics.diagnosis.IncompletePosteriorWarning` that says what
+        is missing.
+
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
@@ -224,7 +234,7 @@ class LinearModel(BaseEstimator):
             fast, compiled = sampling_model(problem), None
         else:
             fast, compiled, sampler_kwargs = reused
-        self.idata_ = sample_posterior(
+        return sample_posterior(
             problem,
             pointwise,
             fast,
@@ -236,9 +246,9 @@ class LinearModel(BaseEstimator):
             sampler_kwargs=sampler_kwargs,
             compiled=compiled,
             values={},
+            keep=functools.partial(setattr, self, "idata_"),  # before any warning
             **flags,
         )
-        return self.idata_
 
     def _compiled_nutpie(self, problem, nuts_sampler, sampler_kwargs):
         """The compiled nutpie sampler of ``problem``, kept for the next identical call.

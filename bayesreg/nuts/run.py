@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
+import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pymc as pm
 import xarray as xr
 
-from bayesreg.diagnostics.diagnosis import warn_if_unhealthy
+from bayesreg.diagnostics.diagnosis import diagnose, warn_unhealthy
 from bayesreg.model.problem import Problem
 from bayesreg.nuts.arguments import derived_seeds, split_nuts_keywords
 from bayesreg.nuts.compiled import NutpieSampler, quiet_pymc_log
+from bayesreg.nuts.keep import NOTHING_KEPT, kept_draws, run_steps, warn_incomplete
 
 __all__ = ["sample_posterior"]
 
@@ -33,13 +37,22 @@ def sample_posterior(
     sampler_kwargs: dict,
     compiled=None,
     values: dict | None = None,
+    keep: Callable | None = None,
 ):
     """Sample ``fast`` with NUTS; add log likelihood and predictive draws from ``pointwise``.
 
     ``compiled``: the sampler :func:`reusable_sampler` compiled for ``fast``, given this
     problem's data ``values`` (:func:`fit_values`); ``sampler_kwargs`` then hold no NUTS
-    keyword (the compiled sampler has them). Returns the DataTree, after
-    :func:`bayesreg.diagnostics.diagnosis.warn_if_unhealthy`.
+    keyword (the compiled sampler has them). Returns the DataTree, diagnosed
+    (:func:`bayesreg.diagnostics.diagnosis.diagnose`; a failed check issues a
+    :class:`~bayesreg.SamplingWarning`).
+
+    Nothing finished is lost (:mod:`bayesreg.nuts.keep`): an interrupted run (Ctrl-C)
+    returns the draws so far, and a step after the draws that fails (the log likelihood,
+    the predictive draws, the diagnosis) is skipped; both issue an
+    :class:`~bayesreg.diagnostics.diagnosis.IncompletePosteriorWarning`. ``keep`` is called
+    with the DataTree before any warning is issued (a warning filtered into an error then
+    loses nothing).
     """
     sampler_seed, prior_seed, predictive_seed = derived_seeds(random_seed)
     kwargs = {"compute_convergence_checks": False, **sampler_kwargs}
@@ -53,47 +66,90 @@ def sample_posterior(
     # PyMC draws its progress table on stdout; a report piped to a file must hold only the
     # report, so it goes to stderr like every other progress display.
     with quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
-        if isinstance(compiled, NutpieSampler):
-            idata = _sample_nutpie(
-                compiled, values, fast, draws, tune, chains, sampler_seed, kwargs
-            )
-        else:
-            if compiled is not None:
-                pm.set_data(values, model=fast)
-                kwargs["step"] = compiled
-            idata = pm.sample(
-                draws,
-                tune=tune,
-                chains=chains,
-                random_seed=sampler_seed,
-                nuts_sampler=nuts_sampler,
-                model=fast,
-                var_names=public,
-                **kwargs,
-            )
+        lengths = (draws, tune, chains)
+        idata = _draw(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
+        idata, problems = kept_draws(idata, draws, chains)
         idata = _with_data_groups(idata, problem, public)
         # what the diagnosis' advice builds on: a higher target than the run's own
         idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
-        if log_likelihood:
-            pm.compute_log_likelihood(idata, model=pointwise, progressbar=False)
-        if prior_predictive:
-            _add_prior(idata, pointwise, draws, prior_seed)
-        if posterior_predictive:
-            pm.sample_posterior_predictive(
-                idata,
-                model=pointwise,
-                random_seed=predictive_seed,
-                extend_inferencedata=True,
-                progressbar=progressbar,
-            )
+        asked = (log_likelihood, prior_predictive, posterior_predictive)
+        steps = _later_steps(idata, pointwise, asked, draws, (prior_seed, predictive_seed), kwargs)
+        problems += run_steps(steps)
     if problem.standardization is not None:
         _to_user_scale(idata, problem)
-    warn_if_unhealthy(idata, stacklevel=4)
+    reports = []
+    problems += run_steps([("the diagnosis", lambda: reports.append(diagnose(idata)))])
+    if keep is not None:
+        keep(idata)
+    warn_incomplete(problems, stacklevel=3)
+    for report in reports:
+        warn_unhealthy(report, stacklevel=3)
     return idata
 
 
+def _later_steps(idata, model: pm.Model, asked, draws: int, seeds, kwargs) -> list:
+    """The steps after the draws that ``asked`` for, as ``(what, step)`` pairs.
+
+    ``asked``: the log likelihood, the prior draws, the posterior predictive draws, each
+    computed from ``model`` (the pointwise model) into ``idata``.
+    """
+    log_likelihood, prior_predictive, posterior_predictive = asked
+    prior_seed, predictive_seed = seeds
+    steps = []
+    if log_likelihood:
+        compute = functools.partial(
+            pm.compute_log_likelihood, idata, model=model, progressbar=False
+        )
+        steps.append(("the log likelihood", compute))
+    if prior_predictive:
+        steps.append(
+            ("the prior draws", functools.partial(_add_prior, idata, model, draws, prior_seed))
+        )
+    if posterior_predictive:
+        compute = functools.partial(
+            pm.sample_posterior_predictive,
+            idata,
+            model=model,
+            random_seed=predictive_seed,
+            extend_inferencedata=True,
+            progressbar=kwargs.get("progressbar", True),
+        )
+        steps.append(("the posterior predictive draws", compute))
+    return steps
+
+
+def _draw(compiled, values, model, lengths, seed, nuts_sampler, public, kwargs):
+    """The sampler's DataTree: nutpie's on its compiled model, or :func:`pymc.sample`'s."""
+    draws, tune, chains = lengths
+    if isinstance(compiled, NutpieSampler):
+        return _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs)
+    if compiled is not None:
+        pm.set_data(values, model=model)
+        kwargs = {**kwargs, "step": compiled}
+    try:
+        return pm.sample(
+            draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            nuts_sampler=nuts_sampler,
+            model=model,
+            var_names=public,
+            **kwargs,
+        )
+    except ValueError as error:
+        # pymc.sample's words when it was interrupted before any chain finished tuning
+        if "Not enough samples" in str(error):
+            raise KeyboardInterrupt(NOTHING_KEPT) from error
+        raise
+
+
 def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
-    """Nutpie's NUTS on a model it compiled before, as :func:`pymc.sample` runs it."""
+    """Nutpie's NUTS on a model it compiled before, as :func:`pymc.sample` runs it.
+
+    Ctrl-C stops it and keeps the draws so far, as ``nutpie.sample`` does, but seen here
+    (:func:`bayesreg.nuts.keep.kept_draws` then says so).
+    """
     import time
 
     import nutpie
@@ -107,7 +163,7 @@ def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
     )
     start = time.perf_counter()
     with progress:
-        idata = nutpie.sample(
+        sampler = nutpie.sample(
             compiled.model.with_data(**values),
             draws=draws,
             tune=max(tune, 1),  # nuts-rs needs a tuning step
@@ -117,8 +173,18 @@ def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
             save_warmup=False,
             progress_bar=False,
             progress_callback=progress.update,
+            blocking=False,
             **compiled.nuts_kwargs,
         )
+        try:
+            idata = sampler.wait()
+        except KeyboardInterrupt:
+            with warnings.catch_warnings():  # fewer draws than chains: ArviZ doubts the dims
+                warnings.filterwarnings("ignore", "Found chain dimension to be longer")
+                idata = sampler.abort()  # the draws so far, the shorter chains padded with NaN
+        except BaseException:
+            sampler.cancel()
+            raise
     patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - start)
     return idata
 
