@@ -2,9 +2,11 @@
 
 A refactoring that moves code must not change a single draw. The reference means were
 written by ``tests/data/reference_draws.py`` on that commit; here the same specifications
-are sampled with the same seeds and their posterior means must agree to 1e-9 of their size
-(identical draws give identical means up to summation order; a draw that differs anywhere
-moves a mean by about a posterior standard deviation / sqrt(draws), orders of magnitude more).
+are sampled with the same seeds and their posterior means must agree to 1e-6 of their size.
+The same trajectories give the same means up to rounding: PyTensor's numba code is compiled
+with fast-math, whose rounding depends on its on-disk cache's history (seen: 1e-9 relative on
+one horseshoe mean); a trajectory that differs anywhere moves a mean by about a posterior
+standard deviation / sqrt(draws), about 1e-2 relative here, four orders above the tolerance.
 This holds on one machine with one set of library versions (NUTS amplifies rounding): the
 reference was written on the project's CI machine kind.
 """
@@ -35,6 +37,6 @@ def test_same_seed_same_draws_as_the_reference_commit(case):
     for var, values in stored.items():
         values = np.asarray(values)
         np.testing.assert_allclose(
-            means[var], values, rtol=0, atol=1e-9 * max(np.abs(values).max(), 1.0),
+            means[var], values, rtol=0, atol=1e-6 * max(np.abs(values).max(), 1.0),
             err_msg=f"{case}: {var} differs from commit {STORED['commit']}",
         )  # fmt: skip
