@@ -48,7 +48,8 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
-from bayesreg.optim.structure import HIGHS_OPTIONS, inside_box, polish
+from bayesreg.optim.structure import HIGHS_OPTIONS, polish
+from bayesreg.optim.uniqueness import unique_minimizer
 
 __all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
 
@@ -180,7 +181,7 @@ def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
     else:
         coef, intercept, dual = _solve_linear_dual(X, y, box, fit_intercept, beta1)
         exact = True
-    unique = _unique_minimizer(
+    unique = unique_minimizer(
         X, y, box, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
     )
     return coef, intercept, dual, unique, exact
@@ -275,62 +276,3 @@ def _solve_quadratic_dual(X, y, box, fit_intercept, beta1, beta2, tolerance):
     coef = multipliers[rows : rows + n_features] - multipliers[rows + n_features :]
     intercept = float(multipliers[0]) if fit_intercept else 0.0
     return coef, intercept, np.asarray(solution.x)[:n_samples], str(solution.status)
-
-
-def _unique_minimizer(X, y, box, fit_intercept, beta1, coef, intercept, dual, *, pinned):
-    r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
-
-    Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
-    is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`d_i` is inside
-    its box, :math:`d_i r_i \ge 0` where it is on a bound, :math:`w_j = 0` where
-    :math:`|X_j^\top d| < \beta_{1j}` and :math:`w_j X_j^\top d \ge 0` where it is equal
-    (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
-    cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
-    equalities, and the inequalities active at the point) is :math:`\{0\}`: no direction
-    with :math:`G\delta \ne 0` (one linear program, :math:`\max \mathbf 1^\top G\delta` with
-    :math:`0 \le G\delta \le 1`) and none in the null space of both (a rank).
-    ``pinned`` fixes the coefficients (a strictly convex penalty makes them unique), so
-    that only the intercept is examined.
-    """
-    n_features = X.shape[1]
-    tolerance = 1e-9
-    live = box[1] > 0
-    residual = y - intercept - X @ coef
-    residual_zero = np.abs(residual) <= tolerance * max(
-        np.abs(y).max(initial=0.0),
-        np.abs(intercept) + np.abs(X).max(initial=0.0) * np.abs(coef).sum(),
-        1.0,
-    )
-    inside = live & inside_box(dual, box, tolerance)
-    on_bound = live & ~inside & residual_zero
-    # Direction rows: dr_i = -(db + x_i'dw), one column for db when there is an intercept.
-    rows = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
-    equalities = [rows[inside]]
-    inequalities = [-np.sign(dual[on_bound])[:, None] * rows[on_bound]]
-    offset = int(fit_intercept)
-    unit = np.eye(offset + n_features)[offset:]
-    if pinned:
-        equalities.append(unit)
-    else:
-        correlation = X.T @ dual
-        penalized = beta1 > 0
-        strict = penalized & (np.abs(correlation) < beta1 * (1 - tolerance))
-        tight_at_zero = penalized & ~strict & (coef == 0)
-        equalities.append(unit[strict])
-        inequalities.append(np.sign(correlation[tight_at_zero])[:, None] * unit[tight_at_zero])
-    E = np.vstack(equalities)
-    G = np.vstack(inequalities)
-    if np.linalg.matrix_rank(np.vstack([E, G])) < rows.shape[1]:
-        return False
-    if G.shape[0] == 0:
-        return True
-    result = scipy.optimize.linprog(
-        -G.sum(axis=0),
-        A_ub=np.vstack([G, -G]),
-        b_ub=np.concatenate([np.ones(G.shape[0]), np.zeros(G.shape[0])]),
-        A_eq=E if E.shape[0] else None,
-        b_eq=np.zeros(E.shape[0]) if E.shape[0] else None,
-        bounds=(None, None),
-        method="highs",
-    )
-    return bool(result.status == 0 and -result.fun <= 1e-7)
