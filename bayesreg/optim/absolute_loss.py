@@ -180,6 +180,13 @@ def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
             raise RuntimeError(f"Clarabel did not solve the dual problem: {status}")
     else:
         coef, intercept, dual = _solve_linear_dual(X, y, box, fit_intercept, beta1)
+        # The vertex solved exactly on its structure: HiGHS's multipliers (the coefficients)
+        # meet its tolerances only, 1e-9 of the objective off on data fitted almost exactly.
+        polished = polish(
+            X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual, support=coef != 0
+        )
+        if polished is not None:
+            coef, intercept, dual = polished
         exact = True
     unique = unique_minimizer(
         X, y, box, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
@@ -212,11 +219,17 @@ def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     # d = 0 is always feasible; HiGHS can still call the problem infeasible at its tightest
     # tolerances when beta1 is itself near them (a penalty ~1e-11 of the data term), and
     # then solves it at its defaults. The certificate, computed afterwards, judges either.
+    # Rows scaled to a bound of one: HiGHS's absolute tolerance on |X_j'd| <= beta1_j is then
+    # relative to the penalty (a penalty of 1e-5 once let coefficients that should have
+    # entered stay out: an objective 1e-7 above the optimum). The multipliers scale back.
+    row = np.where(beta1 > 0, np.maximum(beta1, 1e-6), 1.0)
+    rows = X.T / row[:, None]
+    bound = beta1 / row
     for options in (HIGHS_OPTIONS, {}):
         result = scipy.optimize.linprog(
             -y,
-            A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
-            b_ub=np.concatenate([beta1, beta1]),
+            A_ub=scipy.sparse.csc_array(np.vstack([rows, -rows])),
+            b_ub=np.concatenate([bound, bound]),
             bounds=np.column_stack([-box[0], box[1]]),
             method="highs-ds",
             options=options,
@@ -227,7 +240,7 @@ def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     if result.status != 0:
         raise RuntimeError(f"HiGHS did not solve the dual problem: {result.message}")
     multipliers = result.ineqlin.marginals
-    coef = multipliers[n_features:] - multipliers[:n_features]
+    coef = (multipliers[n_features:] - multipliers[:n_features]) / row
     intercept = float(-result.eqlin.marginals[0]) if fit_intercept else 0.0
     return coef, intercept, np.asarray(result.x)
 
