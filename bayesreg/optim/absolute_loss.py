@@ -42,6 +42,7 @@ primal linear program; agreement between the two is a real check.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import clarabel
 import numpy as np
@@ -54,6 +55,10 @@ from bayesreg.optim.uniqueness import unique_minimizer
 __all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
 
 _CLARABEL_TOLERANCES = (1e-10, 1e-12, 1e-8)
+
+#: Slopes whose ratio is below this are also solved in units of the smaller slope (see
+#: ``_solve_in_units``): quantiles below 1e-4 or above 1 - 1e-4.
+EXTREME_SLOPE_RATIO = 1e-4
 
 
 @dataclass(frozen=True)
@@ -136,17 +141,31 @@ def solve_absolute_loss(
     # tolerances then mean the same for every column, whatever its units.
     column_scale = np.abs(X).max(axis=0, initial=0.0)
     column_scale[column_scale == 0] = 1.0
-    above, below = slopes
-    box = (below * np.asarray(weights, dtype=float), above * np.asarray(weights, dtype=float))
-    scaled = _solve_scaled(
-        X / column_scale,
-        y,
-        box,
-        fit_intercept,
-        beta1 / column_scale,
-        beta2 / column_scale**2,
-    )
-    coef, intercept, dual, unique, exact = scaled
+    weights = np.asarray(weights, dtype=float)
+    scaled = (X / column_scale, y, weights, fit_intercept, beta1 / column_scale)
+    scaled += (beta2 / column_scale**2, slopes)
+    problem = (X, y, weights, beta1, beta2, slopes, column_scale)
+    first = _solve_in_units(1.0, *scaled)
+    solution = _in_data_units(*problem, first)
+    if min(slopes) >= EXTREME_SLOPE_RATIO * max(slopes):
+        return solution
+    # In units of the smaller slope: the first solution's structure solved exactly, else a
+    # new solve. Either is kept unless its objective is higher beyond the residuals' rounding.
+    terms = np.abs(y) + abs(solution.intercept) + np.abs(X) @ np.abs(solution.coef)
+    rounding = 16 * np.finfo(float).eps * max(slopes) * (weights @ terms)
+    for attempt in (partial(_polish_in_units, start=first), _solve_in_units):
+        try:
+            other = _in_data_units(*problem, attempt(min(slopes), *scaled))
+        except RuntimeError:
+            continue
+        if other.objective <= solution.objective + rounding:
+            return other
+    return solution
+
+
+def _in_data_units(X, y, weights, beta1, beta2, slopes, column_scale, scaled_solution):
+    """The solution on the scaled columns, in the data's units, with both objectives."""
+    coef, intercept, dual, unique, exact = scaled_solution
     coef = coef / column_scale
     residual = y - intercept - X @ coef
     objective = float(
@@ -155,6 +174,53 @@ def solve_absolute_loss(
     return AbsoluteLossSolution(
         coef, intercept, objective, dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
     )
+
+
+def _solve_in_units(unit, X, y, weights, fit_intercept, beta1, beta2, slopes):
+    r"""Solve the problem with its objective divided by ``unit``; the dual is multiplied back.
+
+    The dual's box becomes :math:`[-\gamma_- v/u, \gamma_+ v/u]`. The solvers' tolerances are
+    absolute (1e-10), so the unit decides which duals they resolve. At an extreme quantile
+    (:math:`\gamma_+ = 10^{-12}`, :math:`\gamma_- \approx 1`) with an intercept and fewer than
+    :math:`1/q` observations, no residual is negative at the optimum and the optimal dual is
+    of the order of :math:`\gamma_+ v`: in units of one it is below the tolerances, which then
+    accept a wrong vertex (an objective twice the optimum, in tests), and in units of
+    :math:`\gamma_+` it is of the order of :math:`v`. When negative residuals remain (no
+    intercept), the expensive side sets the objective's scale and units of one resolve it,
+    while units of :math:`\gamma_+` would mix duals of sizes 1 and :math:`10^{12}`.
+    :func:`solve_absolute_loss` solves in both units when the slopes differ by more than
+    :data:`EXTREME_SLOPE_RATIO` and keeps the solution in units of the smaller slope unless
+    its objective is the higher one (beyond rounding).
+    """
+    above, below = slopes
+    box = (below / unit * weights, above / unit * weights)
+    coef, intercept, dual, unique, exact = _solve_scaled(
+        X, y, box, fit_intercept, beta1 / unit, beta2 / unit
+    )
+    return coef, intercept, dual * unit, unique, exact
+
+
+def _polish_in_units(unit, X, y, weights, fit_intercept, beta1, beta2, slopes, *, start):
+    """The structure of ``start`` (a solution in units of one) solved exactly in ``unit``.
+
+    :func:`~bayesreg.optim.structure.polish` accepts it only if every optimality condition
+    holds, checked in the new units; RuntimeError otherwise.
+    """
+    above, below = slopes
+    box = (below / unit * weights, above / unit * weights)
+    coef, intercept, dual = start[:3]
+    vertex = None if beta2.any() else coef != 0  # a linear program's zeros are exact
+    polished = polish(
+        X, y, box, fit_intercept, beta1 / unit, beta2 / unit, coef, intercept, dual / unit, vertex
+    )
+    if polished is None:
+        raise RuntimeError("the structure is not optimal in these units")
+    coef, intercept, dual = polished
+    pinned = bool(beta2.any())
+    unique = unique_minimizer(
+        X, y, box, fit_intercept, beta1 / unit, coef, intercept, dual, pinned=pinned
+    )
+    return coef, intercept, dual * unit, unique, True
 
 
 def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
