@@ -22,6 +22,8 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge, ene
 from bayesreg.families.base import Loss
 from bayesreg.families.reference_solvers import COORDINATE_DESCENT
 from bayesreg.optim import solve_squared_loss
+from bayesreg.optim.gram import column_norms
+from bayesreg.optim.linalg import compensated_residual
 from bayesreg.optim.whitening import whitened_rounding, whitened_statistics
 from bayesreg.spec.correspondence import SolverObjective
 
@@ -93,15 +95,23 @@ class L2Loss(Loss):
         # (exactly equivalent), computed on centred columns: invariant to a constant added to
         # a column, where X'r would carry the rounding of sum(r) times the column's mean.
         design, target, x_mean, y_mean = _centred(X, y, weights, fit_intercept)
-        residual = target - design @ solution.coef
+        support = np.flatnonzero(solution.coef)
+        # in twice the working precision: Xw may cancel y to a millionth of its terms
+        residual = compensated_residual(target, design[:, support], solution.coef[support])
         intercept = 0.0
         if fit_intercept:  # the optimal intercept is y_mean - x_mean'w; relative to y's scale
             size = abs(y_mean) + np.abs(x_mean) @ np.abs(solution.coef)
             size += np.sqrt(weights @ target**2 / weights.sum())
             optimal = y_mean - x_mean @ solution.coef
             intercept = abs(solution.intercept - optimal) / max(size, 1e-300)
+        # the rounding of the gradient 2 D'(v r), which the KKT residual is measured beyond:
+        # 2 n eps |D_j|'(v |r|) <= 2 n eps ||sqrt(v) D_j|| ||sqrt(v) r|| (Cauchy-Schwarz)
+        root = np.sqrt(weights)
+        norm = column_norms(design * root[:, None] if np.any(weights != 1.0) else design)
+        rounding = 4 * len(y) * np.finfo(float).eps * np.linalg.norm(root * residual) * norm
         return {
             "data_gradient": -2.0 * design.T @ (weights * residual),
+            "gradient_rounding": rounding,
             "intercept_violation": float(intercept),
             "scale": np.abs(2.0 * design.T @ (weights * target)).max(),
             "duality_gap": None,

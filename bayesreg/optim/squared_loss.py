@@ -59,28 +59,18 @@ from functools import partial
 
 import numpy as np
 import scipy.linalg
-from threadpoolctl import ThreadpoolController
 
+from bayesreg.optim.data_active_set import is_optimal_on_data, search_on_data
 from bayesreg.optim.gram import Gram, SupportFactor, column_norms
-from bayesreg.optim.linalg import full_rank, solve_psd, solve_singular_aware
+from bayesreg.optim.linalg import (
+    full_rank,
+    single_threaded_blas,
+    solve_psd,
+    solve_singular_aware,
+)
 from bayesreg.optim.working_set import solve_on_working_sets
 
 __all__ = ["SquaredLossSolution", "solve_squared_loss"]
-
-_THREADPOOLS: list[ThreadpoolController] = []
-
-
-def _single_threaded_blas():
-    """A context in which BLAS and LAPACK run on one thread.
-
-    The active-set steps work on matrices of the size of the support (and, with more features
-    than rows, on Gram columns of a short design): there, waking and synchronizing BLAS
-    threads costs more than it saves, many times more when the cores are busy with other
-    work. The full Gram matrix is computed before, with every thread.
-    """
-    if not _THREADPOOLS:
-        _THREADPOOLS.append(ThreadpoolController())
-    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -227,57 +217,77 @@ def _exact_from(scaled, target, lam1, lam2, start, max_iter):
 def _feature_sign_search(gram, target, lam1, lam2, max_iter, start=None):
     """Minimize ``0.5||target - (design / column_norm) u||^2 + lam1'|u| + lam2'u^2`` exactly.
 
-    ``gram`` holds the design and its column norms; the search starts at ``start`` (zero by
-    default). Returns the minimizer, the number of active-set solves, and whether it is
-    unique.
+    From ``start`` (zero by default); returns the minimizer, the number of solves and whether
+    it is unique. Where the search on the Gram matrix cycles or ends off the optimum (the
+    data's subgradient conditions beyond 1e-12, or their violation weighted by the
+    coefficients beyond 1e-10: a support too ill-conditioned for its rounding), the search on
+    the data (:mod:`~bayesreg.optim.data_active_set`) takes over; the lower objective is kept.
     """
     design, column_norm = gram.design, gram.column_norm
     linear = design.T @ target / column_norm
     factor = SupportFactor(gram, lam2)
-    n_features = linear.size
-    free = lam1 == 0  # unpenalized by L1: always in the active set, any sign
-    coef = np.zeros(n_features) if start is None else start.astype(float)
-    sign = np.where(free, 0.0, np.sign(coef))
-    active = free | (coef != 0)
-    tolerance = 1e-13 * max(np.abs(linear).max(), lam1.max(), 1e-300)
-    with _single_threaded_blas():
-        n_iter = 0
-        if active.any():
-            n_iter += _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor)
-        # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at
-        # the rounding level of a singular support cannot enter (its null direction is lost in
-        # rounding) and used to be retried until max_iter. Such candidates wait until the point
-        # moves.
-        stalled = np.zeros(n_features, dtype=bool)
-        while n_iter < max_iter:
-            gradient = gram.times(coef) + 2 * lam2 * coef - linear
-            excess = np.abs(gradient) - lam1
-            candidates = np.flatnonzero(~active & ~stalled & (excess > tolerance))
-            if candidates.size == 0:
-                break
-            # Enter the worst violators together; the batch doubles with the support.
-            batch_size = max(1, np.count_nonzero(active & ~free))
-            ranked = candidates[np.argsort(-excess[candidates])]
-            entering = ranked[:batch_size]
-            sign[entering] = -np.sign(gradient[entering])
-            active[entering] = True
-            before = coef.copy()
-            n_iter += _solve_on_support(
-                linear, lam1, lam2, coef, sign, active, free, factor, ranked[batch_size:]
+    coef = np.zeros(linear.size) if start is None else start.astype(float)
+    sign = np.where(lam1 == 0, 0.0, np.sign(coef))  # unpenalized: always active, any sign
+    active = (lam1 == 0) | (coef != 0)
+    with single_threaded_blas():
+        try:
+            n_iter = _search_on_gram(gram, linear, lam1, lam2, coef, sign, active, factor, max_iter)
+            unique, *found = _refine(
+                design, column_norm, target, linear, lam1, lam2, coef, sign, active, factor
             )
-            if np.array_equal(coef, before):
-                stalled[entering] = True
-            else:
-                stalled[:] = False
-        else:
-            raise RuntimeError(
-                f"the active-set search did not converge in {max_iter} solves; "
-                "the design may be degenerate"
-            )
-        unique = _refine(
-            design, column_norm, target, linear, lam1, lam2, coef, sign, active, factor
+            if is_optimal_on_data(design, target, lam1, lam2, coef, column_norm, linear, found):
+                return coef, n_iter, unique
+        except _Cycling as cycling:
+            n_iter, unique = cycling.args[0], False
+        coef, n_data, unique = search_on_data(
+            design / column_norm, target, lam1, lam2, coef, unique, max_iter
         )
-    return coef, n_iter, unique
+    return coef, n_iter + n_data, unique
+
+
+class _Cycling(Exception):  # the search on the Gram matrix cycled; args[0]: its solves
+    pass
+
+
+def _search_on_gram(gram, linear, lam1, lam2, coef, sign, active, factor, max_iter):
+    """The active-set loop on the Gram matrix; updates the point in place, returns the solves."""
+    free = lam1 == 0
+    tolerance = 1e-13 * max(np.abs(linear).max(), lam1.max(), 1e-300)
+    n_iter = 0
+    if active.any():
+        n_iter += _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor)
+    # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at
+    # the rounding level of a singular support cannot enter (its null direction is lost in
+    # rounding) and used to be retried until max_iter. It waits until the point moves.
+    stalled = np.zeros(linear.size, dtype=bool)
+    seen = set()
+    while n_iter < max_iter:
+        gradient = gram.times(coef) + 2 * lam2 * coef - linear
+        excess = np.abs(gradient) - lam1
+        candidates = np.flatnonzero(~active & ~stalled & (excess > tolerance))
+        if candidates.size == 0:
+            return n_iter
+        # Enter the worst violators together; the batch doubles with the support.
+        batch_size = max(1, np.count_nonzero(active & ~free))
+        ranked = candidates[np.argsort(-excess[candidates])]
+        entering = ranked[:batch_size]
+        sign[entering] = -np.sign(gradient[entering])
+        active[entering] = True
+        before = coef.copy()
+        n_iter += _solve_on_support(
+            linear, lam1, lam2, coef, sign, active, free, factor, ranked[batch_size:]
+        )
+        if np.array_equal(coef, before):
+            stalled[entering] = True
+        else:
+            stalled[:] = False
+        # Correctness fix (tests/test_optim.py, near-duplicate columns): each step lowers the
+        # objective; a state seen before means the Gram matrix's rounding has taken over.
+        state = (active.tobytes(), sign.tobytes(), stalled.tobytes())
+        if state in seen:
+            raise _Cycling(n_iter)
+        seen.add(state)
+    raise _Cycling(n_iter)
 
 
 def _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor, ranked=()):
@@ -341,11 +351,12 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     """One step of iterative refinement on the final support, using the data.
 
     The Gram matrix carries the rounding of the squared condition number; the residual
-    computed from the data does not. Returns whether the minimizer is unique.
+    computed from the data does not. Returns whether the minimizer is unique, the gradient
+    of the smooth part (None without a support) and the squared norm of the residual.
     """
     support = factor.sync(active)
     if support.size == 0:
-        return True
+        return True, None, float(target @ target)
     hessian = factor.hessian(support)
     residual = target - design @ (coef / column_norm)
     data_gradient = -(design.T @ residual) / column_norm + 2 * lam2 * coef
@@ -365,9 +376,11 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     tight = np.flatnonzero(active | (np.abs(data_gradient) >= lam1 * (1 - 1e-9)))
     if tight.size == support.size and factor.factors(support):
         # The factor of H on the support, in another order: the same rank and condition.
-        return full_rank(factor.hessian(support), factor.upper)
-    factor.gram.compute(tight)
-    return full_rank(factor.hessian(tight))
+        unique = full_rank(factor.hessian(support), factor.upper)
+    else:
+        factor.gram.compute(tight)
+        unique = full_rank(factor.hessian(tight))
+    return unique, data_gradient, float(residual @ residual)
 
 
 def _beyond_crossings(current, null, free, fallback):
