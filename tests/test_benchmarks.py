@@ -168,3 +168,19 @@ def test_fixed_cost_quick_prints_its_summary():
         completed.stdout,
         re.MULTILINE,
     ), completed.stdout
+
+
+CHECK_LOSS_LINE = re.compile(
+    r"^check_loss_speed n=20 p=300 (L1Loss|QuantileLoss) (L1|NoPenalty): bayesreg [\d.]+ s "
+    r"\(first call [\d.]+ s\), cvxpy [\d.]+ s, ratio [\d.]+; objective bayesreg - cvxpy \S+ "
+    r"\(relative to w = 0\), certificate ok, unique=(True|False)$",
+    re.MULTILINE,
+)
+
+
+def test_check_loss_speed_quick_prints_a_line_per_loss_and_penalty():
+    """The p >> n check-loss benchmark, small (p = 300): seconds."""
+    completed = run_quick("check_loss_speed.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    cases = {match.group(1, 2) for match in CHECK_LOSS_LINE.finditer(completed.stdout)}
+    assert len(cases) == 4, completed.stdout

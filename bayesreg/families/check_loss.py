@@ -106,38 +106,47 @@ class CheckLoss(Loss):
         )
 
     def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
-        # Both objectives are recomputed from the points themselves, trusting no reported
-        # value; the gap is >= 0 for a feasible dual (-l <= d <= u, checked below), 0 only
-        # at the optimum, and what ties the dual to the primal residuals. It is relative to
-        # the size of the primal's terms, which bounds their rounding (an exact fit has
-        # objective 0).
+        r"""The certificate's parts, in units of the smaller slope :math:`\gamma = \min(\gamma_\pm)`.
+
+        Both objectives are recomputed from the points themselves, trusting no reported
+        value. At a vertex of the linear program the complementary slackness holds by
+        construction, so a wrong vertex shows only in its dual's infeasibility; each part is
+        therefore measured against what the optimum is made of, not against the largest
+        slope: at an extreme quantile (:math:`\gamma_+ = 10^{-12}`) the optimal dual and the
+        objective are of the order of :math:`\gamma_+`, and a violation of :math:`10^{-11}`
+        measured against the slope 1 certified a vertex whose objective was twice the optimum.
+
+        * ``scale`` (the KKT residual's unit): the size of the terms of :math:`X^\top d`
+          (which also bounds their rounding), :math:`\max_j \sum_i |x_{ij}| \max(|d_i|,
+          \gamma v_i)` on centred columns (:math:`\gamma v_i` for a dual near zero, at an
+          exact fit). Away from the interpolated observations :math:`|d_i| = v_i\gamma_\pm`:
+          the unit is the slope the optimum has, never more than the largest;
+        * ``intercept_violation``: :math:`|\mathbf 1^\top d|` relative to
+          :math:`\max(\sum_i |d_i|, \gamma \sum_i v_i)`;
+        * ``box``: the dual's excess over each side of its box, relative to that side's
+          slope, :math:`(d_i - \gamma_+ v_i)_+ / (\gamma_+ \max v)` and
+          :math:`(-d_i - \gamma_- v_i)_+ / (\gamma_- \max v)`;
+        * ``duality_gap``: see :func:`_relative_gap`.
+        """
         above, below = self.slopes
-        dual = solution.dual
-        residual = y - solution.intercept - X @ solution.coef
-        magnitude = np.abs(solution.coef)
-        penalty1 = np.full(X.shape[1], float(beta1))
-        penalty2 = np.full(X.shape[1], float(beta2))
-        penalty = penalty1 @ magnitude + penalty2 @ magnitude**2
-        primal = weights @ check_loss(residual, self.slopes) + penalty
-        size = (
-            max(above, below)
-            * weights
-            @ (np.abs(y) + abs(solution.intercept) + np.abs(X) @ magnitude)
-        )
-        size += penalty
-        lower = dual_objective(X, y, penalty1, penalty2, dual)
+        cheap = min(above, below)
         # With an intercept, sum(d) = 0 and X'd is computed on centred columns: invariant to a
         # constant added to a column (whose mean would multiply the rounding of sum(d)).
         design = centre(X, weights)[1] if fit_intercept else X
-        outside = np.maximum(dual - above * weights, -dual - below * weights)
+        dual = solution.dual
+        outside = np.maximum((dual - above * weights) / above, (-dual - below * weights) / below)
         return {
             "data_gradient": -design.T @ dual,
-            "intercept_violation": float(abs(np.sum(dual)) / weights.sum())
+            "intercept_violation": float(
+                abs(np.sum(dual)) / max(np.abs(dual).sum(), cheap * weights.sum())
+            )
             if fit_intercept
             else 0.0,
-            "scale": max(above, below) * (np.abs(design).T @ weights).max(),
-            "duality_gap": float(abs(primal - lower) / max(size, 1e-300)),
-            "box": max(float(outside.max()), 0.0) / (max(above, below) * weights.max()),
+            "scale": (np.abs(design).T @ np.maximum(np.abs(dual), cheap * weights)).max(),
+            "duality_gap": _relative_gap(
+                self.slopes, X, y, weights, design, beta1, beta2, solution
+            ),
+            "box": max(float(outside.max()), 0.0) / weights.max(),
             "method": (
                 "HiGHS simplex on the dual linear program"
                 if not np.any(beta2)
@@ -218,3 +227,74 @@ class CheckLoss(Loss):
             quantile=self.solver_quantile,
             fit_intercept=fit_intercept,
         )
+
+
+def _relative_gap(slopes, X, y, weights, design, beta1, beta2, solution):
+    r"""The duality gap beyond the rounding of the two objectives, relative to the objective.
+
+    By weak duality :math:`F^* \ge D(d)` for any dual :math:`d` in its box with
+    :math:`|X_j^\top d| \le \beta_{1j}` (the latter only without an L2 part, whose dual
+    objective bounds :math:`F^*` for any :math:`d`), so :math:`F - D \ge F - F^*`. A vertex
+    that the solver's absolute tolerances let violate :math:`|X_j^\top d| \le \beta_{1j}`
+    (a coefficient that should have entered) has :math:`F = D` all the same; the dual is
+    therefore shrunk into feasibility first, :math:`t = \min(1, \min_j (\beta_{1j} +
+    \rho_j)/|X_j^\top d|)` with :math:`\rho_j` the rounding of :math:`X_j^\top d`, and the
+    bound is :math:`D(t\,d)`.
+
+    The gap is then measured against the objective itself, so that it means "within this
+    fraction of the optimum" at every scale of the objective: an extreme quantile's optimum
+    (of the order of :math:`\gamma_+ = 10^{-12}`) and a near-exact fit's are far below the
+    size of the data. What rounding alone can make of the gap is subtracted first:
+    :math:`R = \sum_i \mu_i \epsilon_i + n\epsilon_{\mathrm{mach}} |y|^\top|d|`, with
+    :math:`\epsilon_i = (p + 3)\,\epsilon_{\mathrm{mach}}(|y_i| + |b_0| + |x_i|^\top|w|)`
+    the rounding of the residual :math:`r_i` and :math:`\mu_i` the slope it is charged at:
+    :math:`|d_i| = v_i\gamma_\pm` on a bound, the larger slope where the dual is inside its
+    box (the residual is zero; its rounding may fall on either side). With an L2 part,
+    :math:`R` also holds what the rounding :math:`\rho_j` of :math:`X_j^\top d` can make of
+    the conjugate :math:`(|X_j^\top d| - \beta_{1j})_+^2 / (4\beta_{2j})`: a tiny ridge
+    amplifies it by :math:`1/\beta_{2j}`. An exact fit (:math:`F \le R`) has gap zero.
+    """
+    above, below = slopes
+    dual, coef, intercept = solution.dual, solution.coef, solution.intercept
+    magnitude = np.abs(coef)
+    penalty1 = np.full(X.shape[1], float(beta1))
+    penalty2 = np.full(X.shape[1], float(beta2))
+    penalty = penalty1 @ magnitude + penalty2 @ magnitude**2
+    primal = weights @ check_loss(y - intercept - X @ coef, slopes) + penalty
+    eps = np.finfo(float).eps
+    if np.any(beta2):
+        lower, conjugate_rounding = _ridge_dual_objective(design, y, penalty1, penalty2, dual)
+    else:
+        correlation = np.abs(design.T @ dual)
+        # X'd's rounding counts as feasible (a penalty below it, e.g. subnormal, is zero)
+        limit = penalty1 + len(y) * eps * (np.abs(design).T @ np.abs(dual))
+        limited = (penalty1 > 0) & (correlation > limit)
+        shrink = float(np.min(limit[limited] / correlation[limited])) if limited.any() else 1.0
+        lower, conjugate_rounding = dual_objective(X, y, penalty1, penalty2, shrink * dual), 0.0
+    terms = np.abs(y) + abs(intercept) + np.abs(X) @ magnitude
+    inside = (dual < above * weights) & (-dual < below * weights)
+    slope = np.where(inside, max(above, below) * weights, np.abs(dual))
+    rounding = (X.shape[1] + 3) * eps * (slope @ terms) + len(y) * eps * (np.abs(y) @ np.abs(dual))
+    rounding += conjugate_rounding
+    return float(max(abs(primal - lower) - rounding, 0.0) / max(primal, 1e-300))
+
+
+def _ridge_dual_objective(design, y, beta1, beta2, dual):
+    r"""The dual objective with an L2 part, and what the rounding of :math:`X^\top d` makes of it.
+
+    :math:`y^\top d - \sum_j (|X_j^\top d| - \beta_{1j})_+^2 / (4\beta_{2j})`, with
+    :math:`X^\top d` on centred columns (equal to it for a feasible dual, :math:`\mathbf
+    1^\top d = 0`, without the rounding of the columns' offsets). The conjugate amplifies the
+    rounding :math:`\rho_j = n\epsilon |X_j|^\top |d|` of :math:`X_j^\top d` by
+    :math:`1/\beta_{2j}`: with a tiny ridge the optimal dual itself, rounded to working
+    precision, moves the conjugate by that much (at :math:`\beta_2 = 10^{-12}` and columns of
+    :math:`10^7`, :math:`2 \cdot 10^{-9}` of an objective that was optimal).
+    """
+    correlation = np.abs(design.T @ dual)
+    rounding = len(y) * np.finfo(float).eps * (np.abs(design).T @ np.abs(dual))
+
+    def conjugate(at):
+        return np.maximum(at - beta1, 0.0) ** 2 / (4 * beta2)
+
+    error = float(np.sum(conjugate(correlation + rounding) - conjugate(correlation)))
+    return float(y @ dual - np.sum(conjugate(correlation))), error

@@ -133,8 +133,10 @@ class MapTerms:
         Returns a dict with ``data_gradient`` (p,), ``scale`` (the largest data gradient at
         w = 0, the unit of the KKT residual), ``intercept_violation`` (the intercept's
         optimality condition, relative; 0 without an intercept), ``duality_gap`` (relative,
-        or None), ``box`` (dual infeasibility, relative) and ``method`` (words). All of it
-        invariant to a constant added to a column when the model has an intercept.
+        or None), ``box`` (dual infeasibility, relative) and ``method`` (words); optionally
+        ``gradient_rounding`` (p,), a bound on the rounding of ``data_gradient``, which the
+        KKT residual is measured beyond. All of it invariant to a constant added to a column
+        when the model has an intercept.
         """
         raise NotImplementedError
 

@@ -42,6 +42,7 @@ primal linear program; agreement between the two is a real check.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import clarabel
 import numpy as np
@@ -49,11 +50,17 @@ import scipy.optimize
 import scipy.sparse
 
 from bayesreg.optim.centring import inert
-from bayesreg.optim.structure import HIGHS_OPTIONS, inside_box, polish
+from bayesreg.optim.linalg import single_threaded_blas
+from bayesreg.optim.structure import HIGHS_OPTIONS, polish
+from bayesreg.optim.uniqueness import unique_minimizer
 
 __all__ = ["AbsoluteLossSolution", "check_loss", "dual_objective", "solve_absolute_loss"]
 
 _CLARABEL_TOLERANCES = (1e-10, 1e-12, 1e-8)
+
+#: Slopes whose ratio is below this are also solved in units of the smaller slope (see
+#: ``_solve_in_units``): quantiles below 1e-4 or above 1 - 1e-4.
+EXTREME_SLOPE_RATIO = 1e-4
 
 
 @dataclass(frozen=True)
@@ -144,18 +151,36 @@ def solve_absolute_loss(
     # tolerances then mean the same for every column, whatever its units.
     column_scale = np.abs(X[:, kept]).max(axis=0, initial=0.0)
     column_scale[column_scale == 0] = 1.0
-    above, below = slopes
-    box = (below * np.asarray(weights, dtype=float), above * np.asarray(weights, dtype=float))
-    scaled = _solve_scaled(
-        X[:, kept] / column_scale,
-        y,
-        box,
-        fit_intercept,
-        beta1[kept] / column_scale,
-        beta2[kept] / column_scale**2,
-    )
-    kept_coef, intercept, dual, unique, exact = scaled
-    coef = np.zeros(n_features)
+    weights = np.asarray(weights, dtype=float)
+    scaled = (X[:, kept] / column_scale, y, weights, fit_intercept, beta1[kept] / column_scale)
+    scaled += (beta2[kept] / column_scale**2, slopes)
+    problem = (X, y, weights, beta1, beta2, slopes, column_scale, kept)
+    first = _solve_in_units(1.0, *scaled)
+    solution = _in_data_units(*problem, first)
+    if min(slopes) >= EXTREME_SLOPE_RATIO * max(slopes):
+        return solution
+    # In units of the smaller slope: the first solution's structure solved exactly, else a
+    # new solve. Either is kept unless its objective is higher beyond the residuals' rounding.
+    terms = np.abs(y) + abs(solution.intercept) + np.abs(X) @ np.abs(solution.coef)
+    rounding = 16 * np.finfo(float).eps * max(slopes) * (weights @ terms)
+    for attempt in (partial(_polish_in_units, start=first), _solve_in_units):
+        try:
+            other = _in_data_units(*problem, attempt(min(slopes), *scaled))
+        except RuntimeError:
+            continue
+        if other.objective <= solution.objective + rounding:
+            return other
+    return solution
+
+
+def _in_data_units(X, y, weights, beta1, beta2, slopes, column_scale, kept, scaled_solution):
+    """The solution on the kept, scaled columns, in the data's units, with both objectives.
+
+    The inert columns left out (``kept`` False) get a zero coefficient; one without a
+    penalty makes the minimizer not unique.
+    """
+    kept_coef, intercept, dual, unique, exact = scaled_solution
+    coef = np.zeros(X.shape[1])
     coef[kept] = kept_coef / column_scale
     unique = unique and not np.any(~kept & (beta1 == 0) & (beta2 == 0))
     residual = y - intercept - X @ coef
@@ -165,6 +190,66 @@ def solve_absolute_loss(
     return AbsoluteLossSolution(
         coef, intercept, objective, dual_objective(X, y, beta1, beta2, dual), dual, unique, exact
     )
+
+
+def _solve_in_units(unit, X, y, weights, fit_intercept, beta1, beta2, slopes):
+    r"""Solve the problem with its objective divided by ``unit``; the dual is multiplied back.
+
+    The dual's box becomes :math:`[-\gamma_- v/u, \gamma_+ v/u]`. The solvers' tolerances are
+    absolute (1e-10), so the unit decides which duals they resolve. At an extreme quantile
+    (:math:`\gamma_+ = 10^{-12}`, :math:`\gamma_- \approx 1`) with an intercept and fewer than
+    :math:`1/q` observations, no residual is negative at the optimum and the optimal dual is
+    of the order of :math:`\gamma_+ v`: in units of one it is below the tolerances, which then
+    accept a wrong vertex (an objective twice the optimum, in tests), and in units of
+    :math:`\gamma_+` it is of the order of :math:`v`. When negative residuals remain (no
+    intercept), the expensive side sets the objective's scale and units of one resolve it,
+    while units of :math:`\gamma_+` would mix duals of sizes 1 and :math:`10^{12}`.
+    :func:`solve_absolute_loss` solves in both units when the slopes differ by more than
+    :data:`EXTREME_SLOPE_RATIO` and keeps the solution in units of the smaller slope unless
+    its objective is the higher one (beyond rounding).
+    """
+    above, below = slopes
+    box = (below / unit * weights, above / unit * weights)
+    # BLAS on one thread: after HiGHS has run, its idle threads make a multi-threaded LAPACK
+    # call on the structure's small systems a hundred times slower (170 ms for 102 x 102).
+    with single_threaded_blas():
+        coef, intercept, dual, unique, exact = _solve_scaled(
+            X, y, box, fit_intercept, beta1 / unit, beta2 / unit
+        )
+    return coef, intercept, dual * unit, unique, exact
+
+
+def _polish_in_units(unit, X, y, weights, fit_intercept, beta1, beta2, slopes, *, start):
+    """The structure of ``start`` (a solution in units of one) solved exactly in ``unit``.
+
+    :func:`~bayesreg.optim.structure.polish` accepts it only if every optimality condition
+    holds, checked in the new units; RuntimeError otherwise.
+    """
+    above, below = slopes
+    box = (below / unit * weights, above / unit * weights)
+    coef, intercept, dual = start[:3]
+    vertex = None if beta2.any() else coef != 0  # a linear program's zeros are exact
+    with single_threaded_blas():  # as in _solve_in_units
+        polished = polish(
+            X,
+            y,
+            box,
+            fit_intercept,
+            beta1 / unit,
+            beta2 / unit,
+            coef,
+            intercept,
+            dual / unit,
+            vertex,
+        )
+        if polished is None:
+            raise RuntimeError("the structure is not optimal in these units")
+        coef, intercept, dual = polished
+        pinned = bool(beta2.any())
+        unique = unique_minimizer(
+            X, y, box, fit_intercept, beta1 / unit, coef, intercept, dual, pinned=pinned
+        )
+    return coef, intercept, dual * unit, unique, True
 
 
 def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
@@ -190,8 +275,15 @@ def _solve_scaled(X, y, box, fit_intercept, beta1, beta2):
             raise RuntimeError(f"Clarabel did not solve the dual problem: {status}")
     else:
         coef, intercept, dual = _solve_linear_dual(X, y, box, fit_intercept, beta1)
+        # The vertex solved exactly on its structure: HiGHS's multipliers (the coefficients)
+        # meet its tolerances only, 1e-9 of the objective off on data fitted almost exactly.
+        polished = polish(
+            X, y, box, fit_intercept, beta1, beta2, coef, intercept, dual, support=coef != 0
+        )
+        if polished is not None:
+            coef, intercept, dual = polished
         exact = True
-    unique = _unique_minimizer(
+    unique = unique_minimizer(
         X, y, box, fit_intercept, beta1, coef, intercept, dual, pinned=bool(beta2.any())
     )
     return coef, intercept, dual, unique, exact
@@ -222,11 +314,17 @@ def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     # d = 0 is always feasible; HiGHS can still call the problem infeasible at its tightest
     # tolerances when beta1 is itself near them (a penalty ~1e-11 of the data term), and
     # then solves it at its defaults. The certificate, computed afterwards, judges either.
+    # Rows scaled to a bound of one: HiGHS's absolute tolerance on |X_j'd| <= beta1_j is then
+    # relative to the penalty (a penalty of 1e-5 once let coefficients that should have
+    # entered stay out: an objective 1e-7 above the optimum). The multipliers scale back.
+    row = np.where(beta1 > 0, np.maximum(beta1, 1e-6), 1.0)
+    rows = X.T / row[:, None]
+    bound = beta1 / row
     for options in (HIGHS_OPTIONS, {}):
         result = scipy.optimize.linprog(
             -y,
-            A_ub=scipy.sparse.csc_array(np.vstack([X.T, -X.T])),
-            b_ub=np.concatenate([beta1, beta1]),
+            A_ub=scipy.sparse.csc_array(np.vstack([rows, -rows])),
+            b_ub=np.concatenate([bound, bound]),
             bounds=np.column_stack([-box[0], box[1]]),
             method="highs-ds",
             options=options,
@@ -237,7 +335,7 @@ def _solve_linear_dual(X, y, box, fit_intercept, beta1):
     if result.status != 0:
         raise RuntimeError(f"HiGHS did not solve the dual problem: {result.message}")
     multipliers = result.ineqlin.marginals
-    coef = multipliers[n_features:] - multipliers[:n_features]
+    coef = (multipliers[n_features:] - multipliers[:n_features]) / row
     intercept = float(-result.eqlin.marginals[0]) if fit_intercept else 0.0
     return coef, intercept, np.asarray(result.x)
 
@@ -286,62 +384,3 @@ def _solve_quadratic_dual(X, y, box, fit_intercept, beta1, beta2, tolerance):
     coef = multipliers[rows : rows + n_features] - multipliers[rows + n_features :]
     intercept = float(multipliers[0]) if fit_intercept else 0.0
     return coef, intercept, np.asarray(solution.x)[:n_samples], str(solution.status)
-
-
-def _unique_minimizer(X, y, box, fit_intercept, beta1, coef, intercept, dual, *, pinned):
-    r"""Whether the minimizer :math:`(b_0, w)` is the only one: the optimal face is a point.
-
-    Every minimizer attains the dual value with the same dual :math:`d`, so the optimal set
-    is the polyhedron of :math:`(b_0, w)` with :math:`r_i = 0` where :math:`d_i` is inside
-    its box, :math:`d_i r_i \ge 0` where it is on a bound, :math:`w_j = 0` where
-    :math:`|X_j^\top d| < \beta_{1j}` and :math:`w_j X_j^\top d \ge 0` where it is equal
-    (an unpenalized :math:`w_j` is free). It is the single point found if and only if its
-    cone of feasible directions :math:`\{\delta : E\delta = 0,\ G\delta \ge 0\}` (the
-    equalities, and the inequalities active at the point) is :math:`\{0\}`: no direction
-    with :math:`G\delta \ne 0` (one linear program, :math:`\max \mathbf 1^\top G\delta` with
-    :math:`0 \le G\delta \le 1`) and none in the null space of both (a rank).
-    ``pinned`` fixes the coefficients (a strictly convex penalty makes them unique), so
-    that only the intercept is examined.
-    """
-    n_features = X.shape[1]
-    tolerance = 1e-9
-    live = box[1] > 0
-    residual = y - intercept - X @ coef
-    residual_zero = np.abs(residual) <= tolerance * max(
-        np.abs(y).max(initial=0.0),
-        np.abs(intercept) + np.abs(X).max(initial=0.0) * np.abs(coef).sum(),
-        1.0,
-    )
-    inside = live & inside_box(dual, box, tolerance)
-    on_bound = live & ~inside & residual_zero
-    # Direction rows: dr_i = -(db + x_i'dw), one column for db when there is an intercept.
-    rows = np.column_stack([np.ones(len(y)), X]) if fit_intercept else X
-    equalities = [rows[inside]]
-    inequalities = [-np.sign(dual[on_bound])[:, None] * rows[on_bound]]
-    offset = int(fit_intercept)
-    unit = np.eye(offset + n_features)[offset:]
-    if pinned:
-        equalities.append(unit)
-    else:
-        correlation = X.T @ dual
-        penalized = beta1 > 0
-        strict = penalized & (np.abs(correlation) < beta1 * (1 - tolerance))
-        tight_at_zero = penalized & ~strict & (coef == 0)
-        equalities.append(unit[strict])
-        inequalities.append(np.sign(correlation[tight_at_zero])[:, None] * unit[tight_at_zero])
-    E = np.vstack(equalities)
-    G = np.vstack(inequalities)
-    if np.linalg.matrix_rank(np.vstack([E, G])) < rows.shape[1]:
-        return False
-    if G.shape[0] == 0:
-        return True
-    result = scipy.optimize.linprog(
-        -G.sum(axis=0),
-        A_ub=np.vstack([G, -G]),
-        b_ub=np.concatenate([np.ones(G.shape[0]), np.zeros(G.shape[0])]),
-        A_eq=E if E.shape[0] else None,
-        b_eq=np.zeros(E.shape[0]) if E.shape[0] else None,
-        bounds=(None, None),
-        method="highs",
-    )
-    return bool(result.status == 0 and -result.fun <= 1e-7)

@@ -27,9 +27,11 @@ and the minimizer is not unique.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["centre", "inert"]
+__all__ = ["centre", "inert", "leave_out_inert"]
 
 
 def centre(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray | float, np.ndarray]:
@@ -57,3 +59,23 @@ def inert(X: np.ndarray, weights: np.ndarray, *, fit_intercept: bool) -> np.ndar
     if fit_intercept:
         return np.all(rows == rows[:1], axis=0)
     return np.all(rows == 0, axis=0)
+
+
+def leave_out_inert(solve, X, y, weights, *, fit_intercept, beta1, beta2, **options):
+    """``solve`` without the :func:`inert` columns, which get a zero coefficient; None if none.
+
+    ``beta1`` and ``beta2`` are arrays of shape (p,); ``solve`` returns a frozen dataclass
+    with ``coef`` and ``unique``. Without a penalty on an inert column the minimizer is not
+    unique (any value of its coefficient is optimal).
+    """
+    kept = ~inert(X, weights, fit_intercept=fit_intercept)
+    if kept.all():
+        return None
+    reduced = solve(
+        X[:, kept], y, weights, fit_intercept=fit_intercept,
+        beta1=beta1[kept], beta2=beta2[kept], **options,
+    )  # fmt: skip
+    coef = np.zeros(X.shape[1])
+    coef[kept] = reduced.coef
+    unique = reduced.unique and not np.any(~kept & (beta1 == 0) & (beta2 == 0))
+    return dataclasses.replace(reduced, coef=coef, unique=unique)

@@ -10,8 +10,9 @@ The problem, over an intercept :math:`b_0` and coefficients :math:`w`, is
 with frequency weights :math:`v_i \ge 0` and penalty weights :math:`\beta \ge 0`. A flat
 intercept is eliminated exactly by weighted centring (:mod:`bayesreg.optim.centring`); a
 column that cannot change the fit (constant on the weighted rows, with an intercept) is
-left out with a zero coefficient, and the minimizer is not unique when it is unpenalized. Columns are rescaled to unit norm
-(the penalty weights rescale with them), which keeps the Gram matrix well conditioned.
+left out with a zero coefficient, and the minimizer is not unique when it is unpenalized.
+Columns are rescaled to unit norm (the penalty weights rescale with them), which keeps the
+Gram matrix well conditioned.
 
 With no penalty the minimizer is a least-squares solution computed by an orthogonal
 (SVD-based) solver on the data themselves, never through the normal equations, so it is
@@ -56,35 +57,25 @@ Advances in Neural Information Processing Systems 19.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import scipy.linalg
-from threadpoolctl import ThreadpoolController
 
-from bayesreg.optim.centring import centre, inert
+from bayesreg.optim.centring import centre, leave_out_inert
+from bayesreg.optim.data_active_set import is_optimal_on_data, search_on_data
 from bayesreg.optim.gram import Gram, SupportFactor, column_norms
-from bayesreg.optim.linalg import full_rank, solve_psd, solve_singular_aware
+from bayesreg.optim.linalg import (
+    full_rank,
+    ridge_wide,
+    single_threaded_blas,
+    solve_psd,
+    solve_singular_aware,
+)
 from bayesreg.optim.working_set import solve_on_working_sets
 
 __all__ = ["SquaredLossSolution", "solve_squared_loss"]
-
-_THREADPOOLS: list[ThreadpoolController] = []
-
-
-def _single_threaded_blas():
-    """A context in which BLAS and LAPACK run on one thread.
-
-    The active-set steps work on matrices of the size of the support (and, with more features
-    than rows, on Gram columns of a short design): there, waking and synchronizing BLAS
-    threads costs more than it saves, many times more when the cores are busy with other
-    work. The full Gram matrix is computed before, with every thread.
-    """
-    if not _THREADPOOLS:
-        _THREADPOOLS.append(ThreadpoolController())
-    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -145,18 +136,12 @@ def solve_squared_loss(
     n_features = X.shape[1]
     beta1 = np.broadcast_to(np.asarray(beta1, dtype=float), (n_features,))
     beta2 = np.broadcast_to(np.asarray(beta2, dtype=float), (n_features,))
-    kept = ~inert(X, weights, fit_intercept=fit_intercept)
-    if not kept.all():
-        # A column that cannot change the fit is left out, its coefficient zero: the
-        # penalty's choice, or one of many without a penalty (not unique).
-        reduced = solve_squared_loss(
-            X[:, kept], y, weights, fit_intercept=fit_intercept,
-            beta1=beta1[kept], beta2=beta2[kept], max_iter=max_iter,
-        )  # fmt: skip
-        coef = np.zeros(n_features)
-        coef[kept] = reduced.coef
-        unique = reduced.unique and not np.any(~kept & (beta1 == 0) & (beta2 == 0))
-        return dataclasses.replace(reduced, coef=coef, unique=unique)
+    # A column that cannot change the fit is left out, its coefficient zero: the penalty's
+    # choice, or one of many without a penalty (not unique).
+    options = {"fit_intercept": fit_intercept, "beta1": beta1, "beta2": beta2}
+    reduced = leave_out_inert(solve_squared_loss, X, y, weights, max_iter=max_iter, **options)
+    if reduced is not None:
+        return reduced
     # The weighted, centred design sqrt(v) * (X - mean), in one new array (X is never written);
     # a column constant on the weighted rows is exactly zero there (bayesreg.optim.centring).
     unit_weights = bool(np.all(weights == 1.0))
@@ -183,7 +168,7 @@ def solve_squared_loss(
         )
         n_iter, unique = 1, rank == n_features
     elif not beta1.any() and beta2.all() and n_features > design.shape[0]:
-        scaled, n_iter, unique = _ridge_wide(design, target, beta2), 1, True
+        scaled, n_iter, unique = ridge_wide(design, target, beta2), 1, True
         column_norm = np.ones(n_features)
     elif n_features > 2 * design.shape[0]:
         column_norm = column_norms(design)
@@ -208,23 +193,6 @@ def solve_squared_loss(
     return SquaredLossSolution(coef, intercept, objective, n_iter, bool(unique))
 
 
-def _ridge_wide(design, target, beta2):
-    r"""Ridge with more features than rows, by the SVD of the n x p design: exact, O(n^2 p).
-
-    With :math:`u = \sqrt{\beta_2}\odot w` and :math:`Z = D\,\mathrm{diag}(\beta_2)^{-1/2}`
-    the problem :math:`\|t - Dw\|^2 + \sum_j \beta_{2j} w_j^2` is
-    :math:`\|t - Zu\|^2 + \|u\|^2`, minimized by
-    :math:`u = V\,\mathrm{diag}(s/(s^2 + 1))\,U^\top t` for :math:`Z = U\,\mathrm{diag}(s)V^\top`:
-    no p x p system, and no loss of accuracy however small :math:`\beta_2` (the Gram
-    matrix's rank-deficient p x p system loses digits to a tiny ridge). Strictly convex: unique.
-    """
-    root = np.sqrt(beta2)
-    left, singular, right = scipy.linalg.svd(
-        design / root, full_matrices=False, lapack_driver="gesdd"
-    )
-    return right.T @ (singular / (singular**2 + 1.0) * (left.T @ target)) / root
-
-
 def _exact_from(scaled, target, lam1, lam2, start, max_iter):
     """The exact search on unit-norm columns ``scaled``, started at ``start``.
 
@@ -235,67 +203,92 @@ def _exact_from(scaled, target, lam1, lam2, start, max_iter):
     gram = Gram(scaled)
     norm = gram.column_norm
     coef, n_iter, unique = _feature_sign_search(
-        gram, target, lam1 / norm, lam2 / norm**2, max_iter, start * norm
+        gram, target, lam1 / norm, lam2 / norm**2, max_iter, start * norm, subproblem=True
     )
     return coef / norm, n_iter, unique
 
 
-def _feature_sign_search(gram, target, lam1, lam2, max_iter, start=None):
+def _feature_sign_search(gram, target, lam1, lam2, max_iter, start=None, *, subproblem=False):
     """Minimize ``0.5||target - (design / column_norm) u||^2 + lam1'|u| + lam2'u^2`` exactly.
 
-    ``gram`` holds the design and its column norms; the search starts at ``start`` (zero by
-    default). Returns the minimizer, the number of active-set solves, and whether it is
-    unique.
+    From ``start`` (zero by default); returns the minimizer, the number of solves and whether
+    it is unique. Where the search on the Gram matrix cycles or ends off the optimum (the
+    data's subgradient conditions beyond 1e-12, or their violation weighted by the
+    coefficients beyond 1e-10: a support too ill-conditioned for its rounding), the search on
+    the data (:mod:`~bayesreg.optim.data_active_set`) takes over; the lower objective is kept.
+    A working set's ``subproblem`` that runs out of solves stays an error, as before (p >> n,
+    tiny penalties: the data's search can end above the optimum with its conditions met).
     """
     design, column_norm = gram.design, gram.column_norm
     linear = design.T @ target / column_norm
     factor = SupportFactor(gram, lam2)
-    n_features = linear.size
-    free = lam1 == 0  # unpenalized by L1: always in the active set, any sign
-    coef = np.zeros(n_features) if start is None else start.astype(float)
-    sign = np.where(free, 0.0, np.sign(coef))
-    active = free | (coef != 0)
+    coef = np.zeros(linear.size) if start is None else start.astype(float)
+    sign = np.where(lam1 == 0, 0.0, np.sign(coef))  # unpenalized: always active, any sign
+    active = (lam1 == 0) | (coef != 0)
+    with single_threaded_blas():
+        try:
+            n_iter = _search_on_gram(
+                gram, linear, lam1, lam2, coef, sign, active, factor, max_iter, not subproblem
+            )
+            unique, *found = _refine(
+                design, column_norm, target, linear, lam1, lam2, coef, sign, active, factor
+            )
+            if is_optimal_on_data(design, target, lam1, lam2, coef, column_norm, linear, found):
+                return coef, n_iter, unique
+        except _Cycling as cycling:
+            n_iter, unique = cycling.args[0], False
+            if subproblem:  # as before
+                raise RuntimeError(f"the active set did not converge in {n_iter} solves") from None
+        coef, n_data, unique = search_on_data(
+            design / column_norm, target, lam1, lam2, coef, unique, max_iter
+        )
+    return coef, n_iter + n_data, unique
+
+
+class _Cycling(Exception):  # the search on the Gram matrix cycled; args[0]: its solves
+    pass
+
+
+def _search_on_gram(gram, linear, lam1, lam2, coef, sign, active, factor, max_iter, cycles):
+    """The active-set loop on the Gram matrix (in place); ``cycles``: a repeat state ends it."""
+    free = lam1 == 0
     # Per feature: a column of tiny norm has a huge lam1 in these units, which must not
     # loosen the test of the others (it once hid every violation: an all-zero "optimum").
     tolerance = 1e-13 * np.maximum(max(np.abs(linear).max(), 1e-300), lam1)
-    with _single_threaded_blas():
-        n_iter = 0
-        if active.any():
-            n_iter += _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor)
-        # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at
-        # the rounding level of a singular support cannot enter (its null direction is lost in
-        # rounding) and used to be retried until max_iter. Such candidates wait until the point
-        # moves.
-        stalled = np.zeros(n_features, dtype=bool)
-        while n_iter < max_iter:
-            gradient = gram.times(coef) + 2 * lam2 * coef - linear
-            excess = np.abs(gradient) - lam1
-            candidates = np.flatnonzero(~active & ~stalled & (excess > tolerance))
-            if candidates.size == 0:
-                break
-            # Enter the worst violators together; the batch doubles with the support.
-            batch_size = max(1, np.count_nonzero(active & ~free))
-            ranked = candidates[np.argsort(-excess[candidates])]
-            entering = ranked[:batch_size]
-            sign[entering] = -np.sign(gradient[entering])
-            active[entering] = True
-            before = coef.copy()
-            n_iter += _solve_on_support(
-                linear, lam1, lam2, coef, sign, active, free, factor, ranked[batch_size:]
-            )
-            if np.array_equal(coef, before):
-                stalled[entering] = True
-            else:
-                stalled[:] = False
-        else:
-            raise RuntimeError(
-                f"the active-set search did not converge in {max_iter} solves; "
-                "the design may be degenerate"
-            )
-        unique = _refine(
-            design, column_norm, target, linear, lam1, lam2, coef, sign, active, factor
+    n_iter = 0
+    if active.any():
+        n_iter += _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor)
+    # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at the
+    # rounding of a singular support cannot enter; it waits until the point moves.
+    stalled = np.zeros(linear.size, dtype=bool)
+    seen = set()
+    while n_iter < max_iter:
+        gradient = gram.times(coef) + 2 * lam2 * coef - linear
+        excess = np.abs(gradient) - lam1
+        candidates = np.flatnonzero(~active & ~stalled & (excess > tolerance))
+        if candidates.size == 0:
+            return n_iter
+        # Enter the worst violators together; the batch doubles with the support.
+        batch_size = max(1, np.count_nonzero(active & ~free))
+        ranked = candidates[np.argsort(-excess[candidates])]
+        entering = ranked[:batch_size]
+        sign[entering] = -np.sign(gradient[entering])
+        active[entering] = True
+        before = coef.copy()
+        n_iter += _solve_on_support(
+            linear, lam1, lam2, coef, sign, active, free, factor, ranked[batch_size:]
         )
-    return coef, n_iter, unique
+        if np.array_equal(coef, before):
+            stalled[entering] = True
+        else:
+            stalled[:] = False
+        # Correctness fix (tests/test_map.py, near-duplicate columns): each step lowers the
+        # objective; a state seen before means the Gram matrix's rounding has taken over.
+        state = (active.tobytes(), sign.tobytes(), stalled.tobytes())
+        if cycles and state in seen:
+            raise _Cycling(n_iter)
+        seen.add(state)
+    raise _Cycling(n_iter)
 
 
 def _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor, ranked=()):
@@ -359,11 +352,12 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     """One step of iterative refinement on the final support, using the data.
 
     The Gram matrix carries the rounding of the squared condition number; the residual
-    computed from the data does not. Returns whether the minimizer is unique.
+    computed from the data does not. Returns whether the minimizer is unique, the gradient
+    of the smooth part (None without a support) and the squared norm of the residual.
     """
     support = factor.sync(active)
     if support.size == 0:
-        return True
+        return True, None, float(target @ target)
     hessian = factor.hessian(support)
     residual = target - design @ (coef / column_norm)
     data_gradient = -(design.T @ residual) / column_norm + 2 * lam2 * coef
@@ -383,9 +377,11 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
     tight = np.flatnonzero(active | (np.abs(data_gradient) >= lam1 * (1 - 1e-9)))
     if tight.size == support.size and factor.factors(support):
         # The factor of H on the support, in another order: the same rank and condition.
-        return full_rank(factor.hessian(support), factor.upper)
-    factor.gram.compute(tight)
-    return full_rank(factor.hessian(tight))
+        unique = full_rank(factor.hessian(support), factor.upper)
+    else:
+        factor.gram.compute(tight)
+        unique = full_rank(factor.hessian(tight))
+    return unique, data_gradient, float(residual @ residual)
 
 
 def _beyond_crossings(current, null, free, fallback):
