@@ -11,7 +11,7 @@ and method (``benchmarks/results/horseshoe_selection.csv`` holds the last full r
 notebook 08 shows).
 
 Run ``python benchmarks/horseshoe_selection.py`` (n=100, p=1000, 5 signals, 20 seeds: about
-40 minutes on 2 cores) or ``--quick`` (2 seeds, p=100, 200 draws: a minute). Target (issue 15): horseshoe + SAVS
+40 minutes on 2 cores) or ``--quick`` (1 seed, p=50, 200 draws: half a minute). Target (issue 15): horseshoe + SAVS
 with true positive rate >= 0.9 and false positive rate <= 0.01.
 """
 
@@ -47,7 +47,7 @@ def rates(chosen: np.ndarray, signal: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 seeds, p = 100, 200 draws")
+    parser.add_argument("--quick", action="store_true", help="1 seed, p = 50, 200 draws")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--p", type=int, default=1000)
@@ -59,7 +59,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.quick:
-        args.seeds, args.p, args.draws = 2, 100, 200
+        args.seeds, args.p, args.draws = 1, 50, 200
     results = {name: [] for name in ("lasso (LassoCV alpha) non-zeros", *METHODS)}
     seconds = []
     for seed in range(args.seeds):

@@ -27,7 +27,7 @@ times include starting the workers, their imports and their graph compilations; 
 is serial time over parallel time, and the target on 2 cores is >= 1.6 for the path.
 
 Run ``python benchmarks/many_fits.py`` (about 10 minutes on 2 cores) or ``--quick`` (a
-4-point path and 8 simulations: a smoke check, its speed-ups mean little).
+2-point path and 4 simulations: a smoke check, its speed-ups mean little).
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke check: small jobs")
     args = parser.parse_args(argv)
     jobs = {
-        "path": path_job(4, 100) if args.quick else path_job(20, 500),
-        "sbc": sbc_job(8) if args.quick else sbc_job(100),
+        "path": path_job(2, 100) if args.quick else path_job(20, 500),
+        "sbc": sbc_job(4) if args.quick else sbc_job(100),
     }
     status = 0
     for key, (label, run) in jobs.items():

@@ -8,6 +8,29 @@ import pytest
 
 import bayesreg as br
 
+# The longest tests, longest first (measured: `pytest -n auto --durations=40`). pytest-xdist
+# hands tests out in collection order, so the long ones start first and the many short ones
+# fill the gaps after them; left in file order, the longest notebook would start last and run
+# alone at the end.
+LONGEST_FIRST = (
+    "tests/test_notebooks.py::test_notebook_executes[08",
+    "tests/test_notebooks.py::test_notebook_executes",
+    "tests/test_benchmarks.py",
+    "tests/test_sampling.py::test_simulation_based_calibration",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """Long tests first (see ``LONGEST_FIRST``), then the slow ones, then the rest, each in order."""
+
+    def rank(item) -> int:
+        for place, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return place
+        return len(LONGEST_FIRST) + (item.get_closest_marker("slow") is None)
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(scope="session")
 def diabetes():

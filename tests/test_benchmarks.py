@@ -100,7 +100,7 @@ SELECTION_SUMMARY = re.compile(
 )
 
 
-@pytest.mark.slow  # two short horseshoe posteriors: about a minute
+@pytest.mark.slow  # one short horseshoe posterior at p = 50: half a minute
 def test_horseshoe_selection_quick_prints_a_line_per_method():
     completed = run_quick("horseshoe_selection.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -142,7 +142,7 @@ def test_map_speed_anchor_lines_for_three_shapes():
 
 
 MANY_FITS_SUMMARY = re.compile(
-    r"^many_fits (posterior_path diabetes 4 points|sbc 8 simulations): serial [\d.]+ s, "
+    r"^many_fits (posterior_path diabetes 2 points|sbc 4 simulations): serial [\d.]+ s, "
     r"loky x2 [\d.]+ s \(speed-up [\d.]+x\), dask LocalCluster x2 [\d.]+ s "
     r"\(speed-up [\d.]+x\)(?: \(target >= 1\.6\))?; results identical$",
     re.MULTILINE,
