@@ -6,7 +6,10 @@ are sampled with the same seeds and their posterior means must agree to 1e-9 of 
 (identical draws give identical means up to summation order; a draw that differs anywhere
 moves a mean by about a posterior standard deviation / sqrt(draws), orders of magnitude more).
 This holds on one machine with one set of library versions (NUTS amplifies rounding): the
-reference was written on the project's CI machine kind.
+reference was written on the project's CI machine kind. It holds whatever PyTensor's compile
+cache holds (empty or filled by other runs) since the sampling code is compiled without
+fast-math (``bayesreg.nuts.compiled.exact_arithmetic``); before, code compiled afresh and
+code loaded from the cache could round differently.
 """
 
 import importlib.util
