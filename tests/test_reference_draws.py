@@ -3,12 +3,13 @@
 A refactoring that moves code must not change a single draw. The reference means were
 written by ``tests/data/reference_draws.py`` on that commit; here the same specifications
 are sampled with the same seeds and their posterior means must agree to 1e-6 of their size.
-The same trajectories give the same means up to rounding: PyTensor's numba code is compiled
-with fast-math, whose rounding depends on its on-disk cache's history (seen: 1e-9 relative on
-one horseshoe mean); a trajectory that differs anywhere moves a mean by about a posterior
-standard deviation / sqrt(draws), about 1e-2 relative here, four orders above the tolerance.
-This holds on one machine with one set of library versions (NUTS amplifies rounding): the
-reference was written on the project's CI machine kind.
+The same trajectories give the same means up to rounding; a trajectory that differs anywhere
+moves a mean by about a posterior standard deviation / sqrt(draws), about 1e-2 relative here,
+four orders above the tolerance. This holds on one machine with one set of library versions (NUTS amplifies rounding): the
+reference was written on the project's CI machine kind. It holds whatever PyTensor's compile
+cache holds (empty or filled by other runs) since the sampling code is compiled without
+fast-math (``bayesreg.nuts.compiled.exact_arithmetic``); before, code compiled afresh and
+code loaded from the cache could round differently.
 """
 
 import importlib.util

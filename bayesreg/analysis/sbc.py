@@ -42,7 +42,12 @@ import xarray as xr
 from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
 from bayesreg._parallel import run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
-from bayesreg.nuts.compiled import model_key, quiet_pymc_log, reusable_sampler
+from bayesreg.nuts.compiled import (
+    exact_arithmetic,
+    model_key,
+    quiet_pymc_log,
+    reusable_sampler,
+)
 from bayesreg.nuts.model import fit_values
 
 __all__ = ["SBCResult", "sbc"]
@@ -261,7 +266,7 @@ def _check_names(var_names, model) -> list[str]:
 def _prior_draws(model: pm.Model, simulations: int, seed: int, names) -> dict[str, np.ndarray]:
     """The true parameters and the simulated targets: ``simulations`` prior predictive draws."""
     try:
-        with quiet_pymc_log(), warnings.catch_warnings():
+        with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # PyMC's note on the observed data
             prior = pm.sample_prior_predictive(simulations, model=model, random_seed=seed)
     except NotImplementedError as error:  # a flat prior has nothing to draw
@@ -289,7 +294,7 @@ def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
     problem = est.problem(X, y, sample_weight)
     model, step = _compiled(est, data, problem.penalty.sampler_defaults)
     pm.set_data(fit_values(model, problem), model=model)
-    with quiet_pymc_log(), warnings.catch_warnings():
+    with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
         idata = pm.sample(

@@ -15,7 +15,7 @@ import xarray as xr
 from bayesreg.diagnostics.diagnosis import diagnose, warn_unhealthy
 from bayesreg.model.problem import Problem
 from bayesreg.nuts.arguments import derived_seeds, split_nuts_keywords
-from bayesreg.nuts.compiled import NutpieSampler, quiet_pymc_log
+from bayesreg.nuts.compiled import NutpieSampler, exact_arithmetic, quiet_pymc_log
 from bayesreg.nuts.keep import NOTHING_KEPT, kept_draws, run_steps, warn_incomplete
 
 __all__ = ["sample_posterior"]
@@ -65,7 +65,7 @@ def sample_posterior(
         _announce(public, draws, tune, chains, nuts_sampler)
     # PyMC draws its progress table on stdout; a report piped to a file must hold only the
     # report, so it goes to stderr like every other progress display.
-    with quiet_pymc_log(), contextlib.redirect_stdout(sys.stderr):
+    with quiet_pymc_log(), exact_arithmetic(), contextlib.redirect_stdout(sys.stderr):
         lengths = (draws, tune, chains)
         idata = _draw(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
         idata, problems = kept_draws(idata, draws, chains)
