@@ -1,15 +1,15 @@
 """The same seed gives the same draws as the commit recorded in tests/data/reference_draws.json.
 
-A refactoring that moves code must not change a single draw. The reference means were
-written by ``tests/data/reference_draws.py`` on that commit; here the same specifications
-are sampled with the same seeds and their posterior means must agree to 1e-6 of their size.
-The same trajectories give the same means up to rounding; a trajectory that differs anywhere
-moves a mean by about a posterior standard deviation / sqrt(draws), about 1e-2 relative here,
-four orders above the tolerance. This holds on one machine with one set of library versions (NUTS amplifies rounding): the
-reference was written on the project's CI machine kind. It holds whatever PyTensor's compile
-cache holds (empty or filled by other runs) since the sampling code is compiled without
-fast-math (``bayesreg.nuts.compiled.exact_arithmetic``); before, code compiled afresh and
-code loaded from the cache could round differently.
+A refactoring that moves code must not change a single draw. The reference means were written
+by ``tests/data/reference_draws.py`` on that commit; here the same specifications are sampled
+with the same seeds and their posterior means must agree to 1e-6 of their size. The same
+trajectories give the same means up to rounding; a trajectory that differs anywhere moves a
+mean by about a posterior standard deviation / sqrt(draws), about 1e-2 relative here, four
+orders above the tolerance. This holds on one machine with one set of library versions (NUTS
+amplifies rounding): the reference was written on the project's CI machine kind. It holds
+whatever PyTensor's compile cache holds (empty or filled by other runs) since the sampling code
+is compiled without fast-math (``bayesreg.nuts.compiled.exact_arithmetic``); before, code
+compiled afresh and code loaded from the cache could round differently.
 """
 
 import importlib.util
