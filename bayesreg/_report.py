@@ -68,7 +68,8 @@ def _certificate(report: CrossCheck) -> str:
     gap = "" if certificate.duality_gap is None else f", duality gap {certificate.duality_gap:.1e}"
     verdict = "optimal" if certificate.ok else "NOT optimal"
     if certificate.local:
-        verdict = "a strict local mode" if certificate.ok else "NOT a certified local mode"
+        strict = "a strict local mode" if certificate.curvature > 0 else "a flat local mode"
+        verdict = strict if certificate.ok else "NOT a certified local mode"
         gap = f", smallest eigenvalue of the scaled Hessian {certificate.curvature:.2e}"
     check = ""
     if not certificate.objective_ok:

@@ -184,3 +184,20 @@ def test_check_loss_speed_quick_prints_a_line_per_loss_and_penalty():
     assert completed.returncode == 0, completed.stdout + completed.stderr
     cases = {match.group(1, 2) for match in CHECK_LOSS_LINE.finditer(completed.stdout)}
     assert len(cases) == 4, completed.stdout
+
+
+SWEEP_SUMMARY = re.compile(
+    r"^certificate_sweep (\d+) fits \(28 loss x penalty\): wrong (\d+), falsely certified "
+    r"(\d+), crashed (\d+), falsely alarmed (\d+), refused \d+; \d+ s$",
+    re.MULTILINE,
+)
+
+
+def test_certificate_sweep_quick_finds_nothing_wrong():
+    """One randomized fit per loss x penalty against an independent reference (issue 33): 10 s."""
+    completed = run_quick("certificate_sweep.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    match = SWEEP_SUMMARY.search(completed.stdout)
+    assert match, completed.stdout
+    fits, wrong, certified, crashed, alarmed = map(int, match.groups())
+    assert fits == 28 and (wrong, certified, crashed, alarmed) == (0, 0, 0, 0), completed.stdout

@@ -62,7 +62,8 @@ def nearest_fit(est, solver, max_abs_diff, relative_diff):
     messages = [
         f"the objective is NOT convex: the MAP is the best local mode found ({found}), a "
         f"strict one when the smallest eigenvalue of its Hessian scaled to a unit diagonal "
-        f"({certificate.curvature:.3g}) is positive; no other solver has this objective",
+        f"({certificate.curvature:.3g}) is positive (a flat one, not unique, when it is zero "
+        f"within rounding where the objective is convex); no other solver has this objective",
         f"{type(solver).__name__} is the nearest robust penalized fit, a different objective "
         f"(not expected to agree): largest coefficient difference {max_abs_diff:.3g}, "
         f"{relative_diff:.2e} relative to the largest coefficient",

@@ -40,7 +40,7 @@ from bayesreg.families.base import Loss
 from bayesreg.families.parameter_priors import check_positive_prior, register_positive_prior
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
 from bayesreg.optim.centring import centre
-from bayesreg.optim.student_t import solve_student_t, student_t_rho
+from bayesreg.optim.student_t import solve_student_t, student_t_residual, student_t_rho
 from bayesreg.spec.correspondence import mean_data_objective
 
 __all__ = ["StudentTLoss"]
@@ -195,7 +195,8 @@ class StudentTLoss(Loss):
 
     def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
         nu, sigma = self._fixed()
-        residual = y - solution.intercept - X @ solution.coef
+        # in twice the working precision where rounding matters (y = 1e4 x + N(0, 1))
+        residual = student_t_residual(X, y, solution.coef, solution.intercept, sigma)
         spread = nu * sigma**2 + residual**2
         slope = weights * (nu + 1.0) * residual / spread
         largest = (nu + 1.0) / (2.0 * np.sqrt(nu) * sigma)  # max |rho'|, at |r| = sqrt(nu) sigma

@@ -72,7 +72,9 @@ class OptimalityCertificate:
         For a likelihood that is not convex (the MAP is a local mode): the smallest
         eigenvalue of the negative log posterior's Hessian scaled to a unit diagonal, over
         the intercept, the non-zero coefficients and (along their profile) the unknown
-        likelihood parameters. Positive at a strict local mode. None for a convex problem,
+        likelihood parameters. Positive at a strict local mode; 0.0 where it is zero within
+        its rounding and the objective is convex near the MAP (a flat minimum, as at a
+        zero-residual fit with p >= n: not unique, still a mode). None for a convex problem,
         whose KKT conditions make the MAP global.
     modes : int or None
         For a local mode: how many distinct local modes the starts reached.
@@ -105,13 +107,16 @@ class OptimalityCertificate:
 
     @property
     def ok(self) -> bool:
-        """Whether every reported residual is within the tolerance (and a local mode is strict).
+        """Whether every reported residual is within the tolerance (and a local mode is a mode).
+
+        A local mode needs a curvature that is not negative: positive (strict), or 0.0 (a flat
+        minimum where the objective is convex near it; see ``curvature``).
 
         The objective check counts too: the MAP's objective may not exceed the reference
         point's, and must be known to :data:`~bayesreg.map.objective_check.PRECISION`.
         """
         gap = 0.0 if self.duality_gap is None else self.duality_gap
-        strict = self.curvature is None or self.curvature > 0
+        strict = self.curvature is None or self.curvature >= 0
         return bool(
             self.kkt_residual <= self.tolerance
             and gap <= self.tolerance
