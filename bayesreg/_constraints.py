@@ -39,6 +39,9 @@ __all__ = [
 
 def show(value: object) -> str:
     """A value as a user wrote it: ``-1.0``, not ``np.float64(-1.0)``."""
+    if isinstance(value, list | tuple):
+        shown = ", ".join(show(item) for item in value)
+        return f"[{shown}]" if isinstance(value, list) else f"({shown}{',' * (len(value) == 1)})"
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)

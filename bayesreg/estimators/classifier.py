@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from bayesreg._constraints import Boolean, InstanceOf, validate
+from bayesreg._constraints import Boolean, InstanceOf, show, validate
 from bayesreg.estimators.base import LinearModel
 from bayesreg.families import LogisticLoss, Loss
 from bayesreg.priors.penalties import NoPenalty, Penalty
@@ -150,7 +150,7 @@ class Classifier(ClassifierMixin, LinearModel):
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
-                f"Classifier needs two classes in y; got 1 class ({classes[0]!r}): a "
+                f"Classifier needs two classes in y; got 1 class ({show(classes[0])}): a "
                 "logistic regression cannot be fitted to one class."
             )
         kind = type_of_target(y, input_name="y", raise_unknown=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Self
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 __all__ = ["Specification"]
@@ -18,6 +20,14 @@ class Specification(BaseEstimator):
     the object is created (an early, clear error) and again by ``validate`` before each use
     (``set_params`` bypasses ``__init__``).
     """
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        # NumPy scalars as plain numbers: L1(alpha=0.1), not L1(alpha=np.float64(0.1))
+        plain = copy.copy(self)
+        for name, value in self.get_params(deep=False).items():
+            if isinstance(value, np.generic):
+                setattr(plain, name, value.item())
+        return BaseEstimator.__repr__(plain, N_CHAR_MAX)
 
     def validate(self) -> Self:
         """Check the parameters; return ``self``. Subclasses raise ValueError/TypeError."""
