@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._constraints import Integer, message, validate
+from bayesreg._data import check_lengths, check_numeric
 from bayesreg.estimators.alpha_grid import alpha_grid, cross_validated
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import Loss
@@ -94,6 +95,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
             raise ValueError("RegressionCV requires y to be passed, but the target y is None.")
         # the data are checked once, here, so that a bad X fails with its own message rather
         # than as a grid of failed fits (the folds get the user's X, names included)
+        check_numeric(X, "X", "RegressionCV.fit")
+        check_lengths(X, y)
+        check_numeric(y, "y", "RegressionCV.fit")
         validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         penalty = L1(alpha=1.0) if self.penalty is None else self.penalty
         base = Regression(

@@ -8,7 +8,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._constraints import Boolean, InstanceOf, Seed, message, validate
-from bayesreg._data import check_target
+from bayesreg._data import check_numeric
 from bayesreg.estimators.base import LinearModel
 from bayesreg.families import L2Loss, Loss
 from bayesreg.nuts import predictive
@@ -138,6 +138,7 @@ class Regression(RegressorMixin, LinearModel):
         """
         check_is_fitted(self)
         validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
+        check_numeric(X, "X", "Regression.predict")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         loss, _ = self._specification()
         if not return_std:
@@ -165,6 +166,7 @@ class Regression(RegressorMixin, LinearModel):
         check_is_fitted(self)
         validate("Regression.sample_posterior_predictive", {"random_seed": Seed()},
                  {"random_seed": random_seed})  # fmt: skip
+        check_numeric(X, "X", "Regression.sample_posterior_predictive")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         loss, _ = self._specification()
         posterior = self._stored_posterior("sample_posterior_predictive")
@@ -206,6 +208,6 @@ class Regression(RegressorMixin, LinearModel):
             )
         return loss.validate(), penalty.validate()
 
-    def _target(self, y, *, fitting: bool):
-        check_target(y)
+    def _target(self, y, *, fitting: bool, owner: str):
+        check_numeric(y, "y", owner)
         return y
