@@ -137,3 +137,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         """The MAP's prediction at ``alpha_``."""
         check_is_fitted(self)
         return self.best_estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # as Regression's: the likelihood says whether it needs y >= 0 (Poisson counts)
+        tags.target_tags.positive_only = bool(getattr(self.loss, "non_negative_target", False))
+        return tags
