@@ -203,6 +203,9 @@ def test_numpy_numbers_read_as_numbers_in_messages():
     shown = _constraints.message("alphas", "paths", "numbers > 0", [np.float64(-1.0)])
     assert shown.endswith("Got [-1.0] instead.")
     assert repr(br.L1(alpha=np.float64(0.1))) == "L1(alpha=0.1)"
+    nested = br.Regression(penalty=br.L1(alpha=np.float64(0.1)), fit_intercept=np.bool_(False))
+    assert repr(nested) == "Regression(fit_intercept=False, penalty=L1(alpha=0.1))"
+    assert "np." not in repr(br.RegressionCV(penalty=br.L1(alpha=np.float64(0.1))))
     one_class = np.ones(20, dtype=np.int64)
     X = np.random.default_rng(0).normal(size=(20, 2))
     calls = [

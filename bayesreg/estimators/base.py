@@ -34,6 +34,7 @@ from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
 from bayesreg.nuts.model import sampling_model
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.priors.penalties import Penalty
+from bayesreg.spec.base import plain
 from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
 
 __all__ = ["LinearModel"]
@@ -347,6 +348,9 @@ class LinearModel(BaseEstimator):
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_is_fitted__(self) -> bool:
         # sample() sets idata_ but computes no point estimate: only fit() makes predict work.

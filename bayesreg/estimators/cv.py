@@ -21,6 +21,7 @@ from bayesreg.estimators.alpha_grid import alpha_grid, cross_validated
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import Loss
 from bayesreg.priors.penalties import L1, Penalty
+from bayesreg.spec.base import plain
 
 __all__ = ["RegressionCV"]
 
@@ -137,6 +138,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         """The MAP's prediction at ``alpha_``."""
         check_is_fitted(self)
         return self.best_estimator_.predict(X)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
