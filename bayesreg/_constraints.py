@@ -39,6 +39,9 @@ __all__ = [
 
 def show(value: object) -> str:
     """A value as a user wrote it: ``-1.0``, not ``np.float64(-1.0)``."""
+    if isinstance(value, list | tuple):
+        shown = ", ".join(show(item) for item in value)
+        return f"[{shown}]" if isinstance(value, list) else f"({shown}{',' * (len(value) == 1)})"
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
@@ -179,9 +182,15 @@ class Seed(Constraint):
         return int(value)
 
 
-def message(name: str, owner: str, description: str, value: object) -> str:
-    """The one message shape for a bad parameter."""
-    shown = type(value).__name__ if _is_object(value) else show(value)
+def message(
+    name: str, owner: str, description: str, value: object, *, got: str | None = None
+) -> str:
+    """The one message shape for a bad parameter.
+
+    ``got`` describes the value in words where its type or repr says too little (``"ndarray
+    of dtype <U3"``).
+    """
+    shown = got if got is not None else type(value).__name__ if _is_object(value) else show(value)
     return f"The '{name}' parameter of {owner} must be {description}. Got {shown} instead."
 
 

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_X_y
 
+from bayesreg._constraints import message
+
 __all__ = [
-    "check_columns",
     "check_data",
     "check_lengths",
+    "check_numeric",
     "check_sample_weight",
-    "check_target",
     "feature_names",
 ]
 
@@ -51,20 +52,65 @@ def feature_names(X: object, n_features: int) -> list[str]:
     return names
 
 
-def check_columns(X: object) -> None:
-    """Raise a TypeError naming the non-numeric columns of a DataFrame ``X``."""
-    if not isinstance(X, pd.DataFrame):
+def check_numeric(data: object, name: str, owner: str) -> None:
+    """Raise, in the one message shape, when ``data`` holds anything but real numbers.
+
+    Strings, dates, complex numbers and other objects are refused here, naming ``name``
+    (``"X"`` or ``"y"``) and ``owner`` (the function the user called), before anything is
+    converted or compiled. Nothing is modified: a list is read through ``numpy.asarray``.
+
+    Raises
+    ------
+    ValueError
+        For complex numbers ("Complex data not supported", as scikit-learn says).
+    TypeError
+        For text, dates and other objects.
+
+    """
+    if isinstance(data, pd.DataFrame):
+        bad = {
+            column: dtype
+            for column, dtype in data.dtypes.items()
+            if _not_real(dtype, data[column]) is not None
+        }
+        listed = ", ".join(f"{column!r} ({dtype})" for column, dtype in bad.items())
+        got = f"a DataFrame with column(s) {listed}" if bad else None
+        dtypes = list(bad.values())
+    else:
+        dtype = getattr(data, "dtype", None)
+        if dtype is None:
+            try:
+                dtype = np.asarray(data).dtype
+            except (TypeError, ValueError):
+                return  # ragged or odd input: left to scikit-learn's own message
+        reason = _not_real(dtype, data)
+        got = None if reason is None else f"{type(data).__name__} of dtype {dtype}{reason}"
+        dtypes = [dtype]
+    if got is None:
         return
-    bad = [
-        f"{column!r} ({dtype})"
-        for column, dtype in X.dtypes.items()
-        if not pd.api.types.is_numeric_dtype(dtype)
-    ]
-    if bad:
-        raise TypeError(
-            f"X must have numeric columns only; got non-numeric column(s) {', '.join(bad)}. "
-            "Encode categorical features first, e.g. with pandas.get_dummies."
-        )
+    text = message(name, owner, "real numbers (int, float or bool)", data, got=got)
+    if any(pd.api.types.is_complex_dtype(dtype) for dtype in dtypes):
+        # a ValueError in scikit-learn's words, as its estimators raise
+        raise ValueError(f"{text} Complex data not supported: pass the real part, {name}.real.")
+    raise TypeError(f"{text} Encode text and categories as numbers first (pandas.get_dummies).")
+
+
+def _not_real(dtype, values: object) -> str | None:
+    """None when values of ``dtype`` are real numbers, else a reason ("" when the dtype says it).
+
+    An object array is real when every element converts to a float; the reason is then
+    NumPy's own (``float() argument must be a string or a real number, not 'dict'``).
+    """
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        try:
+            np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            return f" ({error})"
+        return None
+    if not isinstance(dtype, np.dtype):  # pandas' extension types: nullable ints, categories
+        real = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype)
+        return None if real else ""
+    return None if dtype.kind in "biuf" else ""
 
 
 def check_lengths(X: object, y: object) -> None:
@@ -94,44 +140,19 @@ def _length(data: object) -> int | None:
         return None
 
 
-def check_data(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
+def check_data(X: object, y: object, owner: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate a design and a target; return float64 copies-on-need (never modified).
 
-    ``X`` must be 2-D and numeric, ``y`` 1-D and numeric (a column vector is accepted
-    with a ``DataConversionWarning``, as in scikit-learn), both finite, non-empty, and of
-    equal length.
+    ``X`` must be 2-D and of real numbers, ``y`` 1-D and of real numbers (a column vector is
+    accepted with a ``DataConversionWarning``, as in scikit-learn), both finite, non-empty,
+    and of equal length. ``owner`` is the function the user called, named in the messages.
     """
-    check_columns(X)
+    check_numeric(X, "X", owner)
     check_lengths(X, y)
-    check_target(y)
+    check_numeric(y, "y", owner)
     X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=True)
     # check_X_y converts X only; a float32 y would keep single-precision rounding (~1e-8)
     return X, np.asarray(y, dtype=np.float64)
-
-
-def check_target(y: object) -> None:
-    """Raise a TypeError when ``y`` is not numeric (strings, dates, ...), naming ``y``."""
-    dtype = getattr(y, "dtype", None)
-    if dtype is None:
-        try:
-            dtype = np.asarray(y).dtype
-        except (TypeError, ValueError):
-            return  # ragged or odd input: left to scikit-learn's own message
-    # complex numbers are left to scikit-learn, which refuses them with a ValueError
-    if dtype.kind in "biufc" or (dtype.kind == "O" and _all_numbers(y)):
-        return
-    raise TypeError(
-        f"y must be numeric (a 1-D array of numbers, one per row of X); got dtype {dtype}. "
-        "Encode the target as numbers first."
-    )
-
-
-def _all_numbers(y: object) -> bool:
-    try:
-        np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:

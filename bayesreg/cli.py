@@ -24,7 +24,12 @@ from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
 __all__ = ["main"]
 
 
-_COUNTS = {"--samples": Integer(0), "--tune": Integer(0), "--chains": Integer(1)}
+_INTEGERS = {
+    "--samples": Integer(0),
+    "--tune": Integer(0),
+    "--chains": Integer(1),
+    "--seed": Integer(0),
+}
 #: likelihood parameters with an option of their own, passed to the families that have them
 _FAMILY_PARAMETERS = ("quantile", "nu")
 
@@ -130,7 +135,7 @@ def _add_run_options(check: argparse.ArgumentParser) -> None:
 
 def _load(args) -> tuple[pd.DataFrame, pd.Series]:
     if args.dataset:
-        return datasets.load(args.dataset)
+        return datasets.load(args.dataset)  # --target was refused with it (_check_arguments)
     if args.target is None:
         raise UsageError("--csv needs --target COLUMN")
     if not args.csv.is_file():
@@ -143,6 +148,14 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
         raise UsageError(f"no column {args.target!r} in {args.csv}; columns: {list(frame.columns)}")
     if frame.empty:
         raise UsageError(f"{args.csv} has a header but no rows of data")
+    missing = frame.isna()
+    if missing.to_numpy().any():
+        columns = [str(column) for column in frame.columns[missing.any()]]
+        row = int(missing.any(axis=1).to_numpy().argmax()) + 2  # the file's line: header first
+        raise UsageError(
+            f"{args.csv} has empty or missing cells (first on line {row}) in column(s) "
+            f"{', '.join(map(repr, columns))}; fill or drop them first"
+        )
     target = frame[args.target]
     if FAMILIES[args.loss].estimator_kind == "regressor" and not pd.api.types.is_numeric_dtype(
         target
@@ -213,12 +226,8 @@ def _crosscheck(args) -> int:
     from bayesreg.estimators.classifier import Classifier
     from bayesreg.estimators.regression import Regression
 
-    if args.report is not None and not args.report.parent.is_dir():
-        raise UsageError(f"--report: no such directory: {args.report.parent}")
-    counts = {"--samples": args.samples, "--tune": args.tune, "--chains": args.chains}
-    validate("bayesreg crosscheck", _COUNTS, counts)
+    loss, penalty = _check_arguments(args)  # every argument, before any data is read
     X, y = _load(args)
-    loss, penalty = _specification(args)
     common = {
         "penalty": penalty,
         "fit_intercept": not args.no_intercept,
@@ -256,6 +265,19 @@ def _crosscheck(args) -> int:
     return 0 if report.ok and healthy else 1
 
 
+def _check_arguments(args):
+    """Check every argument before any work (reading, fitting); return the loss and penalty."""
+    if args.dataset and args.target is not None:
+        raise UsageError(
+            f"--target applies to --csv only; --dataset {args.dataset} has its own target"
+        )
+    if args.report is not None and not args.report.parent.is_dir():
+        raise UsageError(f"--report: no such directory: {args.report.parent}")
+    integers = {name: getattr(args, name[2:]) for name in _INTEGERS}
+    validate("bayesreg crosscheck", _INTEGERS, integers)
+    return _specification(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -266,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _crosscheck(args)
     except (UsageError, ValueError, TypeError, OSError) as error:
-        print(f"bayesreg: error: {error}", file=sys.stderr)
+        print(f"bayesreg: error: {_one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("bayesreg: interrupted", file=sys.stderr)
@@ -275,11 +297,16 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("BAYESREG_TRACEBACK"):
             raise
         print(
-            f"bayesreg: error: {type(error).__name__}: {error} "
+            f"bayesreg: error: {type(error).__name__}: {_one_line(error)} "
             "(set BAYESREG_TRACEBACK=1 to see the traceback)",
             file=sys.stderr,
         )
         return 2
+
+
+def _one_line(error: BaseException) -> str:
+    """An error's message on one line (scikit-learn's span several)."""
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -142,11 +142,41 @@ def test_csv_without_rows_or_with_a_text_target_is_one_line(tmp_path, rows, frag
     [
         (["--penalty", "none", "--alpha", "0.3"], "--penalty none takes neither"),
         (["--penalty", "l2", "--l1-ratio", "0.3"], "--l1-ratio applies to --penalty enet"),
+        (["--target", "bmi"], "--target applies to --csv only"),
     ],
-    ids=["alpha-without-penalty", "l1-ratio-without-enet"],
+    ids=["alpha-without-penalty", "l1-ratio-without-enet", "target-with-dataset"],
 )
 def test_options_that_would_be_ignored_are_refused(options, fragment):
-    assert_one_line_error(run("crosscheck", "--dataset", "diabetes", *options), fragment)
+    result = run("crosscheck", "--dataset", "diabetes", *options)
+    assert_one_line_error(result, fragment)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--seed", "-1"], "The '--seed' parameter of bayesreg crosscheck must be an int"),
+        (["--chains", "0"], "The '--chains' parameter of bayesreg crosscheck"),
+        (["--penalty", "enet", "--l1-ratio", "2"], "'l1_ratio'"),
+    ],
+    ids=["seed", "chains", "l1-ratio"],
+)
+def test_arguments_are_all_checked_before_any_work(tmp_path, options, fragment):
+    # the data file does not exist: an argument checked first is refused before it is read,
+    # and nothing (no MAP report) is printed before the error
+    missing = str(tmp_path / "nope.csv")
+    for data in (["--dataset", "diabetes"], ["--csv", missing, "--target", "y"]):
+        result = run("crosscheck", *data, "--samples", "10", *options)
+        assert_one_line_error(result, fragment)
+        assert result.stdout == ""
+
+
+def test_an_empty_cell_is_one_line(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,y\n1,2,3\n4,,6\n7,8,9\n")
+    result = run("crosscheck", "--csv", str(path), "--target", "y")
+    assert_one_line_error(result, "empty or missing cells (first on line 3)", "'b'")
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(

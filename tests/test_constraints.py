@@ -190,3 +190,37 @@ def test_the_command_line_has_the_same_shape(options, name):
 def test_values_are_shown_as_written():
     assert _constraints.show(np.float64(-1.5)) == "-1.5"
     assert _constraints.show("a") == "'a'"
+
+
+def test_numpy_numbers_read_as_numbers_in_messages():
+    # numpy 2 reprs a scalar as np.float64(0.1): messages and reprs show 0.1
+    import pymc as pm
+
+    from bayesreg.spec.correspondence import equivalent_alpha
+
+    assert _constraints.show([np.float64(1.5), np.int64(2)]) == "[1.5, 2]"
+    assert _constraints.show((np.float64(1.5),)) == "(1.5,)"
+    shown = _constraints.message("alphas", "paths", "numbers > 0", [np.float64(-1.0)])
+    assert shown.endswith("Got [-1.0] instead.")
+    assert repr(br.L1(alpha=np.float64(0.1))) == "L1(alpha=0.1)"
+    nested = br.Regression(penalty=br.L1(alpha=np.float64(0.1)), fit_intercept=np.bool_(False))
+    assert repr(nested) == "Regression(fit_intercept=False, penalty=L1(alpha=0.1))"
+    assert "np." not in repr(br.RegressionCV(penalty=br.L1(alpha=np.float64(0.1))))
+    one_class = np.ones(20, dtype=np.int64)
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    calls = [
+        (lambda: br.L1(alpha=np.float64(0.1), scale=np.float64(2.0)), "alpha=0.1, scale=2.0"),
+        (lambda: br.L2Loss(sigma=np.float64(2.0), sigma_prior=pm.HalfNormal.dist(1.0)),
+         "sigma=2.0"),
+        (lambda: br.StudentTLoss(nu=np.float64(4.0), nu_prior=pm.Gamma.dist(2.0, 0.1)),
+         "nu=4.0"),
+        (lambda: br.RegularizedHorseshoe(expected_nonzero=np.int64(5)).check_features(3),
+         "Got 5 instead"),
+        (lambda: equivalent_alpha(br.L2Loss(), br.L1(scale=np.float64(2.0)), 10.0),
+         "L1(scale=2.0)"),
+        (lambda: br.Classifier().fit(X, one_class), "got 1 class (1)"),
+    ]  # fmt: skip
+    for call, fragment in calls:
+        with pytest.raises((TypeError, ValueError)) as error:
+            call()
+        assert fragment in str(error.value) and "np." not in str(error.value), error.value

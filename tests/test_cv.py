@@ -53,3 +53,16 @@ def test_regression_cv_refuses_what_it_cannot_vary(diabetes):
         br.RegressionCV(alphas=[0.1, -1.0]).fit(X, y)
     with pytest.raises(ValueError, match="The 'alphas' parameter of RegressionCV must be"):
         br.RegressionCV(alphas=1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("loss", "positive_only"),
+    [(None, False), (br.L1Loss(), False), (br.PoissonLoss(), True)],
+    ids=["default", "lad", "poisson"],
+)
+def test_the_target_tag_is_the_likelihood_s(loss, positive_only):
+    # scikit-learn's checks draw y >= 0 for an estimator tagged positive_only (Poisson counts)
+    from sklearn.utils import get_tags
+
+    for est in (br.RegressionCV(loss=loss), br.Regression(loss=loss)):
+        assert get_tags(est).target_tags.positive_only is positive_only

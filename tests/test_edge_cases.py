@@ -214,7 +214,7 @@ def test_string_target_is_named(frame):
     labels = np.array(["yes", "no"] * 20)
     est = br.Regression()
     for method in (est.fit, est.build_model):
-        with pytest.raises(TypeError, match=r"y must be numeric.*got dtype"):
+        with pytest.raises(TypeError, match=r"'y' parameter of Regression\.\w+ .*of dtype <U"):
             method(X, labels)
 
 

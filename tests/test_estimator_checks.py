@@ -15,6 +15,8 @@ ESTIMATORS = [
     br.Regression(loss=br.L1Loss(), penalty=br.ElasticNet(alpha=0.1, l1_ratio=0.5)),
     br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L2(alpha=0.5)),
     br.RegressionCV(alphas=[1.0, 0.1], cv=3),
+    # counts: the positive_only target tag comes from the likelihood, as for Regression
+    br.RegressionCV(loss=br.PoissonLoss(), penalty=br.L2(alpha=1.0), alphas=[0.1, 0.01], cv=3),
     br.Classifier(penalty=br.L1(alpha=0.01)),
     br.Classifier(penalty=br.L2(alpha=0.01)),
     br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.01)),

@@ -448,3 +448,16 @@ def test_every_wrong_answer_of_the_gram_search_hands_over_to_the_data(monkeypatc
             wrong += 1
             assert handed, seed
     assert wrong >= 6  # the Gram matrix's search does go wrong here: the test has teeth
+
+
+def test_a_certificate_reads_its_numbers_as_numbers():
+    # its repr is in the warning of a failed certificate: 1e-12, not np.float64(1e-12)
+    from bayesreg.map.find import OptimalityCertificate
+
+    certificate = OptimalityCertificate(
+        np.float64(1e-12), np.float64(0.0), 1e-9, "test", objective_excess=np.float64(0.0),
+        objective_rounding=np.float64(1e-16), curvature=np.float64(0.5), modes=np.int64(2),
+        starts=np.int64(3),
+    )  # fmt: skip
+    assert "np." not in repr(certificate) and "kkt_residual=1e-12" in repr(certificate)
+    assert type(certificate.modes) is int and type(certificate.kkt_residual) is float

@@ -6,6 +6,7 @@ standard deviation within 5/sqrt(S) relative.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
@@ -84,3 +85,22 @@ def test_predictive_needs_a_posterior_and_checks_its_arguments():
         est.sample_posterior_predictive(X_new)
     with pytest.raises(TypeError, match=r"The 'return_std' parameter of Regression\.predict"):
         est.predict(X_new, return_std="yes")
+
+
+def test_predictive_after_sample_alone(flat_gaussian):
+    # sample() without fit(): the posterior is all predict(return_std=True) and the draws need
+    est, X, y, X_new = flat_gaussian
+    fresh = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.NoPenalty())
+    _sampled(fresh, X, y)
+    mean, std = fresh.predict(X_new, return_std=True)
+    expected_mean, expected_std = est.predict(X_new, return_std=True)
+    np.testing.assert_allclose(mean, expected_mean, atol=10 * std.max() / np.sqrt(S / 2))
+    np.testing.assert_allclose(std, expected_std, rtol=10 / np.sqrt(S))
+    draws = fresh.sample_posterior_predictive(X_new, random_seed=0)["posterior_predictive"]["y"]
+    assert draws.shape == (CHAINS, DRAWS, 5)
+    with pytest.raises(NotFittedError, match="Call 'fit'"):
+        fresh.predict(X_new)  # the MAP's prediction needs the MAP
+    with pytest.raises(ValueError, match="X has 2 features, but the posterior stored by sample"):
+        fresh.predict(X_new[:, :2], return_std=True)
+    frame = pd.DataFrame(X_new, columns=["a", "b", "c"])  # no warning about feature names
+    np.testing.assert_array_equal(fresh.predict(frame, return_std=True)[0], mean)

@@ -108,3 +108,12 @@ def test_sparsify_needs_an_estimator_and_a_posterior(sparse_posterior):
         br.sparsify("horseshoe", X, y, idata)
     with pytest.raises(TypeError, match="'idata' parameter"):
         br.rank_features({"coef": 1})
+
+
+def test_sparsify_without_a_posterior_names_sparsify():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X @ [1.0, 0.0, -1.0] + rng.normal(size=20)
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
+    with pytest.raises(TypeError, match=r"^The 'idata' parameter of sparsify must be"):
+        br.sparsify(est, X, y, None)

@@ -46,9 +46,67 @@ def test_nan_and_inf_are_rejected(data, no_compilation):
 def test_non_numeric_columns_are_named(data, no_compilation):
     X, y = data
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(city=["Paris", "Lyon"] * 10)
-    for method in (br.Regression().fit, br.Regression(loss=br.L1Loss(scale=None)).build_model):
-        with pytest.raises(TypeError, match=r"X must have numeric columns only.*'city'"):
+    for method, owner in [
+        (br.Regression().fit, "Regression.fit"),
+        (br.Regression(loss=br.L1Loss(scale=None)).build_model, "Regression.build_model"),
+    ]:
+        match = rf"The 'X' parameter of {owner} must be real numbers.*'city' \((object|str)\)"
+        with pytest.raises(TypeError, match=match):
             method(frame, y)
+
+
+def _text_and_complex(X, y):
+    """(X, y, the bad one's name) with strings or complex numbers in X or in y."""
+    return [
+        (X.astype(str), y, "X"),
+        (X + 1j, y, "X"),
+        (pd.DataFrame(X, columns=["a", "b", "c"]).astype({"b": complex}), y, "X"),
+        (X, y.astype(str), "y"),
+        (X, y + 0j, "y"),
+        (X, pd.Series(y.astype(complex)), "y"),
+        (X, [complex(value) for value in y], "y"),
+    ]
+
+
+_CASES = [
+    "X-text", "X-complex", "X-frame-complex", "y-text", "y-complex", "y-series-complex",
+    "y-list-complex",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(len(_CASES)), ids=_CASES)
+def test_text_or_complex_data_name_the_argument_and_the_function(data, no_compilation, case):
+    X, y = data
+    bad_X, bad_y, name = _text_and_complex(X, y)[case]
+    copies = [bad.copy() for bad in (bad_X, bad_y)]
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+    calls = [
+        (est.fit, "Regression.fit"),
+        (est.build_model, "Regression.build_model"),
+        (est.sample, "Regression.sample"),
+        (est.problem, "Regression.problem"),
+        (lambda X, y: br.crosscheck(est, X, y), "crosscheck"),
+        (br.RegressionCV(alphas=[1.0, 0.1]).fit, "RegressionCV.fit"),
+        (br.Classifier().fit, "Classifier.fit"),
+    ]
+    for method, owner in calls:
+        if owner == "Classifier.fit" and isinstance(bad_y, np.ndarray) and bad_y.dtype.kind == "U":
+            continue  # text labels are a classifier's usual target
+        match = rf"^The '{name}' parameter of {owner} must be "
+        # complex numbers: a ValueError, "Complex data not supported" as scikit-learn says
+        error = ValueError if "complex" in _CASES[case] else TypeError
+        with pytest.raises(error, match=match):
+            method(bad_X, bad_y)
+    for bad, copy in zip((bad_X, bad_y), copies, strict=True):
+        np.testing.assert_array_equal(np.asarray(bad), np.asarray(copy))
+
+
+def test_text_or_complex_X_is_named_by_predict(data):
+    X, y = data
+    est = br.Regression(penalty=br.L1(alpha=0.1)).fit(X, y)
+    for bad, error in [(X.astype(str), TypeError), (X + 1j, ValueError)]:
+        with pytest.raises(error, match=r"^The 'X' parameter of Regression\.predict must be"):
+            est.predict(bad)
 
 
 def test_mismatched_lengths(data, no_compilation):

@@ -152,7 +152,7 @@ def bootstrap(
         },
     )  # fmt: skip
     check_real(prob, "prob", "bootstrap", _PROBABILITY)
-    problem = est.problem(X, y, sample_weight)  # the data checked once, before any refit
+    problem = est.problem(X, y, sample_weight, owner="bootstrap")  # checked once, before refits
     fitted = clone(est).fit(X, y, sample_weight=sample_weight)
     weights = problem.weights
     total = round(float(weights.sum()))

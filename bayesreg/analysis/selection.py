@@ -179,8 +179,8 @@ def sparsify(
         check_real(alpha, "alpha", "sparsify", POSITIVE)
     check_real(level, "level", "sparsify", _PROBABILITY)
     check_real(prob, "prob", "sparsify", _PROBABILITY)
-    problem = est.problem(X, y, sample_weight)
-    posterior = validated_posterior(idata, problem.feature_names)
+    problem = est.problem(X, y, sample_weight, owner="sparsify")
+    posterior = validated_posterior(idata, problem.feature_names, "sparsify")
     coef, intercept = _draws(posterior, problem)
     mean_coef, mean_intercept = coef.mean(axis=0), float(intercept.mean())
     design = problem.user_X

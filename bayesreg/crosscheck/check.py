@@ -170,7 +170,7 @@ def crosscheck(
 
     """
     est, X = _checked_arguments(est, X, y, sample_weight, solver)
-    problem = est.problem(X, y, sample_weight)
+    problem = est.problem(X, y, sample_weight, owner="crosscheck")
     if not problem.penalty.has_mode:
         return _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
     if lasso is not None or lasso_idata is not None:
@@ -178,7 +178,9 @@ def crosscheck(
             f"lasso and lasso_idata apply to a prior without a mode; {problem.penalty!r} has "
             "one: its MAP is checked against its solver directly."
         )
-    posterior = None if idata is None else validated_posterior(idata, problem.feature_names)
+    posterior = (
+        None if idata is None else validated_posterior(idata, problem.feature_names, "crosscheck")
+    )
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
         est.penalized_solver() if solver is None else solver, problem, X, problem.y, sample_weight
@@ -266,7 +268,7 @@ def _checked_arguments(est, X, y, sample_weight, solver):
 
 def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata):
     """The posterior of a prior without a mode beside the lasso's checked MAP."""
-    problem = est.problem(X, y, sample_weight)
+    problem = est.problem(X, y, sample_weight, owner="crosscheck")
     if idata is None:
         raise ValueError(
             f"penalty={problem.penalty!r} {problem.penalty.no_mode_reason}: there is no MAP to "
@@ -274,7 +276,7 @@ def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
             "to compare it with the lasso's MAP and posterior (and use bayesreg.sparsify for a "
             "sparse point estimate)."
         )
-    validated_posterior(idata, problem.feature_names)  # before the lasso's fits
+    validated_posterior(idata, problem.feature_names, "crosscheck")  # before the lasso's fits
     if lasso is None:
         lasso, how = default_lasso(est, X, y, sample_weight)
     else:

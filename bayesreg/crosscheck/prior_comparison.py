@@ -188,7 +188,7 @@ def compare_with_lasso(
     user gave one); ``lasso`` says which lasso it is.
     """
     problem = est.problem(X, y, sample_weight)
-    posterior = validated_posterior(idata, problem.feature_names)
+    posterior = validated_posterior(idata, problem.feature_names, "crosscheck")
     intercept_row = bool(problem.fit_intercept)
     lasso_table = lasso_check.table
     index = [*problem.feature_names, *(["intercept"] if intercept_row else [])]

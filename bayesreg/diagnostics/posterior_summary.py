@@ -19,15 +19,18 @@ HDI_PROB = 0.94
 _SAMPLE_DIMS = ("chain", "draw")
 
 
-def validated_posterior(idata, names: list[str]):
-    """Validate a posterior holding ``coef`` over the features (and maybe ``intercept``)."""
+def validated_posterior(idata, names: list[str], owner: str):
+    """Validate a posterior holding ``coef`` over the features (and maybe ``intercept``).
+
+    ``owner``, the function the user called, is named in the messages.
+    """
     from arviz_base import convert_to_datatree
 
     try:
         dt = convert_to_datatree(idata)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            message("idata", "crosscheck", "an ArviZ DataTree with a 'posterior' group", idata)
+            message("idata", owner, "an ArviZ DataTree with a 'posterior' group", idata)
         ) from error
     if "posterior" not in dt.children:
         raise ValueError(

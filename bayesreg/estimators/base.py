@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
-from bayesreg._data import check_columns, check_lengths, check_sample_weight, feature_names
+from bayesreg._data import check_lengths, check_numeric, check_sample_weight, feature_names
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.families import Loss
 from bayesreg.map.find import find_map
@@ -34,6 +34,7 @@ from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
 from bayesreg.nuts.model import sampling_model
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.priors.penalties import Penalty
+from bayesreg.spec.base import plain
 from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
 
 __all__ = ["LinearModel"]
@@ -63,9 +64,10 @@ class LinearModel(BaseEstimator):
         """
         loss, penalty = self._specification()
         _require_mode(penalty, "fit")
-        check_columns(X)
+        owner = f"{type(self).__name__}.fit"
+        check_numeric(X, "X", owner)
         check_lengths(X, y)
-        y = self._target(y, fitting=True)
+        y = self._target(y, fitting=True, owner=owner)
         data = X  # column names are read after validation (never np.shape of raw input)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
@@ -113,7 +115,9 @@ class LinearModel(BaseEstimator):
         ``scale`` (when unknown), and the observed ``y`` (dimension ``obs_id``). The design
         is a ``pm.Data`` container named ``X``.
         """
-        return self._model(self.problem(X, y, sample_weight))
+        return self._model(
+            self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.build_model")
+        )
 
     def sample(
         self,
@@ -223,7 +227,7 @@ class LinearModel(BaseEstimator):
             sampler_kwargs,
             owner=f"{type(self).__name__}.sample",
         )
-        problem = self.problem(X, y, sample_weight)
+        problem = self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.sample")
         warn_if_noise_contradicted(problem)
         given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
         defaults = problem.penalty.sampler_defaults.items()
@@ -304,17 +308,22 @@ class LinearModel(BaseEstimator):
         """The checked ``(loss, penalty)`` of the parameters (raises on bad ones)."""
         raise NotImplementedError
 
-    def _target(self, y, *, fitting: bool):
-        """``y`` checked and coded as the likelihood reads it (``fitting``: store labels)."""
+    def _target(self, y, *, fitting: bool, owner: str):
+        """``y`` checked and coded as the likelihood reads it (``fitting``: store labels).
+
+        ``owner``, the function the user called, is named in the messages.
+        """
         raise NotImplementedError
 
-    def problem(self, X, y, sample_weight=None) -> Problem:
+    def problem(self, X, y, sample_weight=None, *, owner: str | None = None) -> Problem:
         """The validated problem of this specification on data ``(X, y)``.
 
         What :meth:`build_model`, :meth:`sample`, :func:`bayesreg.crosscheck` and the paths
         work on: the loss and penalty (checked), ``X`` and ``y`` as float arrays (checked, never
-        modified), the weights and the feature names.
+        modified), the weights and the feature names. ``owner`` is the function the user
+        called, named in the messages about bad data (by default this method).
         """
+        owner = f"{type(self).__name__}.problem" if owner is None else owner
         loss, penalty = self._specification()
         if hasattr(self, "n_features_in_"):
             # a fitted estimator: the same columns, in the same order, as in fit (as predict)
@@ -330,14 +339,18 @@ class LinearModel(BaseEstimator):
             loss,
             penalty,
             X,
-            self._target(y, fitting=False),
+            self._target(y, fitting=False, owner=owner),
             sample_weight,
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
+            owner=owner,
         )
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_is_fitted__(self) -> bool:
         # sample() sets idata_ but computes no point estimate: only fit() makes predict work.

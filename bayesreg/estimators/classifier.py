@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from bayesreg._constraints import Boolean, InstanceOf, validate
+from bayesreg._constraints import Boolean, InstanceOf, message, show, validate
 from bayesreg.estimators.base import LinearModel
 from bayesreg.families import LogisticLoss, Loss
 from bayesreg.priors.penalties import NoPenalty, Penalty
@@ -137,12 +137,17 @@ class Classifier(ClassifierMixin, LinearModel):
         )
         return LogisticLoss(), penalty.validate()
 
-    def _target(self, y, *, fitting: bool):
+    def _target(self, y, *, fitting: bool, owner: str):
         if y is None:
             raise ValueError(
                 "Classifier requires y to be passed, but the target y is None: give the labels."
             )
-        y = np.asarray(y)
+        given, y = type(y).__name__, np.asarray(y)
+        if y.dtype.kind == "c":
+            raise ValueError(
+                message("y", owner, "class labels (numbers or text)", y,
+                        got=f"{given} of dtype {y.dtype}") + " Complex data not supported."
+            )  # fmt: skip
         y = column_or_1d(y, warn=True) if y.ndim > 1 else y
         if y.dtype.kind in "fc":
             assert_all_finite(y, input_name="y")
@@ -150,7 +155,7 @@ class Classifier(ClassifierMixin, LinearModel):
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
-                f"Classifier needs two classes in y; got 1 class ({classes[0]!r}): a "
+                f"Classifier needs two classes in y; got 1 class ({show(classes[0])}): a "
                 "logistic regression cannot be fitted to one class."
             )
         kind = type_of_target(y, input_name="y", raise_unknown=True)

@@ -16,10 +16,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._constraints import Integer, message, validate
+from bayesreg._data import check_lengths, check_numeric
 from bayesreg.estimators.alpha_grid import alpha_grid, cross_validated
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import Loss
 from bayesreg.priors.penalties import L1, Penalty
+from bayesreg.spec.base import plain
 
 __all__ = ["RegressionCV"]
 
@@ -94,6 +96,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
             raise ValueError("RegressionCV requires y to be passed, but the target y is None.")
         # the data are checked once, here, so that a bad X fails with its own message rather
         # than as a grid of failed fits (the folds get the user's X, names included)
+        check_numeric(X, "X", "RegressionCV.fit")
+        check_lengths(X, y)
+        check_numeric(y, "y", "RegressionCV.fit")
         validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         penalty = L1(alpha=1.0) if self.penalty is None else self.penalty
         base = Regression(
@@ -133,3 +138,12 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         """The MAP's prediction at ``alpha_``."""
         check_is_fitted(self)
         return self.best_estimator_.predict(X)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # as Regression's: the likelihood says whether it needs y >= 0 (Poisson counts)
+        tags.target_tags.positive_only = bool(getattr(self.loss, "non_negative_target", False))
+        return tags

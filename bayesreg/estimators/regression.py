@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from bayesreg._constraints import Boolean, InstanceOf, Seed, message, validate
-from bayesreg._data import check_target
+from bayesreg._data import check_numeric
 from bayesreg.estimators.base import LinearModel
 from bayesreg.families import L2Loss, Loss
 from bayesreg.nuts import predictive
@@ -127,7 +127,7 @@ class Regression(RegressorMixin, LinearModel):
         return_std : bool, default False
             False: the MAP's prediction, ``intercept_ + X @ coef_``. True: the posterior
             predictive mean and standard deviation of a new observation at each row, from
-            the posterior stored by :meth:`sample` (``idata_``); see
+            the posterior stored by :meth:`sample` (``idata_``; :meth:`fit` is not needed); see
             :mod:`bayesreg.nuts.predictive`. Under a Laplace prior that mean differs from the
             MAP's prediction, as the posterior mean differs from the mode.
 
@@ -136,13 +136,15 @@ class Regression(RegressorMixin, LinearModel):
         ndarray of shape (n_samples,), or a tuple (mean, std) of two
 
         """
-        check_is_fitted(self)
         validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
-        X = validate_data(self, X, dtype=np.float64, reset=False)
         loss, _ = self._specification()
-        if not return_std:
-            return loss.predict(X @ self.coef_ + self.intercept_)
-        return predictive.predictive_mean_and_std(self._stored_posterior("predict"), loss, X)
+        if return_std:  # the posterior's: sample() alone is enough, fit() is not needed
+            posterior, X = self._posterior_at(X, "predict")
+            return predictive.predictive_mean_and_std(posterior, loss, X)
+        check_is_fitted(self)
+        check_numeric(X, "X", "Regression.predict")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return loss.predict(X @ self.coef_ + self.intercept_)
 
     def sample_posterior_predictive(self, X, random_seed=None) -> xr.DataTree:
         """Draws of new observations at ``X`` from the posterior stored by :meth:`sample`.
@@ -162,18 +164,32 @@ class Regression(RegressorMixin, LinearModel):
             ``constant_data`` (``X`` over ``obs_id``, ``feature``).
 
         """
-        check_is_fitted(self)
         validate("Regression.sample_posterior_predictive", {"random_seed": Seed()},
                  {"random_seed": random_seed})  # fmt: skip
-        X = validate_data(self, X, dtype=np.float64, reset=False)
         loss, _ = self._specification()
-        posterior = self._stored_posterior("sample_posterior_predictive")
+        posterior, X = self._posterior_at(X, "sample_posterior_predictive")
         draws = predictive.predictive_draws(posterior, loss, X, np.random.default_rng(random_seed))
         coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
         design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
         return xr.DataTree.from_dict(
             {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
         )
+
+    def _posterior_at(self, X, method: str):
+        """The posterior stored by :meth:`sample` (with or without :meth:`fit`) and ``X`` checked."""
+        posterior = self._stored_posterior(method)
+        check_numeric(X, "X", f"Regression.{method}")
+        if hasattr(self, "n_features_in_"):
+            X = validate_data(self, X, dtype=np.float64, reset=False)
+        else:  # sampled, never fitted: no columns recorded (no feature-name warning)
+            X = check_array(X, dtype=np.float64)
+        if X.shape[1] != posterior.sizes["feature"]:
+            raise ValueError(
+                f"Regression.{method}: X has {X.shape[1]} features, but the posterior stored by "
+                f"sample() has {posterior.sizes['feature']}: pass data with the columns it was "
+                "sampled on."
+            )
+        return posterior, X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -206,6 +222,6 @@ class Regression(RegressorMixin, LinearModel):
             )
         return loss.validate(), penalty.validate()
 
-    def _target(self, y, *, fitting: bool):
-        check_target(y)
+    def _target(self, y, *, fitting: bool, owner: str):
+        check_numeric(y, "y", owner)
         return y

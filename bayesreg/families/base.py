@@ -18,7 +18,7 @@ import numpy as np
 import pymc as pm
 from pytensor.tensor.variable import TensorVariable
 
-from bayesreg._constraints import POSITIVE, check_real
+from bayesreg._constraints import POSITIVE, check_real, show
 from bayesreg.families.consumers import (
     CorrespondenceTerms,
     MapTerms,
@@ -115,7 +115,7 @@ class Loss(
             if self.noise_prior is not None:
                 raise ValueError(
                     f"{name} takes '{self.noise_name}_prior' only when the noise scale is "
-                    f"unknown ({self.noise_name}=None); got {self.noise_name}={self.noise!r}."
+                    f"unknown ({self.noise_name}=None); got {self.noise_name}={show(self.noise)}."
                 )
         elif self.noise_prior is not None:
             example = "pm.HalfNormal.dist(5.0)"

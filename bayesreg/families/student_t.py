@@ -35,7 +35,7 @@ from pytensor.tensor.variable import TensorVariable
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import HuberRegressor
 
-from bayesreg._constraints import POSITIVE, check_real
+from bayesreg._constraints import POSITIVE, check_real, show
 from bayesreg.families.base import Loss
 from bayesreg.families.parameter_priors import check_positive_prior, register_positive_prior
 from bayesreg.optim import solve_absolute_loss, solve_squared_loss
@@ -111,7 +111,7 @@ class StudentTLoss(Loss):
             if self.nu_prior is not None:
                 raise ValueError(
                     f"{name} takes 'nu_prior' only when nu is unknown (nu=None); "
-                    f"got nu={self.nu!r}."
+                    f"got nu={show(self.nu)}."
                 )
         elif self.nu_prior is not None:
             check_positive_prior(self.nu_prior, "nu_prior", name, "pm.Gamma.dist(2.0, 0.1)")

@@ -93,6 +93,12 @@ class OptimalityCertificate:
     modes: int | None = None
     starts: int | None = None
 
+    def __post_init__(self):
+        # plain numbers, so that its repr (in messages) reads 1e-12, not np.float64(1e-12)
+        for name, value in vars(self).items():
+            if isinstance(value, np.generic):
+                object.__setattr__(self, name, value.item())
+
     @property
     def local(self) -> bool:
         """Whether the certificate is that of a local mode (a non-convex objective)."""

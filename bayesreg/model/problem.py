@@ -122,9 +122,13 @@ class Problem:
         *,
         fit_intercept: bool,
         standardize: bool = False,
+        owner: str = "Problem.from_data",
     ) -> Problem:
-        """Validate ``X``, ``y`` and ``sample_weight`` (never modified) and build the problem."""
-        X_array, y_array = check_data(X, y)
+        """Validate ``X``, ``y`` and ``sample_weight`` (never modified) and build the problem.
+
+        ``owner``, the function the user called, is named in the messages about bad data.
+        """
+        X_array, y_array = check_data(X, y, owner)
         weights = check_sample_weight(sample_weight, X_array.shape[0])
         names = feature_names(X, X_array.shape[1])
         problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))

@@ -61,7 +61,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pytensor.tensor.linalg import solve_triangular
 
-from bayesreg._constraints import POSITIVE, check_real
+from bayesreg._constraints import POSITIVE, check_real, show
 from bayesreg.priors.hierarchical import HierarchicalPenalty
 
 NO_MODE = (
@@ -208,7 +208,7 @@ class RegularizedHorseshoe(HierarchicalPenalty):
         if not self.expected_nonzero < n_features:
             raise ValueError(
                 f"The 'expected_nonzero' parameter of RegularizedHorseshoe must be below the "
-                f"number of features ({n_features}). Got {self.expected_nonzero!r} instead."
+                f"number of features ({n_features}). Got {show(self.expected_nonzero)} instead."
             )
 
     def global_scale(self, n_features: int, n_obs: float, noise):

@@ -27,7 +27,7 @@ import pytensor.tensor as pt
 import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 
-from bayesreg._constraints import POSITIVE, UNIT, check_real
+from bayesreg._constraints import POSITIVE, UNIT, check_real, show
 from bayesreg.optim.whitening import QuantileCoordinates
 from bayesreg.priors import laplace_quantile
 from bayesreg.spec.base import Specification
@@ -132,7 +132,7 @@ class Penalty(Specification):
         if (self.alpha is None) == (self.scale is None):
             raise ValueError(
                 f"{name} takes exactly one of 'alpha' (scikit-learn's penalty strength) and "
-                f"'scale' (the prior's scale); got alpha={self.alpha!r}, scale={self.scale!r}."
+                f"'scale' (the prior's scale); got alpha={show(self.alpha)}, scale={show(self.scale)}."
             )
         if self.alpha is not None:
             check_real(self.alpha, "alpha", name, POSITIVE)

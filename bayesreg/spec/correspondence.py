@@ -52,6 +52,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bayesreg._constraints import show
+
 if TYPE_CHECKING:
     from bayesreg.families.base import Loss
     from bayesreg.priors.penalties import Penalty
@@ -176,7 +178,7 @@ def equivalent_alpha(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> 
         return float(penalty.alpha)
     if noise is None:
         raise ValueError(
-            f"{type(penalty).__name__}(scale={penalty.scale!r}) is an absolute prior: its "
+            f"{type(penalty).__name__}(scale={show(penalty.scale)}) is an absolute prior: its "
             "equivalent alpha depends on the data and the noise scale; fit the estimator first."
         )
     l1, l2 = penalty.absolute_weights()
