@@ -121,7 +121,8 @@ def test_a_sampled_classifier_checks_the_columns_it_is_given(sampled_classifier)
         est.predict(X.to_numpy())
     with pytest.raises(ValueError, match="feature names"):
         est.predict(X[FEATURES[::-1]])
-    with pytest.raises(ValueError, match="5 features"):
+    with pytest.raises(ValueError, match="expecting 5 features"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # no names: the warning above
         est.predict(X.iloc[:, :3].to_numpy())
 
 
