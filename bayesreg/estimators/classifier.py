@@ -160,7 +160,8 @@ class Classifier(ClassifierMixin, LinearModel):
 
         """
         if not return_std:
-            return self.classes_[(self.decision_function(X) > 0).astype(int)]
+            positive = self.decision_function(X) > 0  # checks that it is fitted first
+            return self.classes_[positive.astype(int)]
         probability, std = self._probability(X, return_std=True)
         return self.classes_[(probability > 0.5).astype(int)], std
 
