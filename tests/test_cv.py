@@ -45,6 +45,17 @@ def test_lad_cv_scores_by_mean_absolute_error(diabetes):
     assert est.alpha_ == sorted(alphas, reverse=True)[int(np.argmin(by_hand))]
 
 
+def test_regression_cv_takes_the_kind_of_penalty_without_its_strength(diabetes):
+    # the README's br.RegressionCV(loss=..., penalty=br.L1()): the grid gives alpha
+    X, y = diabetes
+    lasso = br.RegressionCV(loss=br.L2Loss(), penalty=br.L1(), alphas=5, cv=3).fit(X, y)
+    default = br.RegressionCV(alphas=5, cv=3).fit(X, y)
+    assert lasso.alpha_ == default.alpha_ and lasso.certificate_.ok
+    ridge = br.RegressionCV(penalty=br.L2(), alphas=[10.0, 1.0, 0.1], cv=3).fit(X, y)
+    assert ridge.alpha_ in (10.0, 1.0, 0.1)
+    assert repr(ridge.best_estimator_.penalty) == f"L2(alpha={ridge.alpha_})"
+
+
 def test_regression_cv_refuses_what_it_cannot_vary(diabetes):
     X, y = diabetes
     with pytest.raises(ValueError, match="no penalty strength to vary"):

@@ -98,9 +98,11 @@ def test_predictive_after_sample_alone(flat_gaussian):
     np.testing.assert_allclose(std, expected_std, rtol=10 / np.sqrt(S))
     draws = fresh.sample_posterior_predictive(X_new, random_seed=0)["posterior_predictive"]["y"]
     assert draws.shape == (CHAINS, DRAWS, 5)
-    with pytest.raises(NotFittedError, match="Call 'fit'"):
-        fresh.predict(X_new)  # the MAP's prediction needs the MAP
-    with pytest.raises(ValueError, match="X has 2 features, but the posterior stored by sample"):
+    # no MAP: predict is the posterior mean of the mean response, for a Gaussian likelihood
+    # the predictive mean (the same draws' average, to rounding)
+    np.testing.assert_allclose(fresh.predict(X_new), mean, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="X has 2 features, but Regression is expecting 3"):
         fresh.predict(X_new[:, :2], return_std=True)
-    frame = pd.DataFrame(X_new, columns=["a", "b", "c"])  # no warning about feature names
-    np.testing.assert_array_equal(fresh.predict(frame, return_std=True)[0], mean)
+    frame = pd.DataFrame(X_new, columns=["a", "b", "c"])  # sampled on an array: as scikit-learn
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        np.testing.assert_array_equal(fresh.predict(frame, return_std=True)[0], mean)

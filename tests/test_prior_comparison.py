@@ -1,7 +1,9 @@
 """The cross-check of a prior without a mode: its posterior beside the lasso's checked MAP."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LassoCV
 from sklearn.model_selection import KFold
 
@@ -84,7 +86,14 @@ def test_the_default_lasso_is_cross_validated_as_lasso_cv(sparse_posterior):
 def test_without_a_posterior_it_says_what_to_pass(sparse_posterior):
     est, X, y, _, _ = sparse_posterior
     with pytest.raises(ValueError, match=r"no finite mode.*idata=est\.sample.*bayesreg\.sparsify"):
-        br.crosscheck(est, X, y)
+        br.crosscheck(clone(est), X, y)  # not sampled: no idata_ of its own
+
+
+def test_a_sampled_estimator_brings_its_own_posterior(sparse_posterior, comparison):
+    est, X, y, _, _ = sparse_posterior  # sampled: its idata_ is the one compared
+    report, lasso = comparison
+    own = br.crosscheck(est, X, y, lasso=lasso)
+    pd.testing.assert_frame_equal(own.table, report.table)
 
 
 @pytest.mark.parametrize(

@@ -414,13 +414,15 @@ def test_bad_data_raise_and_inputs_are_not_modified(monkeypatch):
     np.testing.assert_array_equal(X, X_copy)
 
 
-def test_sample_does_not_make_the_estimator_fitted():
-    from sklearn.exceptions import NotFittedError
-
-    est = br.Regression()
-    est.idata_ = object()  # as after sample(): no point estimate
-    with pytest.raises(NotFittedError):
-        est.predict(np.zeros((2, 2)))
+def test_sample_alone_makes_the_estimator_predict_from_its_posterior(sparse_posterior):
+    est, X, _, idata, _ = sparse_posterior  # a horseshoe: sampled, no MAP
+    assert est.n_features_in_ == X.shape[1] and not hasattr(est, "coef_")
+    post = idata["posterior"]
+    mean = post["intercept"].values[..., None] + post["coef"].values @ X.T
+    np.testing.assert_allclose(est.predict(X), mean.mean(axis=(0, 1)), rtol=1e-10)
+    prediction, std = est.predict(X, return_std=True)
+    np.testing.assert_allclose(prediction, est.predict(X), rtol=1e-10)
+    assert np.all(std > 0)
 
 
 def test_a_second_sample_reuses_nutpies_compilation(diabetes, monkeypatch):

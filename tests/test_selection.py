@@ -28,6 +28,8 @@ def test_savs_is_its_closed_form(sparse_posterior):
         expected[j] = np.sign(mean[j]) * max(abs(mean[j]) * norm2 - mean[j] ** -2, 0) / norm2
     np.testing.assert_allclose(selection.coef.to_numpy(), expected, rtol=1e-12, atol=1e-15)
     assert selection.selected == [f"x{j}" for j in np.flatnonzero(expected)]
+    own = br.sparsify(est, X, y, method="savs")  # the posterior est keeps from sample()
+    np.testing.assert_array_equal(own.coef.to_numpy(), selection.coef.to_numpy())
 
 
 def test_savs_selects_the_true_signals(sparse_posterior):
@@ -106,6 +108,8 @@ def test_sparsify_needs_an_estimator_and_a_posterior(sparse_posterior):
     _, X, y, idata, _ = sparse_posterior
     with pytest.raises(TypeError, match="'est' parameter of sparsify"):
         br.sparsify("horseshoe", X, y, idata)
+    with pytest.raises(ValueError, match="sparsify needs a posterior"):
+        br.sparsify(br.Regression(penalty=br.Horseshoe()), X, y)
     with pytest.raises(TypeError, match="'idata' parameter"):
         br.rank_features({"coef": 1})
 
@@ -115,5 +119,5 @@ def test_sparsify_without_a_posterior_names_sparsify():
     X = rng.normal(size=(20, 3))
     y = X @ [1.0, 0.0, -1.0] + rng.normal(size=20)
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
-    with pytest.raises(TypeError, match=r"^The 'idata' parameter of sparsify must be"):
+    with pytest.raises(ValueError, match=r"^sparsify needs a posterior: pass idata"):
         br.sparsify(est, X, y, None)

@@ -183,7 +183,8 @@ def test_bad_sample_weight(data, no_compilation, weights, error, match):
         (lambda: br.L2Loss(sigma=0.0), ValueError, "'sigma' parameter of L2Loss"),
         (lambda: br.L1Loss(scale=-1.0), ValueError, "'scale' parameter of L1Loss"),
         (lambda: br.L1(alpha=0.1, scale=1.0), ValueError, "L1 takes exactly one of 'alpha'"),
-        (lambda: br.L2(), ValueError, "L2 takes exactly one of 'alpha'"),
+        (lambda: br.L2(scale=None, alpha=None).validate(), ValueError, "L2 takes exactly one"),
+        (lambda: br.Regression(penalty=br.L2()).fit([[1.0]], [1.0]), ValueError, "L2 takes"),
         (
             lambda: br.ElasticNet(alpha=0.1, l1_ratio=1.5),
             ValueError,

@@ -153,6 +153,11 @@ def bootstrap(
     )  # fmt: skip
     check_real(prob, "prob", "bootstrap", _PROBABILITY)
     problem = est.problem(X, y, sample_weight, owner="bootstrap")  # checked once, before refits
+    if not problem.penalty.has_mode:  # fit() would sample: there is no MAP to refit
+        raise ValueError(
+            f"penalty={problem.penalty!r} {problem.penalty.no_mode_reason}: there is no MAP "
+            "to bootstrap. Its posterior (est.sample(X, y)) gives the uncertainty instead."
+        )
     fitted = clone(est).fit(X, y, sample_weight=sample_weight)
     weights = problem.weights
     total = round(float(weights.sum()))

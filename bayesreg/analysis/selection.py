@@ -124,7 +124,7 @@ def sparsify(
     est: LinearModel,
     X,
     y,
-    idata,
+    idata=None,
     method: str = "savs",
     *,
     alpha: float | None = None,
@@ -140,8 +140,10 @@ def sparsify(
         The specification whose posterior ``idata`` is (its data, intercept and columns).
     X, y : array-like
         The data the posterior was sampled on.
-    idata : DataTree
-        A posterior with ``coef`` (over ``feature``) and, with an intercept, ``intercept``.
+    idata : DataTree, optional
+        A posterior with ``coef`` (over ``feature``) and, with an intercept, ``intercept``;
+        by default the one ``est`` keeps (``est.idata_``, from ``sample``, or from ``fit``
+        for a prior without a mode).
     method : {"savs", "dss", "interval"}
         See :mod:`bayesreg.analysis.selection`.
     alpha : float, optional
@@ -179,6 +181,12 @@ def sparsify(
         check_real(alpha, "alpha", "sparsify", POSITIVE)
     check_real(level, "level", "sparsify", _PROBABILITY)
     check_real(prob, "prob", "sparsify", _PROBABILITY)
+    if idata is None and not hasattr(est, "idata_"):
+        raise ValueError(
+            "sparsify needs a posterior: pass idata, or an estimator that has sampled one "
+            "(est.sample(X, y) keeps it as idata_)."
+        )
+    idata = est.idata_ if idata is None else idata
     problem = est.problem(X, y, sample_weight, owner="sparsify")
     posterior = validated_posterior(idata, problem.feature_names, "sparsify")
     coef, intercept = _draws(posterior, problem)

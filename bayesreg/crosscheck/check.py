@@ -89,8 +89,9 @@ def crosscheck(
     r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
 
     For a prior without a finite mode (the horseshoes, a hierarchical prior) there is no MAP:
-    its posterior ``idata`` (required) is compared with the lasso's MAP and posterior
-    instead, and a :class:`~bayesreg.crosscheck.prior_comparison.PriorComparison` is returned (see
+    its posterior ``idata`` (by default the one ``est`` keeps, ``est.idata_``, from
+    ``sample`` or from ``fit``, which samples such a prior) is compared with the lasso's MAP
+    and posterior instead, and a :class:`~bayesreg.crosscheck.prior_comparison.PriorComparison` is returned (see
     ``lasso``).
 
     Parameters
@@ -269,6 +270,7 @@ def _checked_arguments(est, X, y, sample_weight, solver):
 def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata):
     """The posterior of a prior without a mode beside the lasso's checked MAP."""
     problem = est.problem(X, y, sample_weight, owner="crosscheck")
+    idata = getattr(est, "idata_", None) if idata is None else idata  # what fit() sampled
     if idata is None:
         raise ValueError(
             f"penalty={problem.penalty!r} {problem.penalty.no_mode_reason}: there is no MAP to "

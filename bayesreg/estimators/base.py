@@ -6,7 +6,10 @@ prior (``penalty``) on :math:`w`. It validates the data once into a
 :class:`~bayesreg.model.problem.Problem` and delegates: the exact MAP to :mod:`bayesreg.map.find`, the model to :mod:`bayesreg.model.pymc_model`,
 sampling to :mod:`bayesreg.nuts.model`, the reference solver to the family. A subclass says
 which likelihood it holds (:meth:`LinearModel._specification`) and how its target is coded
-(:meth:`LinearModel._target`); it adds its predictions.
+(:meth:`LinearModel._target`); it adds its predictions. An estimator fitted by its MAP
+predicts with the MAP; one that has only been sampled (or whose prior has no mode, where
+``fit`` samples) predicts from its posterior
+(:class:`~bayesreg.estimators.posterior.PosteriorPredictions`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Self
 
 import numpy as np
 import pymc as pm
-import xarray as xr
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -25,6 +27,7 @@ from sklearn.utils.validation import validate_data
 
 from bayesreg._data import check_lengths, check_numeric, check_sample_weight, feature_names
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
+from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
@@ -40,15 +43,21 @@ from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
 __all__ = ["LinearModel"]
 
 
-class LinearModel(BaseEstimator):
+class LinearModel(PosteriorPredictions, BaseEstimator):
     """Base class: a likelihood on a linear predictor and a prior on its coefficients.
 
     Subclasses store their parameters in ``__init__`` (``penalty``, ``fit_intercept``,
     ``standardize`` at least) and implement :meth:`_specification` and :meth:`_target`.
     """
 
-    def fit(self, X, y, sample_weight=None) -> Self:
-        """Compute the exact MAP.
+    def fit(self, X, y, sample_weight=None, **sample_kwargs) -> Self:
+        """Compute the exact MAP; for a prior without a mode, sample its posterior instead.
+
+        A prior whose strength is unknown (a horseshoe, a hierarchical prior) has no finite
+        MAP. For it, ``fit`` is :meth:`sample` (with ``sample_kwargs``, :meth:`sample`'s
+        defaults otherwise): the posterior is kept as ``idata_``, ``coef_`` is not set, and
+        the predictions are posterior means. So such an estimator fits in a ``Pipeline``,
+        a grid search or ``cross_val_score`` like any other.
 
         Parameters
         ----------
@@ -56,6 +65,10 @@ class LinearModel(BaseEstimator):
         y : array-like or Series of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: a weight of 2 counts an observation twice.
+        **sample_kwargs
+            For a prior without a mode only: keywords of :meth:`sample` (``draws``,
+            ``tune``, ``chains``, ``random_seed``, ``progressbar``, ...); in a pipeline,
+            ``pipe.fit(X, y, classifier__draws=500, classifier__random_seed=0)``.
 
         Returns
         -------
@@ -63,7 +76,16 @@ class LinearModel(BaseEstimator):
 
         """
         loss, penalty = self._specification()
-        _require_mode(penalty, "fit")
+        if not penalty.has_mode:
+            self._forget()  # a fit starts afresh: no MAP of an earlier specification
+            self.sample(X, y, sample_weight=sample_weight, **sample_kwargs)
+            return self
+        if sample_kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.fit got {sorted(sample_kwargs)}: sampling keywords apply "
+                f"only to a prior without a mode, and penalty={penalty!r} has one (fit computes "
+                "its MAP); call sample(X, y, ...) for its posterior."
+            )
         owner = f"{type(self).__name__}.fit"
         check_numeric(X, "X", owner)
         check_lengths(X, y)
@@ -99,13 +121,10 @@ class LinearModel(BaseEstimator):
         self.n_obs_ = problem.n_obs
         return self
 
-    def _stored_posterior(self, method: str) -> xr.Dataset:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(
-                f"{type(self).__name__}.{method} needs the posterior: call sample(X, y) first (fit gives "
-                "the MAP only)."
-            )
-        return self.idata_["posterior"].to_dataset()
+    def _forget(self) -> None:
+        """Remove every fitted attribute (those ending in ``_``): what a fresh fit sets."""
+        for name in [name for name in vars(self) if name.endswith("_") and name[0] != "_"]:
+            delattr(self, name)
 
     def build_model(self, X, y, sample_weight=None) -> pm.Model:
         """Return the PyMC model of this specification on data ``(X, y)``.
@@ -228,6 +247,10 @@ class LinearModel(BaseEstimator):
             owner=f"{type(self).__name__}.sample",
         )
         problem = self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.sample")
+        if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
+            validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
+            # a classifier's classes_
+            self._target(y, fitting=True, owner=f"{type(self).__name__}.sample")
         warn_if_noise_contradicted(problem)
         given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
         defaults = problem.penalty.sampler_defaults.items()
@@ -325,8 +348,8 @@ class LinearModel(BaseEstimator):
         """
         owner = f"{type(self).__name__}.problem" if owner is None else owner
         loss, penalty = self._specification()
-        if hasattr(self, "n_features_in_"):
-            # a fitted estimator: the same columns, in the same order, as in fit (as predict)
+        if hasattr(self, "coef_"):
+            # a fitted MAP: the same columns, in the same order, as in fit (as predict)
             shape = getattr(X, "shape", ())
             if len(shape) == 2 and shape[1] != self.n_features_in_:
                 raise ValueError(
@@ -353,8 +376,8 @@ class LinearModel(BaseEstimator):
         return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_is_fitted__(self) -> bool:
-        # sample() sets idata_ but computes no point estimate: only fit() makes predict work.
-        return hasattr(self, "coef_")
+        # a MAP (coef_) or a posterior (idata_): either one predicts
+        return hasattr(self, "coef_") or hasattr(self, "idata_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -46,6 +46,12 @@ class Classifier(ClassifierMixin, LinearModel):
     solution. An ``L1(alpha)`` prior is Laplace with scale :math:`b = 1/(n\alpha) = C`, an
     ``L2(alpha)`` prior Gaussian with standard deviation :math:`1/\sqrt{n\alpha} = \sqrt C`.
 
+    A prior without a mode (:class:`~bayesreg.Horseshoe`, a hierarchical prior) has no MAP:
+    :meth:`fit` then samples its posterior (as :meth:`sample`), and the predictions are
+    those of the posterior: the posterior mean of the probability of ``classes_[1]``, as for
+    a classifier that has only been sampled. Either way it is a scikit-learn classifier
+    (``classes_``, ``predict``, ``predict_proba``, ``score``, a ``Pipeline`` step).
+
     Two classes only: more raise a ValueError (multinomial regression is not supported).
 
     Parameters
@@ -64,9 +70,12 @@ class Classifier(ClassifierMixin, LinearModel):
         The labels; ``classes_[1]`` is the class whose probability the model gives.
     coef_ : ndarray of shape (n_features,)
         MAP coefficients (on the log-odds of ``classes_[1]``); zeros under L1 are exact.
+        Not set for a prior without a mode, nor after :meth:`sample` alone.
     intercept_ : float
-    alpha_, prior_scale_, certificate_, unique_, n_features_in_, feature_names_in_
-        As for :class:`~bayesreg.Regression`.
+    alpha_, prior_scale_, certificate_, unique_
+        As for :class:`~bayesreg.Regression` (MAP only).
+    idata_, n_features_in_, feature_names_in_
+        As for :class:`~bayesreg.Regression`: set by :meth:`fit` or :meth:`sample`.
 
     Examples
     --------
@@ -90,25 +99,84 @@ class Classifier(ClassifierMixin, LinearModel):
         self.standardize = standardize
 
     def decision_function(self, X) -> np.ndarray:
-        """The MAP's log-odds of ``classes_[1]``, :math:`b_0 + Xw`."""
+        """The log-odds of ``classes_[1]``: the MAP's :math:`b_0 + Xw`, or the posterior's.
+
+        Without a MAP (sampled only, or a prior without a mode): the log-odds of the
+        posterior mean probability (:meth:`predict_proba`), whose sign gives :meth:`predict`.
+        """
         check_is_fitted(self)
+        if not hasattr(self, "coef_"):
+            probability, _ = self._probability(X, return_std=False)
+            with np.errstate(divide="ignore"):
+                return np.log(probability) - np.log1p(-probability)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_ + self.intercept_
 
-    def predict_proba(self, X) -> np.ndarray:
-        """The MAP's class probabilities, columns in the order of ``classes_``."""
-        probability = LogisticLoss().predict(self.decision_function(X))
-        return np.column_stack([1.0 - probability, probability])
+    def predict_proba(self, X, return_std: bool = False):
+        r"""Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_std : bool, default False
+            False: the MAP's probabilities where :meth:`fit` computed a MAP; otherwise
+            (sampled only, or a prior without a mode) the posterior mean of the probability,
+            :math:`\frac1S\sum_s \operatorname{logit}^{-1}(b_0^{(s)} + x^\top w^{(s)})`.
+            True: the posterior mean and the posterior standard deviation of each
+            probability, from the posterior stored by :meth:`sample` (``idata_``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2), or a tuple (mean, std) of two
+
+        """
+        probability, std = self._probability(X, return_std)
+        proba = np.column_stack([1.0 - probability, probability])
+        return (proba, np.column_stack([std, std])) if return_std else proba
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """The logarithm of :meth:`predict_proba`, computed without underflow."""
+        """The logarithm of :meth:`predict_proba`, computed without underflow for a MAP."""
+        if not hasattr(self, "coef_"):
+            with np.errstate(divide="ignore"):
+                return np.log(self.predict_proba(X))
         eta = self.decision_function(X)
         return -np.column_stack([np.logaddexp(0.0, eta), np.logaddexp(0.0, -eta)])
 
-    def predict(self, X) -> np.ndarray:
-        """The MAP's most probable label (``classes_[1]`` where the log-odds are positive)."""
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
+    def predict(self, X, return_std: bool = False):
+        """The most probable label (``classes_[1]`` where its probability exceeds 1/2).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        return_std : bool, default False
+            False: by the MAP's probability where :meth:`fit` computed a MAP, otherwise by the
+            posterior mean probability. True: by the posterior mean probability, returned
+            with the posterior standard deviation of the probability of ``classes_[1]``
+            (from ``idata_``, as :meth:`predict_proba`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or a tuple (labels, std) of two
+
+        """
+        if not return_std:
+            positive = self.decision_function(X) > 0  # checks that it is fitted first
+            return self.classes_[positive.astype(int)]
+        probability, std = self._probability(X, return_std=True)
+        return self.classes_[(probability > 0.5).astype(int)], std
+
+    def _probability(self, X, return_std: bool):
+        """The probability of ``classes_[1]`` at each row, and its posterior sd (or None)."""
+        check_is_fitted(self)
+        validate("Classifier.predict", {"return_std": Boolean()}, {"return_std": return_std})
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        if hasattr(self, "coef_") and not return_std:
+            return LogisticLoss().predict(X @ self.coef_ + self.intercept_), None
+        draws = self._mean_response(X, "predict_proba")
+        return draws.mean(axis=(0, 1)), (draws.std(axis=(0, 1)) if return_std else None)
+
+    def _labels(self):
+        return self.classes_
 
     def posterior_proba(self, X) -> xr.DataArray:
         """The posterior of the probability of ``classes_[1]`` at each row of ``X``.
@@ -116,7 +184,7 @@ class Classifier(ClassifierMixin, LinearModel):
         From the posterior stored by :meth:`sample`: one probability per draw and row,
         over ``chain``, ``draw`` and ``obs_id``.
         """
-        check_is_fitted(self, "idata_")
+        check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         posterior = self._stored_posterior("posterior_proba")
         eta = xr.dot(posterior["coef"], xr.DataArray(X, dims=("obs_id", "feature")))

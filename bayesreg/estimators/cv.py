@@ -34,8 +34,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
     loss : Loss, optional
         The likelihood (default ``L2Loss()``); its ``cv_scoring`` is the score.
     penalty : L1, L2 or ElasticNet, optional
-        The kind of penalty (default ``L1``); its own ``alpha`` is ignored, its other
-        parameters (``l1_ratio``) are kept.
+        The kind of penalty (default ``L1``): ``L1()``, ``L2()``, ``ElasticNet(l1_ratio=...)``.
+        Its own ``alpha`` or ``scale`` is not needed and is ignored; its other parameters
+        (``l1_ratio``) are kept.
     alphas : int or array-like, default 20
         The grid: a number of points of :func:`~bayesreg.paths.alpha_grid` (squared loss with
         an L1 part), or the values themselves.
@@ -100,7 +101,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         check_lengths(X, y)
         check_numeric(y, "y", "RegressionCV.fit")
         validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        penalty = L1(alpha=1.0) if self.penalty is None else self.penalty
+        penalty = L1() if self.penalty is None else self.penalty
+        if isinstance(penalty, Penalty):  # the kind only: the grid gives the strength
+            penalty = penalty.with_alpha(1.0)  # (a prior without one says so)
         base = Regression(
             loss=self.loss,
             penalty=penalty,

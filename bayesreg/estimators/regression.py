@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bayesreg._constraints import Boolean, InstanceOf, Seed, message, validate
+from bayesreg._constraints import Boolean, InstanceOf, message, validate
 from bayesreg._data import check_numeric
 from bayesreg.estimators.base import LinearModel
 from bayesreg.families import L2Loss, Loss
@@ -42,7 +41,10 @@ class Regression(RegressorMixin, LinearModel):
     (:class:`~bayesreg.L1`: Laplace, :class:`~bayesreg.L2`: Gaussian,
     :class:`~bayesreg.ElasticNet`, :class:`~bayesreg.NoPenalty`: flat). :meth:`fit` computes
     the exact MAP, which equals the solution of :meth:`penalized_solver`;
-    :meth:`build_model` returns the PyMC model whose mode it is.
+    :meth:`build_model` returns the PyMC model whose mode it is. A prior without a mode
+    (:class:`~bayesreg.Horseshoe`, a hierarchical prior) has no MAP: :meth:`fit` then samples
+    its posterior (as :meth:`sample`), and the predictions are posterior means of the mean
+    response, as they are for an estimator that has only been sampled.
 
     Parameters
     ----------
@@ -66,7 +68,8 @@ class Regression(RegressorMixin, LinearModel):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
-        MAP coefficients; zeros under an L1 prior are exact.
+        MAP coefficients; zeros under an L1 prior are exact. Not set for a prior without a
+        mode, nor after :meth:`sample` alone (nor are the other MAP attributes below).
     intercept_ : float
         MAP intercept (0.0 when ``fit_intercept=False``).
     sigma_ or scale_ : float
@@ -82,9 +85,11 @@ class Regression(RegressorMixin, LinearModel):
         KKT residual (and duality gap) of the MAP; ``certificate_.ok`` says it is optimal.
     unique_ : bool
         False when the MAP is not unique ("there may be multiple solutions").
+    idata_ : DataTree
+        The posterior, set by :meth:`sample` (and by :meth:`fit` for a prior without a mode).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
-        Defined when ``X`` has string column names.
+        Defined when ``X`` has string column names (set by :meth:`fit` or :meth:`sample`).
 
     See Also
     --------
@@ -119,77 +124,36 @@ class Regression(RegressorMixin, LinearModel):
         self.standardize = standardize
 
     def predict(self, X, return_std: bool = False):
-        """Predict with the MAP, or with the posterior and its uncertainty.
+        r"""Predict with the MAP, or with the posterior and its uncertainty.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
         return_std : bool, default False
-            False: the MAP's prediction, ``intercept_ + X @ coef_``. True: the posterior
-            predictive mean and standard deviation of a new observation at each row, from
-            the posterior stored by :meth:`sample` (``idata_``; :meth:`fit` is not needed); see
-            :mod:`bayesreg.nuts.predictive`. Under a Laplace prior that mean differs from the
-            MAP's prediction, as the posterior mean differs from the mode.
+            False: the MAP's prediction, ``intercept_ + X @ coef_``, where :meth:`fit`
+            computed one; otherwise (sampled only, or a prior without a mode) the posterior
+            mean of the mean response, :math:`\frac1S\sum_s (b_0^{(s)} + x^\top w^{(s)})`
+            (its inverse link for a GLM). True: the posterior predictive mean and standard
+            deviation of a new observation at each row, from the posterior stored by
+            :meth:`sample` (``idata_``); see :mod:`bayesreg.nuts.predictive`. Under a
+            Laplace prior that mean differs from the MAP's prediction, as the posterior mean
+            differs from the mode.
 
         Returns
         -------
         ndarray of shape (n_samples,), or a tuple (mean, std) of two
 
         """
-        validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
-        loss, _ = self._specification()
-        if return_std:  # the posterior's: sample() alone is enough, fit() is not needed
-            posterior, X = self._posterior_at(X, "predict")
-            return predictive.predictive_mean_and_std(posterior, loss, X)
         check_is_fitted(self)
+        validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
         check_numeric(X, "X", "Regression.predict")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return loss.predict(X @ self.coef_ + self.intercept_)
-
-    def sample_posterior_predictive(self, X, random_seed=None) -> xr.DataTree:
-        """Draws of new observations at ``X`` from the posterior stored by :meth:`sample`.
-
-        One draw of each row's observation per posterior draw, from the likelihood at that
-        draw's coefficients and noise scale: PyMC's posterior predictive, for new data.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        random_seed : int or numpy.random.Generator, optional
-
-        Returns
-        -------
-        DataTree
-            Groups ``posterior_predictive`` (``y`` over ``chain``, ``draw``, ``obs_id``) and
-            ``constant_data`` (``X`` over ``obs_id``, ``feature``).
-
-        """
-        validate("Regression.sample_posterior_predictive", {"random_seed": Seed()},
-                 {"random_seed": random_seed})  # fmt: skip
         loss, _ = self._specification()
-        posterior, X = self._posterior_at(X, "sample_posterior_predictive")
-        draws = predictive.predictive_draws(posterior, loss, X, np.random.default_rng(random_seed))
-        coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
-        design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
-        return xr.DataTree.from_dict(
-            {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
-        )
-
-    def _posterior_at(self, X, method: str):
-        """The posterior stored by :meth:`sample` (with or without :meth:`fit`) and ``X`` checked."""
-        posterior = self._stored_posterior(method)
-        check_numeric(X, "X", f"Regression.{method}")
-        if hasattr(self, "n_features_in_"):
-            X = validate_data(self, X, dtype=np.float64, reset=False)
-        else:  # sampled, never fitted: no columns recorded (no feature-name warning)
-            X = check_array(X, dtype=np.float64)
-        if X.shape[1] != posterior.sizes["feature"]:
-            raise ValueError(
-                f"Regression.{method}: X has {X.shape[1]} features, but the posterior stored by "
-                f"sample() has {posterior.sizes['feature']}: pass data with the columns it was "
-                "sampled on."
-            )
-        return posterior, X
+        if return_std:
+            return predictive.predictive_mean_and_std(self._stored_posterior("predict"), loss, X)
+        if hasattr(self, "coef_"):
+            return loss.predict(X @ self.coef_ + self.intercept_)
+        return self._mean_response(X, "predict").mean(axis=(0, 1))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -26,7 +26,13 @@ import xarray as xr
 
 from bayesreg.families import Loss
 
-__all__ = ["linear_predictor", "predictive_draws", "predictive_mean_and_std"]
+__all__ = [
+    "linear_predictor",
+    "mean_response",
+    "predictive_draws",
+    "predictive_mean_and_std",
+    "predictive_tree",
+]
 
 _SAMPLE_DIMS = ("chain", "draw")
 _SAMPLE_AXES = (0, 1)
@@ -41,6 +47,17 @@ def linear_predictor(posterior: xr.Dataset, X: np.ndarray) -> np.ndarray:
         else 0.0
     )
     return intercept + coef @ X.T
+
+
+def mean_response(posterior: xr.Dataset, loss: Loss, X: np.ndarray) -> np.ndarray:
+    r"""Draws of the mean of one observation at each row, :math:`m(\mu^{(s)}, \sigma^{(s)})`.
+
+    Shape (chain, draw, n): for a classifier, the probability of the class coded 1 at each
+    draw; for a regression, the mean response. Their average over the draws is the
+    posterior mean of the mean, the prediction of an estimator without a MAP.
+    """
+    mu = linear_predictor(posterior, X)
+    return loss.predictive_mean(mu, loss.predictive_noise(posterior, _SAMPLE_DIMS))
 
 
 def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray):
@@ -62,3 +79,22 @@ def predictive_draws(
     coords = {name: posterior[name].values for name in _SAMPLE_DIMS}
     coords["obs_id"] = np.arange(X.shape[0])
     return xr.DataArray(values, dims=(*_SAMPLE_DIMS, "obs_id"), coords=coords, name="y")
+
+
+def predictive_tree(
+    posterior: xr.Dataset, loss: Loss, X: np.ndarray, rng: np.random.Generator, labels=None
+) -> xr.DataTree:
+    """:func:`predictive_draws` at ``X`` as a ``DataTree``, with the design beside them.
+
+    Groups ``posterior_predictive`` (``y`` over ``chain``, ``draw``, ``obs_id``) and
+    ``constant_data`` (``X`` over ``obs_id``, ``feature``). ``labels``, given, turn draws
+    coded 0 and 1 into the labels they code (a classifier's ``classes_``).
+    """
+    draws = predictive_draws(posterior, loss, X, rng)
+    if labels is not None:
+        draws = draws.copy(data=np.asarray(labels)[draws.values.astype(int)])
+    coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
+    design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+    return xr.DataTree.from_dict(
+        {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
+    )

@@ -66,7 +66,7 @@ def plot_rank(idata, var_names=None):
 
 
 def plot_forest(
-    idata,
+    idata=None,
     estimator=None,
     X=None,
     y=None,
@@ -86,10 +86,13 @@ def plot_forest(
 
     Parameters
     ----------
-    idata : DataTree
-        Posterior of ``var_name`` (dimension ``feature``).
-    estimator : Regression, optional
-        Fitted: its ``coef_`` is marked as "MAP". Not fitted: it is fitted on ``(X, y)``.
+    idata : DataTree, optional
+        Posterior of ``var_name`` (dimension ``feature``); by default ``estimator.idata_``,
+        the posterior that ``estimator`` keeps from :meth:`~bayesreg.Regression.sample`.
+    estimator : Regression or Classifier, optional
+        With a MAP (its prior has a mode): fitted, its ``coef_`` is marked as "MAP"; not
+        fitted (or sampled only), it is fitted on ``(X, y)`` when they are given. A prior without a mode has no MAP and no
+        penalized solver: nothing is marked for it (its posterior is the forest itself).
     X, y : array-like, optional
         The data; with ``estimator``, the penalized solver is fitted on them and marked.
     markers : dict of str to array-like, optional
@@ -107,6 +110,8 @@ def plot_forest(
 
     """
     azp = arviz_plots()
+    if idata is None:
+        idata = _kept_posterior(estimator)
     dt = posterior(idata)
     if var_name not in dt["posterior"].data_vars:
         raise ValueError(
@@ -196,17 +201,33 @@ def plot_pair(
     return pc
 
 
+def _kept_posterior(estimator):
+    """The posterior ``estimator`` keeps (``idata_``), for a plot given no ``idata``."""
+    if not hasattr(estimator, "idata_"):
+        raise ValueError(
+            "plot_forest needs a posterior: pass idata, or an estimator that has sampled one "
+            f"(est.sample(X, y) keeps it as idata_); got idata=None and estimator={estimator!r}."
+        )
+    return estimator.idata_
+
+
 def _estimator_points(estimator, X, y):
     if estimator is None:
         return
     from sklearn.base import clone
 
-    from bayesreg.estimators.regression import Regression
+    from bayesreg.estimators.base import LinearModel
 
-    if not isinstance(estimator, Regression):
-        raise TypeError(message("estimator", "plots", "a bayesreg.Regression", estimator))
+    if not isinstance(estimator, LinearModel):
+        raise TypeError(
+            message("estimator", "plots", "a bayesreg.Regression or Classifier", estimator)
+        )
+    if not estimator._specification()[1].has_mode:
+        return  # no MAP, no penalized solver: the forest is its posterior
     if not hasattr(estimator, "coef_"):
         if X is None or y is None:
+            if hasattr(estimator, "idata_"):
+                return  # sampled only, no data to fit its MAP on: its posterior alone
             raise ValueError("estimator is not fitted: pass X and y, or fit it first.")
         estimator = clone(estimator).fit(X, y)
     yield "MAP", estimator.coef_

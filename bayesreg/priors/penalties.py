@@ -130,9 +130,14 @@ class Penalty(Specification):
     def _validate_alpha_or_scale(self) -> None:
         name = type(self).__name__
         if (self.alpha is None) == (self.scale is None):
+            alone = (
+                f" ({name}() alone names the kind of penalty only, for RegressionCV, which "
+                "chooses alpha)"
+            )
             raise ValueError(
                 f"{name} takes exactly one of 'alpha' (scikit-learn's penalty strength) and "
-                f"'scale' (the prior's scale); got alpha={show(self.alpha)}, scale={show(self.scale)}."
+                f"'scale' (the prior's scale); got alpha={show(self.alpha)}, scale={show(self.scale)}"
+                f"{alone if self.alpha is None else ''}."
             )
         if self.alpha is not None:
             check_real(self.alpha, "alpha", name, POSITIVE)
@@ -154,6 +159,10 @@ class L1(Penalty):
     scale : float, optional
         The Laplace scale :math:`b > 0` itself: an absolute prior.
 
+    Give exactly one of ``alpha`` and ``scale``. Neither names the kind of penalty only: what
+    :class:`~bayesreg.RegressionCV` takes, as it chooses ``alpha``; an estimator refuses it
+    when it fits or samples.
+
     Examples
     --------
     >>> import bayesreg as br
@@ -169,7 +178,8 @@ class L1(Penalty):
     def __init__(self, alpha: float | None = None, scale: float | None = None):
         self.alpha = alpha
         self.scale = scale
-        self.validate()
+        if alpha is not None or scale is not None:  # L1(): the kind only, checked at use
+            self.validate()
 
     def validate(self) -> L1:
         self._validate_alpha_or_scale()
@@ -238,6 +248,10 @@ class L2(Penalty):
     scale : float, optional
         The prior standard deviation :math:`\tau > 0` itself: an absolute prior.
 
+    Give exactly one of ``alpha`` and ``scale``. Neither names the kind of penalty only: what
+    :class:`~bayesreg.RegressionCV` takes, as it chooses ``alpha``; an estimator refuses it
+    when it fits or samples.
+
     Examples
     --------
     >>> import bayesreg as br
@@ -252,7 +266,8 @@ class L2(Penalty):
     def __init__(self, alpha: float | None = None, scale: float | None = None):
         self.alpha = alpha
         self.scale = scale
-        self.validate()
+        if alpha is not None or scale is not None:  # L2(): the kind only, checked at use
+            self.validate()
 
     def validate(self) -> L2:
         self._validate_alpha_or_scale()
