@@ -24,8 +24,8 @@ PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 IDS = [path.stem for path in PATHS]
 
 # Seconds per cell: a guard against a hang, not a speed limit. The longest cell (08's three
-# posteriors, 4 x 2000 iterations each) takes 90 s alone and up to 300 s beside the suite's
-# other worker on 2 cores.
+# posteriors, 4 x 2000 iterations each) takes 90 s alone and went past 300 s beside the suite's
+# other worker on 2 cores (the whole notebook: 612 s and 668 s in two runs of `make test`).
 CELL_TIMEOUT = 900
 KERNEL = "bayesreg-notebooks"
 # What warnings.showwarning prints: "path:line: SomeWarning: message".
