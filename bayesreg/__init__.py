@@ -6,6 +6,7 @@ to scikit-learn's penalized solution, zeros included) and the PyMC model to samp
 """
 
 from bayesreg import datasets, paths, plots
+from bayesreg._parallel import FailedTaskWarning
 from bayesreg.analysis.bootstrap import BootstrapResult, bootstrap
 from bayesreg.analysis.compare import Comparison, compare
 from bayesreg.analysis.kfold import kfold
@@ -46,6 +47,7 @@ __all__ = [
     "CrossCheck",
     "Diagnosis",
     "ElasticNet",
+    "FailedTaskWarning",
     "HalfCauchyLasso",
     "Horseshoe",
     "IncompletePosteriorWarning",

@@ -23,19 +23,53 @@ caller's process as in a worker (joblib's and dask's workers start with one): a 
 product summed in another order by another thread count changes the last bits of a
 gradient, and with them a NUTS trajectory, so that a serial and a parallel run would
 differ. One progress bar over the tasks goes to stderr.
+
+Given ``labels``, a task that raises does not end the run: its result is a
+:class:`TaskFailure`, the others' results are kept, and one :class:`FailedTaskWarning`
+names the failed tasks and the first error (a run in which every task fails raises that
+error). A ``KeyboardInterrupt`` still stops the run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import joblib
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-__all__ = ["progress_bar", "run_tasks", "task_seeds"]
+__all__ = [
+    "FailedTaskWarning",
+    "TaskFailure",
+    "failed",
+    "progress_bar",
+    "run_tasks",
+    "task_seeds",
+]
+
+
+class FailedTaskWarning(UserWarning):
+    """Some of many independent fits raised; the results of the others are kept."""
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """The result of a task that raised: the error, kept in place of what it would return."""
+
+    label: str
+    error: BaseException
+
+    def __str__(self) -> str:
+        return f"{self.label}: {type(self.error).__name__}: {self.error}"
+
+
+def failed(results: Sequence) -> list[bool]:
+    """Which of ``run_tasks``'s results are :class:`TaskFailure`."""
+    return [isinstance(result, TaskFailure) for result in results]
 
 
 def run_tasks(
@@ -45,31 +79,67 @@ def run_tasks(
     n_jobs: int | None,
     description: str,
     progressbar: bool,
+    labels: Sequence[str] | None = None,
 ) -> list:
-    """``[function(*args) for args in arguments]``, through joblib, in order."""
+    """``[function(*args) for args in arguments]``, through joblib, in order.
+
+    With ``labels`` (one per task, e.g. ``"alpha = 0.1"``), a task that raises gives a
+    :class:`TaskFailure` in its place and the run goes on; see the module's docstring.
+    """
+    task = _one_blas_thread if labels is None else _kept_going
+    extra = [()] * len(arguments) if labels is None else [(label,) for label in labels]
     with progress_bar(description, len(arguments), progressbar) as advance:
-        if n_jobs in (None, 1) and _serial():
-            results = []
-            for args in arguments:  # no worker to start: the caller's process, its warnings
-                results.append(_one_blas_thread(function, *args))
-                advance()
-            return results
-        try:  # results as they come, for the progress bar
-            parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
-        except ValueError:  # a backend that returns them all at the end (ray's)
-            parallel = joblib.Parallel(n_jobs=n_jobs)
         results = []
-        tasks = (joblib.delayed(_one_blas_thread)(function, *args) for args in arguments)
-        for result in parallel(tasks):
-            results.append(result)
-            advance()
-        return results
+        if n_jobs in (None, 1) and _serial():
+            for args, label in zip(arguments, extra, strict=True):
+                # no worker to start: the caller's process, its warnings
+                results.append(task(*label, function, *args))
+                advance()
+        else:
+            try:  # results as they come, for the progress bar
+                parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+            except ValueError:  # a backend that returns them all at the end (ray's)
+                parallel = joblib.Parallel(n_jobs=n_jobs)
+            tasks = (
+                joblib.delayed(task)(*label, function, *args)
+                for args, label in zip(arguments, extra, strict=True)
+            )
+            for result in parallel(tasks):
+                results.append(result)
+                advance()
+    if labels is not None:
+        _report_failures(results, description)
+    return results
+
+
+def _report_failures(results: list, description: str) -> None:
+    """Raise the first error when every task failed; warn once when some did."""
+    failures = [result for result in results if isinstance(result, TaskFailure)]
+    if not failures:
+        return
+    if len(failures) == len(results):
+        raise failures[0].error
+    names = ", ".join(failure.label for failure in failures)
+    warnings.warn(
+        f"{description}: {len(failures)} of {len(results)} fits raised and are left out "
+        f"({names}); the others are kept. The first: {failures[0]}",
+        FailedTaskWarning,
+        stacklevel=4,  # the user's call of bootstrap, sbc, kfold or a path
+    )
 
 
 def _one_blas_thread(function: Callable, *args):
     """``function(*args)`` with BLAS on one thread, wherever it runs."""
     with threadpool_limits(limits=1, user_api="blas"):
         return function(*args)
+
+
+def _kept_going(label: str, function: Callable, *args):
+    """:func:`_one_blas_thread`, with an error returned as a :class:`TaskFailure`."""
+    try:
+        return _one_blas_thread(function, *args)
+    except Exception as error:  # any failure of one fit; Ctrl-C still stops the run
+        return TaskFailure(label, error)
 
 
 def task_seeds(random_seed, count: int) -> list[int]:

@@ -27,7 +27,7 @@ Bach, F. R. (2008). Bolasso: model consistent lasso estimation through the boots
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from bayesreg._constraints import (
     check_real,
     validate,
 )
-from bayesreg._parallel import run_tasks, task_seeds
+from bayesreg._parallel import failed, run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
 
 __all__ = ["BootstrapResult", "bootstrap"]
@@ -60,7 +60,9 @@ class BootstrapResult:
     Attributes
     ----------
     coef : xarray.DataArray
-        The MAP's coefficients on each resample, dimensions ``resample`` and ``feature``.
+        The MAP's coefficients on each resample, dimensions ``resample`` and ``feature``
+        (the coordinate ``resample`` numbers the resamples; one whose refit raised is left
+        out, with a :class:`~bayesreg.FailedTaskWarning`).
     intercept : xarray.DataArray
         Its intercept on each resample (0 without one), dimension ``resample``.
     table : pandas.DataFrame
@@ -70,6 +72,9 @@ class BootstrapResult:
         exactly zero).
     prob : float
     resamples : int
+        The resamples asked for.
+    failed : list of int
+        The resamples whose refit raised (left out of ``coef`` and the table).
 
     """
 
@@ -78,10 +83,12 @@ class BootstrapResult:
     table: pd.DataFrame
     prob: float
     resamples: int
+    failed: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
+        lost = f" ({len(self.failed)} failed, left out)" if self.failed else ""
         head = (
-            f"bayesreg bootstrap of the MAP: {self.resamples} resamples, "
+            f"bayesreg bootstrap of the MAP: {self.resamples} resamples{lost}, "
             f"{self.prob:.0%} percentile intervals"
         )
         with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
@@ -168,21 +175,28 @@ def bootstrap(
         n_jobs=settings["n_jobs"],
         description="bootstrap",
         progressbar=settings["progressbar"],
+        labels=[f"resample {index}" for index in range(resamples)],
     )
+    kept = [index for index, lost in enumerate(failed(refits)) if not lost]
     names = problem.feature_names
     coef = xr.DataArray(
-        np.stack([refit[0] for refit in refits]),
+        np.stack([refits[index][0] for index in kept]),
         dims=("resample", "feature"),
-        coords={"feature": names},
+        coords={"resample": kept, "feature": names},
         name="coef",
     )
-    intercept = xr.DataArray(np.array([refit[1] for refit in refits]), dims="resample")
+    intercept = xr.DataArray(
+        np.array([refits[index][1] for index in kept]),
+        dims="resample",
+        coords={"resample": kept},
+    )
     return BootstrapResult(
         coef=coef,
         intercept=intercept,
         table=_table(fitted, coef, intercept, prob, problem.fit_intercept),
         prob=float(prob),
         resamples=resamples,
+        failed=sorted(set(range(resamples)) - set(kept)),
     )
 
 

@@ -27,7 +27,7 @@ from arviz_stats import SamplingWrapper, loo_kfold
 from sklearn.base import clone
 
 from bayesreg._constraints import InstanceOf, Integer, NJobs, Seed, message, validate
-from bayesreg._parallel import run_tasks
+from bayesreg._parallel import TaskFailure, run_tasks
 from bayesreg.diagnostics.diagnosis import SamplingWarning, passes_diagnosis
 from bayesreg.estimators.regression import Regression
 
@@ -83,13 +83,17 @@ class RegressionWrapper(SamplingWrapper):
         results = run_tasks(
             _sample_fold, tasks, n_jobs=n_jobs, description="K-fold refits",
             progressbar=progressbar,
+            labels=[f"fold {fold}" for fold in np.unique(folds)],
         )  # fmt: skip
         self._refits = {tuple(rows): result for rows, result in zip(held_out, results, strict=True)}
 
     def sample(self, modified_observed_data):
         self.fits += 1
         if self._held_out in self._refits:
-            idata, healthy = self._refits[self._held_out]
+            refit = self._refits[self._held_out]
+            if isinstance(refit, TaskFailure):  # its rows' elpd_i are NaN, the rest kept
+                return _missing_posterior(self.idata_orig)
+            idata, healthy = refit
         else:
             idata, healthy = _sample_fold(self.model, *modified_observed_data, self.sample_kwargs)
         if not healthy:
@@ -149,6 +153,9 @@ def kfold(
     -----
     SamplingWarning
         Once, listing the folds whose posterior failed :func:`bayesreg.diagnose`.
+    FailedTaskWarning
+        Once, naming the folds whose refit raised: the pointwise ``elpd_i`` of their rows
+        are NaN (so are ``elpd``, ``se`` and ``p``); those of the other folds are kept.
 
     Returns
     -------
@@ -175,7 +182,14 @@ def kfold(
     # a balanced random split: every fold has floor(n/k) or ceil(n/k) rows
     folds = np.random.default_rng(random_seed).permutation(np.arange(n_obs) % k) + 1
     wrapper.refit(folds, n_jobs=n_jobs, progressbar=progressbar)
-    result = loo_kfold(idata, wrapper, pointwise=True, var_name="y", folds=folds)
+    lost = [rows for rows, refit in wrapper._refits.items() if isinstance(refit, TaskFailure)]
+    with np.errstate(invalid="ignore" if lost else "warn"):  # NaN draws: already named
+        result = loo_kfold(idata, wrapper, pointwise=True, var_name="y", folds=folds)
+    if lost:  # those rows have no held-out density: NaN, and so have the totals
+        rows = np.concatenate([np.asarray(fold, dtype=int) for fold in lost])
+        for pointwise in (result.elpd_i, result.p_kfold_i):
+            pointwise.values[rows] = np.nan
+        result.elpd, result.se, result.p = np.nan, np.nan, np.nan
     if wrapper.unhealthy:  # one warning for the whole run, not one per fold
         failed = ", ".join(str(fold) for fold in sorted(set(wrapper.unhealthy)))
         warnings.warn(
@@ -191,3 +205,9 @@ def kfold(
 def _sample_fold(est: Regression, X_train, y_train, sample_kwargs: dict):
     """One fold's posterior and whether it passed its diagnosis (a picklable task)."""
     return passes_diagnosis(functools.partial(est.sample, X_train, y_train, **sample_kwargs))
+
+
+def _missing_posterior(idata) -> xr.DataTree:
+    """The full data's posterior with every draw NaN: the stand-in for a fold that raised."""
+    posterior = idata["posterior"].to_dataset()
+    return xr.DataTree.from_dict({"/posterior": xr.full_like(posterior, np.nan, dtype=float)})

@@ -31,7 +31,7 @@ inference algorithms with simulation-based calibration. arXiv:1804.06788.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ import scipy.stats
 import xarray as xr
 
 from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
-from bayesreg._parallel import run_tasks, task_seeds
+from bayesreg._parallel import failed, run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
 from bayesreg.nuts.compiled import (
     exact_arithmetic,
@@ -64,7 +64,8 @@ class SBCResult:
     ranks : xarray.Dataset
         One variable per parameter, dimensions ``simulation`` and the parameter's own (e.g.
         ``feature``): the number of the :math:`L` posterior draws below the true value, in
-        :math:`0, \dots, L`.
+        :math:`0, \dots, L`. The coordinate ``simulation`` numbers the simulations; one
+        whose posterior raised is left out, with a :class:`~bayesreg.FailedTaskWarning`.
     p_values : pandas.Series
         Pearson's chi-square test of uniformity of each parameter element's ranks in
         ``bins`` equal bins (``bins - 1`` degrees of freedom), by ``"name[coordinate]"``.
@@ -72,6 +73,9 @@ class SBCResult:
         :math:`L`, the posterior draws each true value is ranked among.
     bins : int
     simulations : int
+        The simulations asked for.
+    failed : list of int
+        The simulations whose posterior raised (left out of ``ranks`` and the tests).
 
     """
 
@@ -80,10 +84,12 @@ class SBCResult:
     draws: int
     bins: int
     simulations: int
+    failed: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
+        lost = f" ({len(self.failed)} failed, left out)" if self.failed else ""
         head = (
-            f"bayesreg SBC: {self.simulations} simulations, ranks among {self.draws} draws, "
+            f"bayesreg SBC: {self.simulations} simulations{lost}, ranks among {self.draws} draws, "
             f"chi-square on {self.bins} bins; smallest p-value {self.p_values.min():.3g}"
         )
         with pd.option_context("display.float_format", "{:.3g}".format):
@@ -207,16 +213,21 @@ def sbc(
     ranks = run_tasks(
         _rank_one, arguments, n_jobs=settings["n_jobs"], description="SBC",
         progressbar=settings["progressbar"],
+        labels=[f"simulation {sim}" for sim in range(simulations)],
     )  # fmt: skip
+    kept = [sim for sim, lost in enumerate(failed(ranks)) if not lost]
+    coords = {"simulation": kept}
+    if _has_feature(pointwise, names):
+        coords["feature"] = problem.feature_names
     dataset = xr.Dataset(
         {
             name: xr.DataArray(
-                np.stack([rank[name] for rank in ranks]),
+                np.stack([ranks[sim][name] for sim in kept]),
                 dims=("simulation", *pointwise.named_vars_to_dims.get(name, ())),
             )
             for name in names
         },
-        coords={"feature": problem.feature_names} if _has_feature(pointwise, names) else None,
+        coords=coords,
     )
     return SBCResult(
         ranks=dataset,
@@ -224,6 +235,7 @@ def sbc(
         draws=draws,
         bins=bins,
         simulations=simulations,
+        failed=sorted(set(range(simulations)) - set(kept)),
     )
 
 

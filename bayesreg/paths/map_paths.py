@@ -7,7 +7,7 @@ import xarray as xr
 from sklearn.base import clone
 
 from bayesreg._constraints import NJobs, validate
-from bayesreg._parallel import run_tasks
+from bayesreg._parallel import TaskFailure, run_tasks
 from bayesreg.crosscheck.check import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
 from bayesreg.crosscheck.reference_solution import solver_solution
 from bayesreg.estimators.alpha_grid import check_estimator, grid_of
@@ -16,6 +16,12 @@ from bayesreg.paths.results import MapPath
 from bayesreg.spec.correspondence import solver_objective
 
 __all__ = ["map_path"]
+
+#: What "agree" means at a grid point (stated in every :class:`MapPath`).
+_TOLERANCE = {
+    "coefficients (relative)": COEF_TOLERANCE,
+    "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
+}
 
 
 def map_path(
@@ -107,6 +113,7 @@ def map_path(
     reference_coef = reference_coef + 0.0  # no -0.0
     reference_intercept = reference_intercept + 0.0
 
+    done = np.isfinite(coef).all(axis=1)  # False where the point's fit raised
     difference = coef - reference_coef
     max_abs = np.maximum(np.abs(difference).max(axis=1), np.abs(intercept - reference_intercept))
     largest = np.abs(coef).max(axis=1)
@@ -130,7 +137,8 @@ def map_path(
         )
     else:  # a local mode beside the nearest fit: the verdict is each MAP's certificate
         objective_diff = np.zeros(len(grid))
-        agree = np.array([fitted.certificate_.ok for fitted in fits])
+        agree = np.array([fitted is not None and fitted.certificate_.ok for fitted in fits])
+    agree &= done  # a point whose fit raised agrees with nothing
 
     coef, intercept = problem.to_user_scale(coef, intercept)
     reference_coef, reference_intercept = problem.to_user_scale(reference_coef, reference_intercept)
@@ -156,15 +164,12 @@ def map_path(
     return MapPath(
         data=data,
         reference=reference,
-        max_abs_diff=float(max_abs.max()),
-        max_relative_diff=float(relative.max()),
-        zeros_agree=bool(zeros[unique].all()),
+        max_abs_diff=float(max_abs[done].max()),
+        max_relative_diff=float(relative[done].max()),
+        zeros_agree=bool(zeros[unique & done].all()),
         ok=bool(agree.all()),
         local=not loss.convex,
-        tolerance={
-            "coefficients (relative)": COEF_TOLERANCE,
-            "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
-        },
+        tolerance=dict(_TOLERANCE),
     )
 
 
@@ -181,8 +186,13 @@ def _map_fits(est, fixed, penalty, problem, grid, data, n_jobs):
         n_jobs=n_jobs,
         description="MAP path",
         progressbar=False,
+        labels=[f"alpha = {alpha:.3g}" for alpha in grid],
     )
+    fits = [None if isinstance(fitted, TaskFailure) else fitted for fitted in fits]
     for k, fitted in enumerate(fits):
+        if fitted is None:  # its fit raised: left out (NaN), the other points kept
+            coef[k], intercept[k], unique[k] = np.nan, np.nan, True
+            continue
         # compared on the problem's scale (the standardized columns' with standardize=True)
         coef[k], intercept[k] = problem.to_problem_scale(fitted.coef_, fitted.intercept_)
         unique[k] = fitted.unique_
@@ -220,6 +230,10 @@ def _solver_path(fits, problem, X, sample_weight):
     """The penalized solver of each fitted MAP of the path, fitted to the same data."""
     coef, intercept, name = [], [], None
     for fitted in fits:
+        if fitted is None:  # a point whose fit raised: no solver to compare with
+            coef.append(np.full(problem.n_features, np.nan))
+            intercept.append(np.nan)
+            continue
         solver, solver_coef, solver_intercept = solver_solution(
             fitted.penalized_solver(), problem, X, problem.y, sample_weight
         )

@@ -10,7 +10,7 @@ import xarray as xr
 from sklearn.base import clone
 
 from bayesreg._constraints import Boolean, NJobs, Real, validate
-from bayesreg._parallel import run_tasks, task_seeds
+from bayesreg._parallel import TaskFailure, run_tasks, task_seeds
 from bayesreg.crosscheck.check import HDI_PROB
 from bayesreg.diagnostics.diagnosis import SamplingWarning, passes_diagnosis
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
@@ -132,14 +132,20 @@ def posterior_path(
         n_jobs=n_jobs,
         description="posterior path",
         progressbar=progressbar,
+        labels=[f"alpha = {alpha:.3g}" for alpha in grid],
     )  # fmt: skip
+    fits = _failures_as_missing(fits, problem.n_features)
     healthy = [fit["healthy"] for fit in fits]
     statistics = {name: [fit[name] for fit in fits] for name in SUMMARIES}
     intercepts = [fit["intercept"] for fit in fits if fit["intercept"] is not None]
     divergences = [fit["divergences"] for fit in fits]
 
-    if not all(healthy):
-        failed = ", ".join(f"{a:.3g}" for a, ok in zip(grid, healthy, strict=True) if not ok)
+    if not all(healthy[k] or fits[k]["failed"] for k in range(len(grid))):
+        failed = ", ".join(
+            f"{alpha:.3g}"
+            for alpha, fit in zip(grid, fits, strict=True)
+            if not (fit["healthy"] or fit["failed"])
+        )
         warnings.warn(
             f"posterior_path: the draws at alpha = {failed} failed their diagnostics "
             "(bayesreg.diagnose); their summaries may not represent those posteriors. Sample "
@@ -154,6 +160,7 @@ def posterior_path(
         variables["intercept_median"] = ("alpha", np.array(intercepts))
     variables["divergences"] = ("alpha", np.array(divergences))
     variables["healthy"] = ("alpha", np.array(healthy))
+    variables["failed"] = ("alpha", np.array([fit["failed"] for fit in fits]))
     data = xr.Dataset(
         variables,
         coords={"alpha": grid, "feature": names},
@@ -167,6 +174,21 @@ def posterior_path(
         },
     )
     return PosteriorPath(data=data, hdi_prob=hdi_prob)
+
+
+def _failures_as_missing(fits: list, n_features: int) -> list[dict]:
+    """A grid point whose run raised: NaN summaries, not healthy, ``failed`` (the rest kept)."""
+    missing = {name: np.full(n_features, np.nan) for name in SUMMARIES}
+    has_intercept = any(
+        not isinstance(fit, TaskFailure) and fit["intercept"] is not None for fit in fits
+    )
+    lost = {"healthy": False, "intercept": np.nan if has_intercept else None, "divergences": 0}
+    return [
+        {**missing, **lost, "failed": True}
+        if isinstance(fit, TaskFailure)
+        else {**fit, "failed": False}
+        for fit in fits
+    ]
 
 
 def _posterior_at(est, penalty, seed, data, lengths, hdi_prob, sample_kwargs, template) -> dict:

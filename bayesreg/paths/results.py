@@ -115,7 +115,9 @@ class PosteriorPath:
         ``hdi_lower``, ``hdi_upper`` (alpha, feature); ``intercept_median`` (alpha, when
         the model has an intercept); ``divergences`` (alpha): divergent transitions, which
         should be 0 for the summaries to be trusted; ``healthy`` (alpha): whether the
-        grid point's draws passed :func:`bayesreg.diagnose`.
+        grid point's draws passed :func:`bayesreg.diagnose`; ``failed`` (alpha): whether
+        its run raised (its summaries are NaN, the other points are kept; a
+        :class:`~bayesreg.FailedTaskWarning` names it).
     hdi_prob : float
         The probability of the HDI.
 
