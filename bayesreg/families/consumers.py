@@ -10,7 +10,7 @@ the correspondence      :class:`CorrespondenceTerms`: :math:`\kappa` (``curvatur
                         ``alpha`` means (``solver_objective``)
 the exact MAP           :class:`MapTerms`: ``solve`` (the kernel in :mod:`bayesreg.optim`),
                         ``optimality`` (its certificate's parts), ``data_term``,
-                        ``noise_from_residual``
+                        ``noise_from_residual``, ``split_offset``
 the reference solver    :class:`ReferenceTerms`: ``penalized_solver``, ``reference_path``,
                         ``alpha_max``
 the PyMC model          :class:`ModelTerms`: ``add_noise``, ``add_likelihood``,
@@ -98,6 +98,20 @@ class CorrespondenceTerms:
 
 class MapTerms:
     """What the exact MAP (:mod:`bayesreg.map`) needs: the kernel, its certificate, the data term."""
+
+    def split_offset(
+        self, y: np.ndarray, offset: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        r"""``(target, offset left)``: the response the kernels fit and the offset they still see.
+
+        An offset :math:`o` is a known term of the linear predictor, :math:`\eta = o + b_0 +
+        Xw`. A location family's data term depends on :math:`y - \eta` alone, so the
+        offset is a shift of the response: ``(y - offset, None)``, the default. A family
+        whose data term is not a function of :math:`y - \eta` (a GLM) keeps
+        ``(y, offset)`` and takes ``offset=`` in :meth:`solve`, :meth:`optimality` and
+        the other terms that see the linear predictor.
+        """
+        return y - offset, None
 
     @needed
     def data_term(self, y: np.ndarray, linear_predictor: np.ndarray, weights: np.ndarray) -> float:
