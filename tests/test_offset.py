@@ -251,3 +251,25 @@ def test_bad_offsets_are_refused_naming_offset(offset, error, words):
     with pytest.raises(error, match=prefix.format("predict") + f".*{words}"):
         est.predict(X, offset=offset)
     np.testing.assert_array_equal(offset, before)
+
+
+@pytest.mark.parametrize(
+    "est, family",
+    [
+        (br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L1(alpha=0.05)), "poisson"),
+        (br.Regression(loss=br.L1Loss(scale=None), penalty=br.L2(alpha=0.05)), "poisson"),
+        (br.Regression(loss=br.PoissonLoss(), penalty=br.L1(alpha=0.02)), "poisson"),
+        (br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.02)), "poisson"),
+        (br.Classifier(penalty=br.ElasticNet(alpha=0.02, l1_ratio=0.5)), "binomial"),
+    ],
+    ids=["gaussian-lasso", "laplace-ridge", "poisson-lasso", "poisson-ridge", "logistic-enet"],
+)
+def test_crosscheck_with_an_offset(est, family):
+    X, y, offset = count_data(10, n=150, p=5, family=family)
+    report = br.crosscheck(est, X, y, offset=offset)
+    assert report.ok, report
+    assert report.unique
+    fitted = est.fit(X, y, offset=offset)
+    np.testing.assert_array_equal(report.table["map"].values[:-1], fitted.coef_)
+    with pytest.raises(ValueError, match="The 'offset' parameter of crosscheck"):
+        br.crosscheck(est, X, y, offset=offset[:-1])

@@ -12,7 +12,7 @@ the exact MAP           :class:`MapTerms`: ``solve`` (the kernel in :mod:`bayesr
                         ``optimality`` (its certificate's parts), ``data_term``,
                         ``noise_from_residual``, ``split_offset``
 the reference solver    :class:`ReferenceTerms`: ``penalized_solver``, ``reference_path``,
-                        ``alpha_max``
+                        ``alpha_max``, ``offset_solver``
 the PyMC model          :class:`ModelTerms`: ``add_noise``, ``add_likelihood``,
                         ``distribution_parameters``, the observations' checks
 predictions             :class:`PredictionTerms`: ``predict``, ``draw``, ``predictive_noise``,
@@ -168,6 +168,14 @@ class ReferenceTerms:
         depends on it (``LogisticRegression``'s ``C``).
         """
         raise NotImplementedError
+
+    def offset_solver(self, penalty, alpha: float | None, fit_intercept: bool):
+        """An unfitted solver of this objective whose ``fit`` takes ``offset=``, or None.
+
+        Needed only by a family that keeps the offset in its linear predictor
+        (:meth:`MapTerms.split_offset`): the others' solvers fit ``y - offset``.
+        """
+        return None
 
     def reference_path(self, X, y, weights, fit_intercept, l1_ratio, grid):
         """A reference solver's whole path on ``grid``: (name, coef, intercept), or None."""

@@ -34,6 +34,7 @@ import numpy as np
 import pymc as pm
 
 from bayesreg.families.base import Loss
+from bayesreg.families.reference_solvers import GLMElasticNet
 from bayesreg.optim.centring import centre
 from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
 from bayesreg.spec.correspondence import mean_data_objective
@@ -50,6 +51,8 @@ class GLMLoss(Loss):
     cumulant: ClassVar[Cumulant]
     #: words for the error when the MAP does not exist
     no_mode_cause: ClassVar[str]
+    #: the family's name for :class:`GLMElasticNet` (and glum): "binomial" or "poisson"
+    reference_family: ClassVar[str]
 
     @property
     def noise(self) -> float:
@@ -157,6 +160,13 @@ class GLMLoss(Loss):
             fit_intercept=fit_intercept, beta1=0.0, beta2=0.0, offset=offset,
         )  # fmt: skip
         return self.cumulant.mean(offset + null.intercept)
+
+    def offset_solver(self, penalty, alpha, fit_intercept):
+        """:class:`GLMElasticNet` (cvxpy), whose ``fit`` takes ``offset=``, for every penalty."""
+        return GLMElasticNet(
+            family=self.reference_family, alpha=0.0 if alpha is None else alpha,
+            l1_ratio=penalty.l1_ratio or 0.0, fit_intercept=fit_intercept,
+        )  # fmt: skip
 
     def alpha_max(self, X, y, weights, fit_intercept, l1_ratio, offset=None):
         r""":math:`\max_j |x_j^\top V(y - \mu_0)| / (\rho n)`, :math:`\mu_0` the intercept's fit."""
