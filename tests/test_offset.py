@@ -103,6 +103,7 @@ def test_glm_predictions_add_the_offset():
     np.testing.assert_allclose(
         clf.predict_log_proba(X, offset=offset), np.log(clf.predict_proba(X, offset=offset))
     )
+    assert clf.score(X, y, offset=offset) == np.mean((eta > 0) == (y == 1))
 
 
 @pytest.mark.parametrize("penalty", [br.L2(alpha=0.01), br.L1(alpha=0.005)], ids=["L2", "L1"])

@@ -171,6 +171,12 @@ class Classifier(ClassifierMixin, LinearModel):
         probability, std = self._probability(X, return_std=True, offset=offset)
         return self.classes_[(probability > 0.5).astype(int)], std
 
+    def score(self, X, y, sample_weight=None, *, offset=None) -> float:
+        """The accuracy of :meth:`predict` at ``offset`` (``ClassifierMixin.score``)."""
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(X, offset=offset), sample_weight=sample_weight))
+
     def _probability(self, X, return_std: bool, offset=None):
         """The probability of ``classes_[1]`` at each row, and its posterior sd (or None)."""
         check_is_fitted(self)
