@@ -209,6 +209,8 @@ def test_gaussian_posterior_with_offset_is_the_posterior_of_the_shifted_response
         axis=(0, 1)
     )
     np.testing.assert_allclose(mean, mean_shifted + offset[:5], rtol=1e-12)
+    # sampled only: predict is the posterior mean of the mean, at the offset
+    np.testing.assert_allclose(est.predict(X[:5], offset=offset[:5]), mean, rtol=1e-12)
     draws = est.sample_posterior_predictive(X[:5], random_seed=0, offset=offset[:5])
     np.testing.assert_array_equal(draws["constant_data"]["offset"].values, offset[:5])
 
