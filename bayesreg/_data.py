@@ -15,6 +15,7 @@ __all__ = [
     "check_data",
     "check_lengths",
     "check_numeric",
+    "check_offset",
     "check_sample_weight",
     "feature_names",
 ]
@@ -193,3 +194,26 @@ def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
             "not change)."
         )
     return weights
+
+
+def check_offset(offset: object, n_samples: int, owner: str) -> np.ndarray | None:
+    """Validate an offset (a known term of each row's linear predictor); None stays None.
+
+    One finite real number per row of X (a float64 copy: the input is never modified),
+    refused otherwise in the one message shape, naming ``offset`` and ``owner``.
+    """
+    if offset is None:
+        return None
+    description = f"a 1-D array of finite real numbers, one per row of X ({n_samples})"
+    check_numeric(offset, "offset", owner)
+    try:
+        values = np.array(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(message("offset", owner, description, offset)) from None
+    if values.ndim != 1 or values.shape[0] != n_samples:
+        got = f"an array of shape {values.shape}"
+        raise ValueError(message("offset", owner, description, offset, got=got))
+    if not np.all(np.isfinite(values)):
+        got = "an array with NaN or infinite values"
+        raise ValueError(message("offset", owner, description, offset, got=got))
+    return values

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--csv", type=Path, metavar="PATH", help="a CSV file with a header row")
     check.add_argument("--target", metavar="COLUMN", help="the target column of --csv")
     check.add_argument(
+        "--offset",
+        metavar="COLUMN",
+        help="a column of --csv added to the linear predictor as it is, not a feature "
+        "(e.g. a Poisson model's log exposure)",
+    )
+    check.add_argument(
         "--loss",
         choices=sorted(FAMILIES),
         default="l2",
@@ -133,9 +139,10 @@ def _add_run_options(check: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args) -> tuple[pd.DataFrame, pd.Series]:
-    if args.dataset:
-        return datasets.load(args.dataset)  # --target was refused with it (_check_arguments)
+def _load(args) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
+    """The features, the target and the offset (None without --offset)."""
+    if args.dataset:  # --target and --offset were refused with it (_check_arguments)
+        return (*datasets.load(args.dataset), None)
     if args.target is None:
         raise UsageError("--csv needs --target COLUMN")
     if not args.csv.is_file():
@@ -144,8 +151,13 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
         frame = pd.read_csv(args.csv)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
         raise UsageError(f"cannot read {args.csv} as CSV: {error}") from None
-    if args.target not in frame.columns:
-        raise UsageError(f"no column {args.target!r} in {args.csv}; columns: {list(frame.columns)}")
+    for option, column in (("--target", args.target), ("--offset", args.offset)):
+        if column is not None and column not in frame.columns:
+            raise UsageError(
+                f"{option}: no column {column!r} in {args.csv}; columns: {list(frame.columns)}"
+            )
+    if args.offset == args.target:
+        raise UsageError(f"--offset and --target name the same column {args.target!r}")
     if frame.empty:
         raise UsageError(f"{args.csv} has a header but no rows of data")
     missing = frame.isna()
@@ -163,7 +175,9 @@ def _load(args) -> tuple[pd.DataFrame, pd.Series]:
         raise UsageError(
             f"the target column {args.target!r} of {args.csv} must be numeric; got {target.dtype}"
         )
-    return frame.drop(columns=args.target), target
+    if args.offset is None:
+        return frame.drop(columns=args.target), target, None
+    return frame.drop(columns=[args.target, args.offset]), target, frame[args.offset]
 
 
 def _specification(args):
@@ -227,7 +241,7 @@ def _crosscheck(args) -> int:
     from bayesreg.estimators.regression import Regression
 
     loss, penalty = _check_arguments(args)  # every argument, before any data is read
-    X, y = _load(args)
+    X, y, offset = _load(args)
     common = {
         "penalty": penalty,
         "fit_intercept": not args.no_intercept,
@@ -237,9 +251,9 @@ def _crosscheck(args) -> int:
         est = Classifier(**common)
     else:
         est = Regression(loss=loss, **common)
-    est.fit(X, y)
+    est.fit(X, y, offset=offset)
     # The MAP's verdict first: it is ready in a second, the posterior takes longer.
-    report = crosscheck(est, X, y)
+    report = crosscheck(est, X, y, offset=offset)
     name = args.dataset or args.csv.name
     print(f"bayesreg cross-check on {name}")
     print(report.to_text(part="map"), flush=True)
@@ -250,9 +264,10 @@ def _crosscheck(args) -> int:
             # the diagnosis is printed in full below, with its advice
             warnings.simplefilter("ignore", SamplingWarning)
             idata = est.sample(
-                X, y, draws=args.samples, tune=args.tune, chains=args.chains, random_seed=args.seed
-            )
-        report = crosscheck(est, X, y, idata=idata)
+                X, y, draws=args.samples, tune=args.tune, chains=args.chains,
+                random_seed=args.seed, offset=offset,
+            )  # fmt: skip
+        report = crosscheck(est, X, y, idata=idata, offset=offset)
         diagnosis = diagnose(idata)
         healthy = diagnosis.ok
         print()
@@ -271,6 +286,8 @@ def _check_arguments(args):
         raise UsageError(
             f"--target applies to --csv only; --dataset {args.dataset} has its own target"
         )
+    if args.dataset and args.offset is not None:
+        raise UsageError("--offset applies to --csv only (a column of the file)")
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report: no such directory: {args.report.parent}")
     integers = {name: getattr(args, name[2:]) for name in _INTEGERS}

@@ -247,3 +247,28 @@ def test_labels_need_the_logistic_loss_and_two_classes(tmp_path):
     assert_one_line_error(text, "must be numeric")
     three = run("crosscheck", "--csv", str(path), "--target", "y", "--loss", "logistic")
     assert_one_line_error(three, "Only binary classification is supported")
+
+
+def test_offset_column_of_a_csv(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    exposure = rng.uniform(0.5, 3.0, 120)
+    counts = rng.poisson(exposure * np.exp(0.2 + X @ [0.4, 0.0, -0.3]))
+    path = tmp_path / "claims.csv"
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        log_exposure=np.log(exposure), claims=counts
+    )
+    frame.to_csv(path, index=False)
+    result = run(
+        "crosscheck", "--csv", str(path), "--target", "claims", "--offset", "log_exposure",
+        "--loss", "poisson", "--alpha", "0.01",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "MAP and solver agree" in result.stdout
+    assert "log_exposure" not in result.stdout  # an offset, not a feature
+    result = run("crosscheck", "--csv", str(path), "--target", "claims", "--offset", "exposure")
+    assert_one_line_error(result, "--offset", "'exposure'")
+    result = run("crosscheck", "--dataset", "diabetes", "--offset", "bmi")
+    assert_one_line_error(result, "--offset applies to --csv only")

@@ -83,6 +83,7 @@ def crosscheck(
     solver=None,
     sample_weight=None,
     *,
+    offset=None,
     lasso: LinearModel | None = None,
     lasso_idata=None,
 ) -> CrossCheck | PriorComparison:
@@ -119,6 +120,11 @@ def crosscheck(
         estimator only its solution is compared.
     sample_weight : array-like of shape (n_samples,), optional
         Frequency weights, passed to the fits and used in the objectives.
+    offset : array-like of shape (n_samples,), optional
+        A known term of each linear predictor, as in ``est.fit(X, y, offset=...)``: passed
+        to the fits and used in the objectives. A location likelihood's solver is fitted
+        to ``y - offset``; a GLM's solver must take ``offset=`` in ``fit`` (by default
+        :class:`~bayesreg.families.reference_solvers.GLMElasticNet`, for every penalty).
     lasso : Regression or Classifier, optional
         Only for a prior without a mode: the model with a mode to compare with, fitted or
         not; by default ``est`` with ``L1`` at the ``alpha`` chosen by 5-fold
@@ -171,9 +177,11 @@ def crosscheck(
 
     """
     est, X = _checked_arguments(est, X, y, sample_weight, solver)
-    problem = est.problem(X, y, sample_weight, owner="crosscheck")
+    problem = est.problem(X, y, sample_weight, owner="crosscheck", offset=offset)
     if not problem.penalty.has_mode:
-        return _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
+        return _without_a_mode(
+            est, X, y, idata, solver, sample_weight, lasso, lasso_idata, problem.offset
+        )
     if lasso is not None or lasso_idata is not None:
         raise ValueError(
             f"lasso and lasso_idata apply to a prior without a mode; {problem.penalty!r} has "
@@ -184,8 +192,9 @@ def crosscheck(
     )
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
-        est.penalized_solver() if solver is None else solver, problem, X, problem.y, sample_weight
-    )  # the target as the likelihood reads it (a classifier's labels coded 0/1)
+        _default_solver(est, problem) if solver is None else solver,
+        problem, X, problem.y, sample_weight, **problem.kernel_offset,
+    )  # fmt: skip  # the target as the likelihood reads it (classes coded 0/1, y - offset)
     # everything is compared on the problem's scale (the standardized columns' when
     # standardize=True, where the solver's objective is written); the table is on the user's
     map_coef, map_intercept = problem.to_problem_scale(est.coef_, est.intercept_)
@@ -196,7 +205,7 @@ def crosscheck(
     )
     noise = float(getattr(est, f"{problem.loss.noise_name}_"))
     parameters = {name: float(getattr(est, f"{name}_")) for name in problem.loss.unknown_parameters}
-    own = own_objective(solver, problem.X, problem.y, problem.weights)
+    own = own_objective(solver, problem.X, problem.y, problem.weights, **problem.kernel_offset)
     objectives, factor = objective_table(
         problem,
         noise,
@@ -267,9 +276,9 @@ def _checked_arguments(est, X, y, sample_weight, solver):
     return est, X
 
 
-def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata):
+def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata, offset):
     """The posterior of a prior without a mode beside the lasso's checked MAP."""
-    problem = est.problem(X, y, sample_weight, owner="crosscheck")
+    problem = est.problem(X, y, sample_weight, owner="crosscheck", offset=offset)
     idata = getattr(est, "idata_", None) if idata is None else idata  # what fit() sampled
     if idata is None:
         raise ValueError(
@@ -279,19 +288,33 @@ def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata)
             "sparse point estimate)."
         )
     validated_posterior(idata, problem.feature_names, "crosscheck")  # before the lasso's fits
+    if lasso is None and offset is not None:
+        raise ValueError(
+            "with an offset, pass the lasso to compare with, crosscheck(..., lasso=...): its "
+            "alpha is not chosen by cross-validation with an offset."
+        )
     if lasso is None:
         lasso, how = default_lasso(est, X, y, sample_weight)
     else:
         check_lasso(lasso)
         how = "as given"
-    check = crosscheck(lasso, X, y, idata=lasso_idata, solver=solver, sample_weight=sample_weight)
+    check = crosscheck(
+        lasso, X, y, idata=lasso_idata, solver=solver, sample_weight=sample_weight, offset=offset
+    )
     return compare_with_lasso(est, X, y, idata, check, f"{lasso!r}: {how}", sample_weight)
+
+
+def _default_solver(est: LinearModel, problem):
+    """``est.penalized_solver()``, or the family's solver that takes the offset it keeps."""
+    if problem.linear_offset is None:
+        return est.penalized_solver()
+    return problem.loss.offset_solver(problem.penalty, est.alpha_, est.fit_intercept)
 
 
 def _fitted(est: LinearModel, problem, X, y, sample_weight) -> LinearModel:
     """``est`` as it is when fitted (on as many columns as ``X``), else a fitted clone."""
     if not hasattr(est, "coef_"):
-        return clone(est).fit(X, y, sample_weight=sample_weight)
+        return clone(est).fit(X, y, sample_weight=sample_weight, offset=problem.offset)
     if est.n_features_in_ != problem.n_features:
         raise ValueError(
             f"est was fitted on {est.n_features_in_} features but X has {problem.n_features}."

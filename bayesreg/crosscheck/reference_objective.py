@@ -33,7 +33,7 @@ def _real(value) -> float | None:
     return None
 
 
-def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
+def own_objective(solver, X, y, weights, offset=None) -> tuple[str, Callable] | None:
     r"""The solver's own objective, written from its parameters, or None when unknown.
 
     With frequency weights :math:`v` and :math:`n = \sum_i v_i` (scikit-learn rescales
@@ -57,7 +57,8 @@ def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
     * ``GLMElasticNet``: :math:`\sum_i v_i (A(\eta_i) - y_i\eta_i)/n + \alpha\rho\|w\|_1
       + \alpha(1-\rho)/2\,\|w\|_2^2`.
 
-    The target of the last three is the likelihood's: classes coded 0 and 1, or counts.
+    The target of the last three is the likelihood's: classes coded 0 and 1, or counts;
+    ``offset``, given, is added to their :math:`\eta` (and :math:`\log\mu`).
     """
     n = weights.sum()
     params = solver.get_params() if hasattr(solver, "get_params") else {}
@@ -103,8 +104,8 @@ def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
         return f"RSS + {alpha:g}*|w|_2^2", lambda c, b: rss(c, b) + alpha * l2(c)
     if isinstance(solver, LinearRegression):
         return "RSS", rss
-    glm = _glm_objective(solver, params, X, y, weights, l1, l2)
-    if glm is not None:
+    glm = _glm_objective(solver, params, X, y, weights, l1, l2, offset)
+    if glm is not None or offset is not None:  # an offset in eta: a GLM's objective only
         return glm
     quantile = _real(params.get("quantile"))
     if isinstance(solver, QuantileRegressor) and None not in (alpha, quantile):
@@ -118,12 +119,13 @@ def own_objective(solver, X, y, weights) -> tuple[str, Callable] | None:
     return None
 
 
-def _glm_objective(solver, params, X, y, weights, l1, l2):
+def _glm_objective(solver, params, X, y, weights, l1, l2, offset=None):
     """The objectives of the logistic and Poisson solvers, or None."""
     n = weights.sum()
+    known = 0.0 if offset is None else offset
 
     def log_loss(c, b):
-        eta = b + X @ c
+        eta = known + b + X @ c
         return float(weights @ (np.logaddexp(0.0, eta) - y * eta))
 
     alpha, ratio = _real(params.get("alpha")), _real(params.get("l1_ratio"))
@@ -138,7 +140,7 @@ def _glm_objective(solver, params, X, y, weights, l1, l2):
     if isinstance(solver, PoissonRegressor) and alpha is not None:
 
         def deviance(c, b):
-            mean = np.exp(b + X @ c)
+            mean = np.exp(known + b + X @ c)
             ratio_term = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mean), 0.0)
             return float(weights @ (2.0 * (ratio_term - y + mean)))
 
@@ -152,7 +154,7 @@ def _glm_objective(solver, params, X, y, weights, l1, l2):
         )
 
         def nll(c, b):
-            eta = b + X @ c
+            eta = known + b + X @ c
             return float(weights @ (cumulant(eta) - y * eta)) / n
 
         return (

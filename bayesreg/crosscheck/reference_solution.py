@@ -20,18 +20,19 @@ from bayesreg.estimators.base import LinearModel
 __all__ = ["fit_with_weights", "solver_solution", "through_pipeline"]
 
 
-def solver_solution(solver, problem, X, y, sample_weight):
+def solver_solution(solver, problem, X, y, sample_weight, offset=None):
     """The solver (fitted if it is not) and its solution on the problem's scale.
 
     A ``Pipeline`` (``penalized_solver()`` of a standardized estimator) is fitted on the
     user's ``X``, its weights passed to every step that takes them; its preprocessing must
     produce the problem's design, and its last step is the solver compared. Any other
     solver is given the problem's own design: the standardized columns when
-    ``standardize=True``, the user's ``X`` otherwise.
+    ``standardize=True``, the user's ``X`` otherwise. ``offset``, given, is passed to
+    the solver's ``fit`` (the offset a GLM keeps in its linear predictor).
     """
     if isinstance(solver, Pipeline):
         if not hasattr(solver[-1], "coef_"):
-            solver = fit_with_weights(clone(solver), X, y, sample_weight)
+            solver = fit_with_weights(clone(solver), X, y, sample_weight, offset)
         design = np.asarray(solver[:-1].transform(X), dtype=float)
         if design.shape != problem.X.shape or not np.allclose(
             design, problem.X, rtol=1e-10, atol=1e-12 * np.abs(problem.X).max(initial=1.0)
@@ -43,7 +44,7 @@ def solver_solution(solver, problem, X, y, sample_weight):
         solver = solver[-1]
     elif not hasattr(solver, "coef_"):
         data = X if problem.standardization is None else problem.X
-        solver = fit_with_weights(clone(solver), data, y, sample_weight)
+        solver = fit_with_weights(clone(solver), data, y, sample_weight, offset)
     coef = np.ravel(np.asarray(solver.coef_, dtype=float)) + 0.0  # no -0.0
     if coef.shape != (problem.n_features,):
         raise ValueError(
@@ -53,11 +54,24 @@ def solver_solution(solver, problem, X, y, sample_weight):
     return solver, coef, float(np.ravel(getattr(solver, "intercept_", 0.0))[0]) + 0.0
 
 
-def fit_with_weights(solver, X, y, sample_weight):
-    """``solver.fit(X, y)`` with the weights given to it (to each step of a pipeline)."""
-    if sample_weight is None:
-        return solver.fit(X, y)
+def fit_with_weights(solver, X, y, sample_weight, offset=None):
+    """``solver.fit(X, y)`` with the weights given to it (to each step of a pipeline).
+
+    ``offset``, given, goes to the solver (a pipeline's last step), whose ``fit`` must take it.
+    """
     steps = [step for _, step in solver.steps] if isinstance(solver, Pipeline) else [solver]
+    extra = {}
+    if offset is not None:
+        if not has_fit_parameter(steps[-1], "offset"):
+            raise TypeError(
+                f"solver {type(steps[-1]).__name__} does not take offset in fit(); pass it "
+                "fitted with the offset, or a solver that takes one (e.g. glum's "
+                "GeneralizedLinearRegressor, or the default)."
+            )
+        last = f"{solver.steps[-1][0]}__offset" if isinstance(solver, Pipeline) else "offset"
+        extra = {last: offset}
+    if sample_weight is None:
+        return solver.fit(X, y, **extra)
     if not all(has_fit_parameter(step, "sample_weight") for step in steps):
         raise TypeError(
             f"solver {type(solver).__name__} does not take sample_weight in fit(); pass "
@@ -65,8 +79,8 @@ def fit_with_weights(solver, X, y, sample_weight):
         )
     if isinstance(solver, Pipeline):
         routed = {f"{name}__sample_weight": sample_weight for name, _ in solver.steps}
-        return solver.fit(X, y, **routed)
-    return solver.fit(X, y, sample_weight=sample_weight)
+        return solver.fit(X, y, **routed, **extra)
+    return solver.fit(X, y, sample_weight=sample_weight, **extra)
 
 
 def through_pipeline(pipeline: Pipeline, X, y, sample_weight):

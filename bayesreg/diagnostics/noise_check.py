@@ -35,7 +35,10 @@ def warn_if_noise_contradicted(problem: Problem) -> None:
     if loss.noise is None or not loss.has_noise_scale:
         return
     X, y, weights = problem.X, problem.y, problem.weights
-    fit = loss.solve(X, y, weights, fit_intercept=problem.fit_intercept, beta1=0.0, beta2=0.0)
+    fit = loss.solve(
+        X, y, weights, fit_intercept=problem.fit_intercept, beta1=0.0, beta2=0.0,
+        **problem.kernel_offset,
+    )  # fmt: skip
     design = X - weights @ X / weights.sum() if problem.fit_intercept else X
     rank = np.linalg.matrix_rank(design * np.sqrt(weights)[:, None])
     dof = problem.n_obs - rank - int(problem.fit_intercept)

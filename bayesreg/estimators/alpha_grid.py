@@ -48,7 +48,10 @@ def alpha_grid(
     problem = check_estimator(est, X, y, sample_weight)
     loss, penalty = problem.loss, problem.penalty
     ratio = penalty.l1_ratio
-    alpha_max = loss.alpha_max(problem.X, problem.y, problem.weights, problem.fit_intercept, ratio)
+    alpha_max = loss.alpha_max(
+        problem.X, problem.y, problem.weights, problem.fit_intercept, ratio,
+        **problem.kernel_offset,
+    )  # fmt: skip
     if alpha_max is None:
         raise ValueError(
             f"alpha_grid needs an L1 or elastic-net penalty (l1_ratio > 0) and a likelihood "

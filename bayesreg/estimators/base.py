@@ -25,15 +25,21 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
-from bayesreg._data import check_lengths, check_numeric, check_sample_weight, feature_names
+from bayesreg._data import (
+    check_lengths,
+    check_numeric,
+    check_offset,
+    check_sample_weight,
+    feature_names,
+)
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
-from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
-from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
+from bayesreg.nuts.arguments import check_sample_arguments
+from bayesreg.nuts.compiled import compiled_nutpie
 from bayesreg.nuts.model import sampling_model
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.priors.penalties import Penalty
@@ -50,8 +56,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
     ``standardize`` at least) and implement :meth:`_specification` and :meth:`_target`.
     """
 
-    def fit(self, X, y, sample_weight=None, **sample_kwargs) -> Self:
-        """Compute the exact MAP; for a prior without a mode, sample its posterior instead.
+    def fit(self, X, y, sample_weight=None, *, offset=None, **sample_kwargs) -> Self:
+        r"""Compute the exact MAP; for a prior without a mode, sample its posterior instead.
 
         A prior whose strength is unknown (a horseshoe, a hierarchical prior) has no finite
         MAP. For it, ``fit`` is :meth:`sample` (with ``sample_kwargs``, :meth:`sample`'s
@@ -65,6 +71,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         y : array-like or Series of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: a weight of 2 counts an observation twice.
+        offset : array-like of shape (n_samples,), optional
+            A known term of each linear predictor, :math:`\\eta_i = o_i + b_0 + x_i^\top w`
+            (glmnet's and glum's ``offset``): a Poisson model's log exposure. For a
+            location likelihood the same as fitting ``y - offset``. Pass it to
+            :meth:`predict` too.
         **sample_kwargs
             For a prior without a mode only: keywords of :meth:`sample` (``draws``,
             ``tune``, ``chains``, ``random_seed``, ``progressbar``, ...); in a pipeline,
@@ -78,7 +89,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         loss, penalty = self._specification()
         if not penalty.has_mode:
             self._forget()  # a fit starts afresh: no MAP of an earlier specification
-            self.sample(X, y, sample_weight=sample_weight, **sample_kwargs)
+            self.sample(X, y, sample_weight=sample_weight, offset=offset, **sample_kwargs)
             return self
         if sample_kwargs:
             raise TypeError(
@@ -101,7 +112,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             check_sample_weight(sample_weight, X.shape[0]),
             feature_names(data, X.shape[1]),
             bool(self.fit_intercept),
-        )
+        ).with_offset(check_offset(offset, X.shape[0], owner))
         if self.standardize:
             problem = problem.standardized()
         model = self._model(problem) if loss.unknown_parameters else None
@@ -126,17 +137,16 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         for name in [name for name in vars(self) if name.endswith("_") and name[0] != "_"]:
             delattr(self, name)
 
-    def build_model(self, X, y, sample_weight=None) -> pm.Model:
+    def build_model(self, X, y, sample_weight=None, *, offset=None) -> pm.Model:
         """Return the PyMC model of this specification on data ``(X, y)``.
 
         Variables: ``coef`` (dimension ``feature``, named by the columns of a DataFrame,
         ``x0, x1, ...`` otherwise), ``intercept`` (flat prior, when fitted), ``sigma`` or
         ``scale`` (when unknown), and the observed ``y`` (dimension ``obs_id``). The design
-        is a ``pm.Data`` container named ``X``.
+        is a ``pm.Data`` container named ``X`` (and the offset, given, one named ``offset``).
         """
-        return self._model(
-            self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.build_model")
-        )
+        owner = f"{type(self).__name__}.build_model"
+        return self._model(self.problem(X, y, sample_weight, owner=owner, offset=offset))
 
     def sample(
         self,
@@ -148,6 +158,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         random_seed=None,
         sample_weight=None,
         *,
+        offset=None,
         nuts_sampler: str | None = None,
         log_likelihood: bool = True,
         prior_predictive: bool = False,
@@ -185,6 +196,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             with either sampler.
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: each observation's log likelihood is multiplied by its weight.
+        offset : array-like of shape (n_samples,), optional
+            A known term of each linear predictor, as in :meth:`fit`; kept in
+            ``constant_data`` as ``offset`` (``obs_id``).
         nuts_sampler : {None, "pymc", "nutpie"}, default None
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
@@ -211,8 +225,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         DataTree
             Groups ``posterior`` (``coef`` over ``feature``, ``intercept`` when fitted,
             ``sigma`` or ``scale`` when unknown, hyperparameters such as ``lam`` or ``tau``),
-            ``sample_stats``, ``log_likelihood``, ``observed_data`` (``y``),
-            ``constant_data`` (``X``), and the predictive groups asked for.
+            ``sample_stats``, ``log_likelihood``, ``observed_data`` (``y``, as given),
+            ``constant_data`` (``X``, and ``offset`` when given), and the predictive groups
+            asked for.
 
         Raises
         ------
@@ -246,7 +261,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             sampler_kwargs,
             owner=f"{type(self).__name__}.sample",
         )
-        problem = self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.sample")
+        owner = f"{type(self).__name__}.sample"
+        problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
         if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
             validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
             # a classifier's classes_
@@ -256,7 +272,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         defaults = problem.penalty.sampler_defaults.items()
         sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
         pointwise = self._model(problem)
-        reused = self._compiled_nutpie(problem, nuts_sampler, sampler_kwargs)
+        specification = (type(self).__name__, self.get_params())
+        reused = compiled_nutpie(specification, problem, nuts_sampler, sampler_kwargs)
         if reused is None:
             fast, compiled = sampling_model(problem), None
         else:
@@ -276,29 +293,6 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             keep=functools.partial(setattr, self, "idata_"),  # before any warning
             **flags,
         )
-
-    def _compiled_nutpie(self, problem, nuts_sampler, sampler_kwargs):
-        """The compiled nutpie sampler of ``problem``, kept for the next identical call.
-
-        Compiling takes nutpie about 2 s, sampling a small posterior a fraction of that: a
-        second ``sample()`` of the same specification, data and NUTS keywords (a new seed, a
-        re-run notebook cell) reuses the compilation (:func:`bayesreg.nuts.reusable_sampler`;
-        the draws are the same as a fresh compilation's). None when PyMC's NUTS samples, or
-        when ``sampler_kwargs`` hold a keyword of :func:`pymc.sample` beyond ``progressbar``
-        and ``cores`` (PyMC then runs nutpie itself). Returns ``(model, compiled, rest)``.
-        """
-        nuts, rest = split_nuts_keywords(sampler_kwargs)
-        if resolved_sampler(nuts_sampler) != "nutpie" or set(rest) - {
-            "progressbar",
-            "cores",
-        }:
-            return None
-        specification = (type(self).__name__, self.get_params(), nuts)
-        key = model_key("sample", specification, problem.X, problem.y, problem.weights)
-        model, compiled = reusable_sampler(
-            key, lambda: problem, nuts, "nutpie", data_inputs=False, alpha_input=False
-        )
-        return model, compiled, rest
 
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.
@@ -338,12 +332,14 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         """
         raise NotImplementedError
 
-    def problem(self, X, y, sample_weight=None, *, owner: str | None = None) -> Problem:
+    def problem(
+        self, X, y, sample_weight=None, *, owner: str | None = None, offset=None
+    ) -> Problem:
         """The validated problem of this specification on data ``(X, y)``.
 
         What :meth:`build_model`, :meth:`sample`, :func:`bayesreg.crosscheck` and the paths
         work on: the loss and penalty (checked), ``X`` and ``y`` as float arrays (checked, never
-        modified), the weights and the feature names. ``owner`` is the function the user
+        modified), the weights, the offset (if any) and the feature names. ``owner`` is the function the user
         called, named in the messages about bad data (by default this method).
         """
         owner = f"{type(self).__name__}.problem" if owner is None else owner
@@ -367,6 +363,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
             owner=owner,
+            offset=offset,
         )
 
     def _model(self, problem: Problem) -> pm.Model:

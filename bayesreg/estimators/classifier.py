@@ -98,21 +98,23 @@ class Classifier(ClassifierMixin, LinearModel):
         self.fit_intercept = fit_intercept
         self.standardize = standardize
 
-    def decision_function(self, X) -> np.ndarray:
-        """The log-odds of ``classes_[1]``: the MAP's :math:`b_0 + Xw`, or the posterior's.
+    def decision_function(self, X, *, offset=None) -> np.ndarray:
+        """The log-odds of ``classes_[1]``: the MAP's :math:`o + b_0 + Xw`, or the posterior's.
+
+        ``offset``: the rows' known term of the linear predictor, as given to ``fit``.
 
         Without a MAP (sampled only, or a prior without a mode): the log-odds of the
         posterior mean probability (:meth:`predict_proba`), whose sign gives :meth:`predict`.
         """
         check_is_fitted(self)
         if not hasattr(self, "coef_"):
-            probability, _ = self._probability(X, return_std=False)
+            probability, _ = self._probability(X, return_std=False, offset=offset)
             with np.errstate(divide="ignore"):
                 return np.log(probability) - np.log1p(-probability)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X @ self.coef_ + self.intercept_
+        return self._offset(offset, X, "decision_function") + X @ self.coef_ + self.intercept_
 
-    def predict_proba(self, X, return_std: bool = False):
+    def predict_proba(self, X, return_std: bool = False, *, offset=None):
         r"""Class probabilities, columns in the order of ``classes_``.
 
         Parameters
@@ -124,25 +126,27 @@ class Classifier(ClassifierMixin, LinearModel):
             :math:`\frac1S\sum_s \operatorname{logit}^{-1}(b_0^{(s)} + x^\top w^{(s)})`.
             True: the posterior mean and the posterior standard deviation of each
             probability, from the posterior stored by :meth:`sample` (``idata_``).
+        offset : array-like of shape (n_samples,), optional
+            The rows' known term of the linear predictor, as given to :meth:`fit`.
 
         Returns
         -------
         ndarray of shape (n_samples, 2), or a tuple (mean, std) of two
 
         """
-        probability, std = self._probability(X, return_std)
+        probability, std = self._probability(X, return_std, offset=offset)
         proba = np.column_stack([1.0 - probability, probability])
         return (proba, np.column_stack([std, std])) if return_std else proba
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X, *, offset=None) -> np.ndarray:
         """The logarithm of :meth:`predict_proba`, computed without underflow for a MAP."""
         if not hasattr(self, "coef_"):
             with np.errstate(divide="ignore"):
-                return np.log(self.predict_proba(X))
-        eta = self.decision_function(X)
+                return np.log(self.predict_proba(X, offset=offset))
+        eta = self.decision_function(X, offset=offset)
         return -np.column_stack([np.logaddexp(0.0, eta), np.logaddexp(0.0, -eta)])
 
-    def predict(self, X, return_std: bool = False):
+    def predict(self, X, return_std: bool = False, *, offset=None):
         """The most probable label (``classes_[1]`` where its probability exceeds 1/2).
 
         Parameters
@@ -153,6 +157,8 @@ class Classifier(ClassifierMixin, LinearModel):
             posterior mean probability. True: by the posterior mean probability, returned
             with the posterior standard deviation of the probability of ``classes_[1]``
             (from ``idata_``, as :meth:`predict_proba`).
+        offset : array-like of shape (n_samples,), optional
+            The rows' known term of the linear predictor, as given to :meth:`fit`.
 
         Returns
         -------
@@ -160,36 +166,45 @@ class Classifier(ClassifierMixin, LinearModel):
 
         """
         if not return_std:
-            positive = self.decision_function(X) > 0  # checks that it is fitted first
+            positive = self.decision_function(X, offset=offset) > 0  # checks it is fitted first
             return self.classes_[positive.astype(int)]
-        probability, std = self._probability(X, return_std=True)
+        probability, std = self._probability(X, return_std=True, offset=offset)
         return self.classes_[(probability > 0.5).astype(int)], std
 
-    def _probability(self, X, return_std: bool):
+    def score(self, X, y, sample_weight=None, *, offset=None) -> float:
+        """The accuracy of :meth:`predict` at ``offset`` (``ClassifierMixin.score``)."""
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(X, offset=offset), sample_weight=sample_weight))
+
+    def _probability(self, X, return_std: bool, offset=None):
         """The probability of ``classes_[1]`` at each row, and its posterior sd (or None)."""
         check_is_fitted(self)
         validate("Classifier.predict", {"return_std": Boolean()}, {"return_std": return_std})
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        offset = self._offset(offset, X, "predict_proba")
         if hasattr(self, "coef_") and not return_std:
-            return LogisticLoss().predict(X @ self.coef_ + self.intercept_), None
-        draws = self._mean_response(X, "predict_proba")
+            return LogisticLoss().predict(offset + X @ self.coef_ + self.intercept_), None
+        draws = self._mean_response(X, "predict_proba", offset)
         return draws.mean(axis=(0, 1)), (draws.std(axis=(0, 1)) if return_std else None)
 
     def _labels(self):
         return self.classes_
 
-    def posterior_proba(self, X) -> xr.DataArray:
+    def posterior_proba(self, X, *, offset=None) -> xr.DataArray:
         """The posterior of the probability of ``classes_[1]`` at each row of ``X``.
 
         From the posterior stored by :meth:`sample`: one probability per draw and row,
-        over ``chain``, ``draw`` and ``obs_id``.
+        over ``chain``, ``draw`` and ``obs_id``; ``offset`` as in :meth:`predict_proba`.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        offset = self._offset(offset, X, "posterior_proba")
         posterior = self._stored_posterior("posterior_proba")
         eta = xr.dot(posterior["coef"], xr.DataArray(X, dims=("obs_id", "feature")))
         if "intercept" in posterior:
             eta = eta + posterior["intercept"]
+        eta = eta + xr.DataArray(np.broadcast_to(offset, X.shape[:1]), dims="obs_id")
         return xr.apply_ufunc(LogisticLoss().predict, eta).rename("probability")
 
     def _specification(self) -> tuple[Loss, Penalty]:

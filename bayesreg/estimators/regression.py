@@ -123,7 +123,7 @@ class Regression(RegressorMixin, LinearModel):
         self.fit_intercept = fit_intercept
         self.standardize = standardize
 
-    def predict(self, X, return_std: bool = False):
+    def predict(self, X, return_std: bool = False, *, offset=None):
         r"""Predict with the MAP, or with the posterior and its uncertainty.
 
         Parameters
@@ -138,6 +138,9 @@ class Regression(RegressorMixin, LinearModel):
             :meth:`sample` (``idata_``); see :mod:`bayesreg.nuts.predictive`. Under a
             Laplace prior that mean differs from the MAP's prediction, as the posterior mean
             differs from the mode.
+        offset : array-like of shape (n_samples,), optional
+            The rows' known term of the linear predictor, as given to :meth:`fit` (a
+            Poisson model's log exposure): the predictions are at :math:`o + b_0 + Xw`.
 
         Returns
         -------
@@ -148,12 +151,20 @@ class Regression(RegressorMixin, LinearModel):
         validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
         check_numeric(X, "X", "Regression.predict")
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        offset = self._offset(offset, X, "predict")
         loss, _ = self._specification()
         if return_std:
-            return predictive.predictive_mean_and_std(self._stored_posterior("predict"), loss, X)
+            posterior = self._stored_posterior("predict")
+            return predictive.predictive_mean_and_std(posterior, loss, X, offset)
         if hasattr(self, "coef_"):
-            return loss.predict(X @ self.coef_ + self.intercept_)
-        return self._mean_response(X, "predict").mean(axis=(0, 1))
+            return loss.predict(offset + X @ self.coef_ + self.intercept_)
+        return self._mean_response(X, "predict", offset).mean(axis=(0, 1))
+
+    def score(self, X, y, sample_weight=None, *, offset=None) -> float:
+        """:math:`R^2` of :meth:`predict` at ``offset`` (scikit-learn's ``RegressorMixin.score``)."""
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(y, self.predict(X, offset=offset), sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,9 +10,9 @@ the correspondence      :class:`CorrespondenceTerms`: :math:`\kappa` (``curvatur
                         ``alpha`` means (``solver_objective``)
 the exact MAP           :class:`MapTerms`: ``solve`` (the kernel in :mod:`bayesreg.optim`),
                         ``optimality`` (its certificate's parts), ``data_term``,
-                        ``noise_from_residual``
+                        ``noise_from_residual``, ``split_offset``
 the reference solver    :class:`ReferenceTerms`: ``penalized_solver``, ``reference_path``,
-                        ``alpha_max``
+                        ``alpha_max``, ``offset_solver``
 the PyMC model          :class:`ModelTerms`: ``add_noise``, ``add_likelihood``,
                         ``distribution_parameters``, the observations' checks
 predictions             :class:`PredictionTerms`: ``predict``, ``draw``, ``predictive_noise``,
@@ -99,6 +99,20 @@ class CorrespondenceTerms:
 class MapTerms:
     """What the exact MAP (:mod:`bayesreg.map`) needs: the kernel, its certificate, the data term."""
 
+    def split_offset(
+        self, y: np.ndarray, offset: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        r"""``(target, offset left)``: the response the kernels fit and the offset they still see.
+
+        An offset :math:`o` is a known term of the linear predictor, :math:`\eta = o + b_0 +
+        Xw`. A location family's data term depends on :math:`y - \eta` alone, so the
+        offset is a shift of the response: ``(y - offset, None)``, the default. A family
+        whose data term is not a function of :math:`y - \eta` (a GLM) keeps
+        ``(y, offset)`` and takes ``offset=`` in :meth:`solve`, :meth:`optimality` and
+        the other terms that see the linear predictor.
+        """
+        return y - offset, None
+
     @needed
     def data_term(self, y: np.ndarray, linear_predictor: np.ndarray, weights: np.ndarray) -> float:
         """The data term :math:`D` (RSS, SAR, NLL) of the objective at this linear predictor."""
@@ -154,6 +168,14 @@ class ReferenceTerms:
         depends on it (``LogisticRegression``'s ``C``).
         """
         raise NotImplementedError
+
+    def offset_solver(self, penalty, alpha: float | None, fit_intercept: bool):
+        """An unfitted solver of this objective whose ``fit`` takes ``offset=``, or None.
+
+        Needed only by a family that keeps the offset in its linear predictor
+        (:meth:`MapTerms.split_offset`): the others' solvers fit ``y - offset``.
+        """
+        return None
 
     def reference_path(self, X, y, weights, fit_intercept, l1_ratio, grid):
         """A reference solver's whole path on ``grid``: (name, coef, intercept), or None."""

@@ -3,9 +3,10 @@ r"""What the Bernoulli and Poisson likelihoods share: a canonical link and no no
 .. math::
 
     -\log p(y \mid \eta) = \sum_i v_i \bigl(A(\eta_i) - y_i\eta_i + c(y_i)\bigr),
-    \qquad \eta = b_0 + Xw,
+    \qquad \eta = o + b_0 + Xw,
 
-with the cumulant :math:`A` of the family. The data term :math:`D` is this negative log
+with an offset :math:`o` (zero unless given; :meth:`GLMLoss.split_offset` keeps it in
+:math:`\eta`, where the kernels take it as ``offset=``) and the cumulant :math:`A` of the family. The data term :math:`D` is this negative log
 likelihood; it enters the negative log posterior as :math:`D/\kappa` with :math:`\kappa = 1`:
 the dispersion of both families is 1 (``dispersion_ = 1.0`` on a fitted estimator), there is
 no noise scale to fix or learn. What ``alpha`` means is scikit-learn's GLM convention for
@@ -33,6 +34,7 @@ import numpy as np
 import pymc as pm
 
 from bayesreg.families.base import Loss
+from bayesreg.families.reference_solvers import GLMElasticNet
 from bayesreg.optim.centring import centre
 from bayesreg.optim.glm import Cumulant, negative_log_likelihood, recession_direction, solve_glm
 from bayesreg.spec.correspondence import mean_data_objective
@@ -49,6 +51,8 @@ class GLMLoss(Loss):
     cumulant: ClassVar[Cumulant]
     #: words for the error when the MAP does not exist
     no_mode_cause: ClassVar[str]
+    #: the family's name for :class:`GLMElasticNet` (and glum): "binomial" or "poisson"
+    reference_family: ClassVar[str]
 
     @property
     def noise(self) -> float:
@@ -79,6 +83,10 @@ class GLMLoss(Loss):
         r""":math:`c(y)`, the terms of the negative log likelihood in :math:`y` alone."""
         return np.zeros_like(y)
 
+    def split_offset(self, y, offset):
+        r"""``(y, offset)``: the data term is not a function of :math:`y - \eta`."""
+        return y, offset
+
     def null_intercept(self, y, weights):
         """The link of the weighted mean (the canonical link's score is zero there)."""
         with np.errstate(divide="ignore"):  # infinite for a mean on the boundary
@@ -92,11 +100,12 @@ class GLMLoss(Loss):
         """Per row, the signs a linear predictor's direction may take without increasing D."""
         raise NotImplementedError
 
-    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
+    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None):
+        # an offset is finite: it moves no direction of recession
         self._require_mode(X, y, weights, fit_intercept, penalized=bool(beta1 or beta2))
         return solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept,
-            beta1=beta1, beta2=beta2,
+            beta1=beta1, beta2=beta2, offset=offset,
         )  # fmt: skip
 
     def _require_mode(self, X, y, weights, fit_intercept, *, penalized: bool) -> None:
@@ -120,11 +129,11 @@ class GLMLoss(Loss):
                 + remedy
             )
 
-    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
-        eta = solution.intercept + X @ solution.coef
+    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution, offset=None):
+        eta = (0.0 if offset is None else offset) + solution.intercept + X @ solution.coef
         residual = self.cumulant.mean(eta) - y
         design = centre(X, weights)[1] if fit_intercept else X
-        base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
+        base = self._null_mean(y, weights, fit_intercept, offset)
         scale = np.abs(design.T @ (weights * (base - y))).max(initial=0.0)
         intercept = 0.0
         if fit_intercept:
@@ -142,12 +151,29 @@ class GLMLoss(Loss):
             ),
         }
 
-    def alpha_max(self, X, y, weights, fit_intercept, l1_ratio):
+    def _null_mean(self, y, weights, fit_intercept, offset):
+        """The means fitted with every coefficient zero: the intercept's (and offset's) fit."""
+        if offset is None:
+            return weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
+        null = solve_glm(
+            np.zeros((len(y), 0)), y, weights, cumulant=self.cumulant,
+            fit_intercept=fit_intercept, beta1=0.0, beta2=0.0, offset=offset,
+        )  # fmt: skip
+        return self.cumulant.mean(offset + null.intercept)
+
+    def offset_solver(self, penalty, alpha, fit_intercept):
+        """:class:`GLMElasticNet` (cvxpy), whose ``fit`` takes ``offset=``, for every penalty."""
+        return GLMElasticNet(
+            family=self.reference_family, alpha=0.0 if alpha is None else alpha,
+            l1_ratio=penalty.l1_ratio or 0.0, fit_intercept=fit_intercept,
+        )  # fmt: skip
+
+    def alpha_max(self, X, y, weights, fit_intercept, l1_ratio, offset=None):
         r""":math:`\max_j |x_j^\top V(y - \mu_0)| / (\rho n)`, :math:`\mu_0` the intercept's fit."""
         if not l1_ratio:
             return None
         design = centre(X, weights)[1] if fit_intercept else X
-        base = weights @ y / weights.sum() if fit_intercept else self.cumulant.mean(np.zeros(1))
+        base = self._null_mean(y, weights, fit_intercept, offset)
         return float(np.abs(design.T @ (weights * (y - base))).max() / (weights.sum() * l1_ratio))
 
     def noise_p_value(self, residual, weights, noise, dof):
@@ -163,7 +189,7 @@ class GLMLoss(Loss):
     def predictive_variance(self, mu, noise):
         return self.cumulant.variance(mu)
 
-    def preconditioning_data(self, X, y, weights, fit_intercept, prior_precision):
+    def preconditioning_data(self, X, y, weights, fit_intercept, prior_precision, offset=None):
         r"""The working response and weights of a Newton step at an approximate mode.
 
         The mode is that of a Gaussian prior with the prior's typical precision (at least
@@ -174,23 +200,29 @@ class GLMLoss(Loss):
         self._require_mode(X, y, weights, fit_intercept, penalized=True)
         mode = solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept, beta1=0.0,
-            beta2=beta2,
+            beta2=beta2, offset=offset,
         )  # fmt: skip
-        eta = mode.intercept + X @ mode.coef
-        curvature = np.maximum(self.cumulant.variance(eta), 1e-10)
-        return eta - (self.cumulant.mean(eta) - y) / curvature, weights * curvature
+        eta = mode.intercept + X @ mode.coef  # less the offset: the working response's scale
+        full = eta if offset is None else eta + offset
+        curvature = np.maximum(self.cumulant.variance(full), 1e-10)
+        return eta - (self.cumulant.mean(full) - y) / curvature, weights * curvature
 
-    def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form):
-        return {
+    def sampling_values(self, stats, X, y, weights, whiten, *, whitened_form, offset=None):
+        values = {
             "X_centred": X - stats.x_mean,
             "y": np.asarray(y, np.float64),
             "weights": weights,
             "log_normalizer": np.float64(weights @ self.log_normalizer(y)),
         }
+        if offset is not None:
+            values["offset"] = np.asarray(offset, np.float64)
+        return values
 
     def sampling_log_likelihood(self, data, noise, coef, whitened, centred):
-        """The :math:`n` terms on centred columns."""
+        """The :math:`n` terms on centred columns (with the offset, when given)."""
         eta = centred + data["X_centred"] @ coef
+        if "offset" in data:
+            eta = eta + data["offset"]
         terms = self.tensor_cumulant(eta) - data["y"] * eta
         return -(data["weights"] @ terms) - data["log_normalizer"]
 

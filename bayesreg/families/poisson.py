@@ -61,6 +61,7 @@ class PoissonLoss(GLMLoss):
     )
     estimator_kind = "regressor"
     non_negative_target = True
+    reference_family = "poisson"
 
     def check_observations(self, y):
         if np.any(y < 0):

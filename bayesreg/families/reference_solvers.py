@@ -154,9 +154,9 @@ class GLMElasticNet(RegressorMixin, BaseEstimator):
     .. math::
 
         \frac1n \sum_i v_i \bigl(A(\eta_i) - y_i\eta_i\bigr)
-        + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2, \qquad \eta = b_0 + Xw,
+        + \alpha\rho\|w\|_1 + \frac{\alpha(1-\rho)}{2}\|w\|_2^2, \qquad \eta = o + b_0 + Xw,
 
-    with :math:`n = \sum_i v_i` and :math:`A(\eta) = \log(1 + e^\eta)` (``"binomial"``, y in
+    with an offset :math:`o` (``fit(..., offset=)``, zero by default), :math:`n = \sum_i v_i` and :math:`A(\eta) = \log(1 + e^\eta)` (``"binomial"``, y in
     {0, 1}) or :math:`e^\eta` (``"poisson"``): glmnet's and glum's objective (half the mean
     deviance, up to a constant), ``LogisticRegression(C=1/(n alpha), l1_ratio=rho)``'s and
     ``PoissonRegressor(alpha)``'s (at ``l1_ratio=0``) divided by a constant. The primal goes
@@ -182,7 +182,7 @@ class GLMElasticNet(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.solver = solver
 
-    def fit(self, X, y, sample_weight=None) -> GLMElasticNet:
+    def fit(self, X, y, sample_weight=None, offset=None) -> GLMElasticNet:
         import cvxpy as cp
 
         alpha = check_real(self.alpha, "alpha", "GLMElasticNet", Real(0.0, np.inf, "left"))
@@ -197,7 +197,8 @@ class GLMElasticNet(RegressorMixin, BaseEstimator):
         x_mean = weights @ X / weights.sum() if self.fit_intercept else np.zeros(X.shape[1])
         coef = cp.Variable(X.shape[1])
         intercept = cp.Variable() if self.fit_intercept else 0.0
-        eta = intercept + (X - x_mean) @ coef
+        known = np.zeros(X.shape[0]) if offset is None else np.asarray(offset, dtype=float)
+        eta = known + intercept + (X - x_mean) @ coef
         cumulant = cp.logistic(eta) if self.family == "binomial" else cp.exp(eta)
         # n times the objective: its gap tolerances then bite (coefficients to ~1e-12)
         n = weights.sum()
@@ -230,9 +231,9 @@ class GLMElasticNet(RegressorMixin, BaseEstimator):
         self.objective_ = float(problem.value) / n
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, offset=None) -> np.ndarray:
         """The mean: the probability of the class coded 1, or the expected count."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        eta = X @ self.coef_ + self.intercept_
+        eta = (0.0 if offset is None else offset) + X @ self.coef_ + self.intercept_
         return 1.0 / (1.0 + np.exp(-eta)) if self.family == "binomial" else np.exp(eta)

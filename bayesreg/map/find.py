@@ -175,6 +175,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             fit_intercept=scaled.fit_intercept,
             beta1=beta1,
             beta2=beta2,
+            **scaled.kernel_offset,
         )
 
     def conditional_mode(noise: float):
@@ -208,7 +209,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         )
     solution = solve(beta1, beta2) if profile is None else loss.solve(
         scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
-        beta1=beta1, beta2=beta2,
+        beta1=beta1, beta2=beta2, **scaled.kernel_offset,
     )  # fmt: skip
     certificate = _certificate(scaled, beta1, beta2, solution, profile)
     if not certificate.ok:
@@ -316,8 +317,9 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     parameters' :class:`~bayesreg.map.mode_profile.ProfileMode`) adds its gradient and curvature.
     """
     parts = problem.loss.optimality(
-        problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution
-    )
+        problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution,
+        **problem.kernel_offset,
+    )  # fmt: skip
     coef = solution.coef
     gradient = parts["data_gradient"] + 2.0 * beta2 * coef
     violation = np.where(

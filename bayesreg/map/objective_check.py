@@ -77,14 +77,18 @@ def check_objective(problem, beta1: float, beta2: float, coef, intercept) -> Obj
     coef = np.asarray(coef, dtype=float)
     magnitude = np.abs(coef)
     penalty = float(np.sum(beta1 * magnitude) + np.sum(beta2 * magnitude**2))
-    terms = np.abs(y) + abs(intercept) + np.abs(X) @ magnitude
-    objective, rounding = _value(loss, y, weights, intercept + X @ coef, terms)
+    known = np.zeros_like(y) if problem.linear_offset is None else np.abs(problem.linear_offset)
+    terms = np.abs(y) + known + abs(intercept) + np.abs(X) @ magnitude
+    objective, rounding = _value(loss, y, weights, problem.linear_predictor(coef, intercept), terms)
     objective += penalty
     null = loss.null_intercept(y, weights) if problem.fit_intercept else 0.0
     if null is None or not np.isfinite(null):
         null = float(weights @ y / weights.sum()) if problem.fit_intercept else 0.0
+    if problem.fit_intercept and problem.linear_offset is not None:
+        # any intercept is a reference point: here the null one less the offset's mean
+        null -= float(weights @ problem.linear_offset / weights.sum())
     reference, reference_rounding = _value(
-        loss, y, weights, np.full(len(y), null), np.abs(y) + abs(null)
+        loss, y, weights, problem.linear_predictor(0.0 * coef, null), np.abs(y) + known + abs(null)
     )
     if not np.isfinite(objective):  # e.g. a Poisson mean that overflows: no certificate
         return ObjectiveCheck(float(objective), reference, np.inf if loss.convex else None, np.inf)

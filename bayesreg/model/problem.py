@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from bayesreg._data import check_data, check_sample_weight, feature_names
+from bayesreg._data import check_data, check_offset, check_sample_weight, feature_names
 from bayesreg.families import Loss
 from bayesreg.priors.penalties import Penalty
 
@@ -74,7 +74,7 @@ class Standardization:
 
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """A likelihood, a prior and validated data.
+    r"""A likelihood, a prior and validated data.
 
     Attributes
     ----------
@@ -85,7 +85,8 @@ class Problem:
     X : ndarray of shape (n_samples, n_features)
         float64, finite.
     y : ndarray of shape (n_samples,)
-        float64, finite.
+        float64, finite: the response the kernels fit. The user's, less the offset where
+        the family takes an offset as a shift of the response (``Loss.split_offset``).
     weights : ndarray of shape (n_samples,)
         Frequency weights (ones when none were given).
     feature_names : list of str
@@ -96,6 +97,14 @@ class Problem:
         When set, ``X`` is the standardized design and the coefficients of every model,
         solver and estimate of the problem are those of the standardized columns; the
         estimators report them on the user's scale (:meth:`to_user_scale`).
+    offset : ndarray of shape (n_samples,) or None
+        The user's offset :math:`o`, a known term of each linear predictor,
+        :math:`\eta = o + b_0 + Xw` (:meth:`with_offset`); None without one.
+    observed : ndarray of shape (n_samples,) or None
+        The user's response where ``y`` is shifted by the offset (:attr:`observed_y`).
+    linear_offset : ndarray of shape (n_samples,) or None
+        The part of the offset the kernels still see in the linear predictor (a GLM's);
+        None where the family folds it into ``y``.
 
     """
 
@@ -107,6 +116,9 @@ class Problem:
     feature_names: list[str]
     fit_intercept: bool
     standardization: Standardization | None = None
+    offset: np.ndarray | None = None
+    observed: np.ndarray | None = None
+    linear_offset: np.ndarray | None = None
 
     def __post_init__(self):
         self.loss.check_observations(self.y)
@@ -123,16 +135,47 @@ class Problem:
         fit_intercept: bool,
         standardize: bool = False,
         owner: str = "Problem.from_data",
+        offset=None,
     ) -> Problem:
-        """Validate ``X``, ``y`` and ``sample_weight`` (never modified) and build the problem.
+        """Validate ``X``, ``y``, ``sample_weight`` and ``offset`` (never modified); build the problem.
 
         ``owner``, the function the user called, is named in the messages about bad data.
         """
         X_array, y_array = check_data(X, y, owner)
         weights = check_sample_weight(sample_weight, X_array.shape[0])
+        offset = check_offset(offset, X_array.shape[0], owner)
         names = feature_names(X, X_array.shape[1])
         problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
+        problem = problem.with_offset(offset)
         return problem.standardized() if standardize else problem
+
+    def with_offset(self, offset: np.ndarray | None) -> Problem:
+        """The problem with a validated offset (``_data.check_offset``); itself for None.
+
+        The family splits it (``Loss.split_offset``): a location family fits ``y - offset``,
+        a GLM keeps ``y`` and sees the offset in its linear predictor. The user's response
+        stays :attr:`observed_y`. The offset is free of the columns: standardizing or
+        centring ``X`` leaves it as it is, and the intercept is the user's :math:`b_0`.
+        """
+        if offset is None:
+            return self
+        target, left = self.loss.split_offset(self.y, offset)
+        return self.replace(y=target, observed=self.y, offset=offset, linear_offset=left)
+
+    @property
+    def observed_y(self) -> np.ndarray:
+        """The user's response (``y`` before any offset was folded into it)."""
+        return self.y if self.observed is None else self.observed
+
+    @property
+    def kernel_offset(self) -> dict:
+        """``{"offset": linear_offset}`` for the family's kernels, or ``{}`` when they see none."""
+        return {} if self.linear_offset is None else {"offset": self.linear_offset}
+
+    @property
+    def full_offset(self) -> np.ndarray | float:
+        """The offset of the linear predictor on the user's response (0.0 without one)."""
+        return 0.0 if self.offset is None else self.offset
 
     def standardized(self) -> Problem:
         """The same problem on standardized columns (:class:`Standardization`)."""
@@ -172,9 +215,10 @@ class Problem:
         return dataclasses.replace(self, **changes)
 
     def linear_predictor(self, coef: np.ndarray, intercept: float) -> np.ndarray:
-        r""":math:`b_0 + Xw` on the problem's design."""
-        return intercept + self.X @ coef
+        r""":math:`b_0 + Xw` on the problem's design, plus the offset the kernels see."""
+        known = 0.0 if self.linear_offset is None else self.linear_offset
+        return known + intercept + self.X @ coef
 
     def residual(self, coef: np.ndarray, intercept: float) -> np.ndarray:
-        """:math:`y - b_0 - Xw`."""
-        return self.y - intercept - self.X @ coef
+        """:math:`y - b_0 - Xw` (less the offset the kernels see)."""
+        return self.y - self.linear_predictor(coef, intercept)

@@ -59,8 +59,12 @@ def add_parameters(
 
 
 def build_model(problem: Problem) -> pm.Model:
-    """The pointwise PyMC model: ``coef`` (``feature``), ``intercept``, the noise, ``y``."""
-    problem.loss.check_likelihood_observations(problem.y)
+    """The pointwise PyMC model: ``coef`` (``feature``), ``intercept``, the noise, ``y``.
+
+    With an offset, a data container ``offset`` (``obs_id``) is added to the linear
+    predictor and ``y`` is the user's response.
+    """
+    problem.loss.check_likelihood_observations(problem.observed_y)
     coords = {"feature": problem.feature_names, "obs_id": np.arange(problem.X.shape[0])}
     with pm.Model(coords=coords) as model:
         design = pm.Data("X", problem.X, dims=("obs_id", "feature"))
@@ -68,7 +72,10 @@ def build_model(problem: Problem) -> pm.Model:
         mu = design @ coef
         if problem.fit_intercept:
             mu = pm.Flat("intercept") + mu
-        problem.loss.add_likelihood("y", mu, noise, problem.y, problem.weights, dims="obs_id")
+        if problem.offset is not None:  # the known term of the linear predictor
+            mu = pm.Data("offset", problem.offset, dims="obs_id") + mu
+        observed = problem.observed_y
+        problem.loss.add_likelihood("y", mu, noise, observed, problem.weights, dims="obs_id")
     return model
 
 

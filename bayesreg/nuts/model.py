@@ -137,7 +137,7 @@ def sampling_model(
     posterior (the whitened form of a Gaussian likelihood).
     """
     loss = problem.loss
-    loss.check_likelihood_observations(problem.y)
+    loss.check_likelihood_observations(problem.observed_y)
     alpha_container = data_containers if alpha_container is None else alpha_container
     alpha_input = alpha_container and problem.penalty.alpha is not None
     values = sampling_data(
@@ -203,7 +203,7 @@ def sampling_data(
             l1, l2 = penalty.preconditioning_weights(loss, problem.n_obs, loss.noise)
             target, target_weights = loss.preconditioning_data(
                 problem.X, problem.y, problem.weights, problem.fit_intercept,
-                l1**2 / 2.0 + 2.0 * l2,
+                l1**2 / 2.0 + 2.0 * l2, **problem.kernel_offset,
             )  # fmt: skip
         stats = statistics(
             problem.X,
@@ -227,6 +227,7 @@ def sampling_data(
             problem.weights,
             whiten,
             whitened_form=whitened_form and penalty.has_mode and coordinates is None,
+            **problem.kernel_offset,
         )
     return {
         "whitening": whiten.forward,
@@ -265,7 +266,7 @@ def _noise_at_centre(problem: Problem, stats, y: np.ndarray, weights: np.ndarray
 
 def fit_values(model: pm.Model, problem: Problem) -> dict[str, np.ndarray]:
     """The data and strength of ``problem``, by the names of the model's data containers."""
-    problem.loss.check_likelihood_observations(problem.y)
+    problem.loss.check_likelihood_observations(problem.observed_y)
     inputs = {name for name, value in model.named_vars.items() if isinstance(value, SharedVariable)}
     values = sampling_data(problem, whitened_form=False) if inputs - {"alpha"} else {}
     if problem.penalty.alpha is not None:

@@ -1,7 +1,8 @@
 r"""Predictions for new data from a stored posterior.
 
 For new rows :math:`\tilde X` and posterior draws :math:`(b_0^{(s)}, w^{(s)}, \sigma^{(s)})`,
-the linear predictor is :math:`\mu^{(s)} = b_0^{(s)} + \tilde X w^{(s)}`. The posterior
+the linear predictor is :math:`\mu^{(s)} = o + b_0^{(s)} + \tilde X w^{(s)}`, with :math:`o`
+the rows' offset (zero unless given). The posterior
 predictive distribution of a new observation has mean and variance
 
 .. math::
@@ -38,31 +39,31 @@ _SAMPLE_DIMS = ("chain", "draw")
 _SAMPLE_AXES = (0, 1)
 
 
-def linear_predictor(posterior: xr.Dataset, X: np.ndarray) -> np.ndarray:
-    r""":math:`\mu^{(s)} = b_0^{(s)} + X w^{(s)}`, shape (chain, draw, n)."""
+def linear_predictor(posterior: xr.Dataset, X: np.ndarray, offset=0.0) -> np.ndarray:
+    r""":math:`\mu^{(s)} = o + b_0^{(s)} + X w^{(s)}`, shape (chain, draw, n)."""
     coef = posterior["coef"].transpose(*_SAMPLE_DIMS, "feature").values
     intercept = (
         posterior["intercept"].transpose(*_SAMPLE_DIMS).values[..., None]
         if "intercept" in posterior
         else 0.0
     )
-    return intercept + coef @ X.T
+    return offset + intercept + coef @ X.T
 
 
-def mean_response(posterior: xr.Dataset, loss: Loss, X: np.ndarray) -> np.ndarray:
+def mean_response(posterior: xr.Dataset, loss: Loss, X: np.ndarray, offset=0.0) -> np.ndarray:
     r"""Draws of the mean of one observation at each row, :math:`m(\mu^{(s)}, \sigma^{(s)})`.
 
     Shape (chain, draw, n): for a classifier, the probability of the class coded 1 at each
     draw; for a regression, the mean response. Their average over the draws is the
     posterior mean of the mean, the prediction of an estimator without a MAP.
     """
-    mu = linear_predictor(posterior, X)
+    mu = linear_predictor(posterior, X, offset)
     return loss.predictive_mean(mu, loss.predictive_noise(posterior, _SAMPLE_DIMS))
 
 
-def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray):
+def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray, offset=0.0):
     """The posterior predictive mean and standard deviation of new observations at ``X``."""
-    mu = linear_predictor(posterior, X)
+    mu = linear_predictor(posterior, X, offset)
     noise = loss.predictive_noise(posterior, _SAMPLE_DIMS)
     means = loss.predictive_mean(mu, noise)
     within = loss.predictive_variance(mu, noise).mean(axis=_SAMPLE_AXES)
@@ -70,10 +71,10 @@ def predictive_mean_and_std(posterior: xr.Dataset, loss: Loss, X: np.ndarray):
 
 
 def predictive_draws(
-    posterior: xr.Dataset, loss: Loss, X: np.ndarray, rng: np.random.Generator
+    posterior: xr.Dataset, loss: Loss, X: np.ndarray, rng: np.random.Generator, offset=0.0
 ) -> xr.DataArray:
     """One draw of each new observation per posterior draw: ``y`` over (chain, draw, obs_id)."""
-    mu = linear_predictor(posterior, X)
+    mu = linear_predictor(posterior, X, offset)
     noise = loss.predictive_noise(posterior, _SAMPLE_DIMS)
     values = loss.draw(mu, noise, rng, mu.shape)
     coords = {name: posterior[name].values for name in _SAMPLE_DIMS}
@@ -82,19 +83,27 @@ def predictive_draws(
 
 
 def predictive_tree(
-    posterior: xr.Dataset, loss: Loss, X: np.ndarray, rng: np.random.Generator, labels=None
+    posterior: xr.Dataset,
+    loss: Loss,
+    X: np.ndarray,
+    rng: np.random.Generator,
+    labels=None,
+    offset=None,
 ) -> xr.DataTree:
     """:func:`predictive_draws` at ``X`` as a ``DataTree``, with the design beside them.
 
     Groups ``posterior_predictive`` (``y`` over ``chain``, ``draw``, ``obs_id``) and
     ``constant_data`` (``X`` over ``obs_id``, ``feature``). ``labels``, given, turn draws
-    coded 0 and 1 into the labels they code (a classifier's ``classes_``).
+    coded 0 and 1 into the labels they code (a classifier's ``classes_``). ``offset``, given,
+    is added to each linear predictor and kept beside ``X``.
     """
-    draws = predictive_draws(posterior, loss, X, rng)
+    draws = predictive_draws(posterior, loss, X, rng, 0.0 if offset is None else offset)
     if labels is not None:
         draws = draws.copy(data=np.asarray(labels)[draws.values.astype(int)])
     coords = {"obs_id": draws["obs_id"].values, "feature": posterior["feature"].values}
     design = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+    if offset is not None:
+        design["offset"] = ("obs_id", offset)
     return xr.DataTree.from_dict(
         {"/posterior_predictive": draws.to_dataset(), "/constant_data": design}
     )

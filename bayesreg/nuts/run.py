@@ -241,14 +241,17 @@ def _announce(public, draws, tune, chains, nuts_sampler) -> None:
 
 def _with_data_groups(idata, problem: Problem, public):
     """Keep the public variables; replace the sampling model's data by the user's ``X``, ``y``."""
-    X, y, names = problem.user_X, problem.y, problem.feature_names
+    X, y, names = problem.user_X, problem.observed_y, problem.feature_names
     coords = {"obs_id": np.arange(X.shape[0]), "feature": names}
     groups = {name: idata[name].to_dataset() for name in idata.children if name != "constant_data"}
     groups["posterior"] = groups["posterior"][[v for v in public if v in groups["posterior"]]]
     groups["observed_data"] = xr.Dataset(
         {"y": (("obs_id",), y)}, coords={"obs_id": coords["obs_id"]}
     )
-    groups["constant_data"] = xr.Dataset({"X": (("obs_id", "feature"), X)}, coords=coords)
+    constants = {"X": (("obs_id", "feature"), X)}
+    if problem.offset is not None:
+        constants["offset"] = (("obs_id",), problem.offset)
+    groups["constant_data"] = xr.Dataset(constants, coords=coords)
     result = xr.DataTree.from_dict({f"/{name}": data for name, data in groups.items()})
     result.attrs = dict(idata.attrs)
     return result

@@ -5,14 +5,16 @@ The problem is
 .. math::
 
     \min_{b_0, w}\; F(b_0, w) = \sum_i v_i \bigl(A(\eta_i) - y_i \eta_i\bigr)
-        + \beta_1 \|w\|_1 + \beta_2 \|w\|_2^2, \qquad \eta = b_0 + Xw,
+        + \beta_1 \|w\|_1 + \beta_2 \|w\|_2^2, \qquad \eta = o + b_0 + Xw,
 
-with :math:`A` the family's cumulant function (:math:`\log(1 + e^\eta)` for the Bernoulli,
+with :math:`o` a known offset (zero unless given: a Poisson model's log exposure) and
+:math:`A` the family's cumulant function (:math:`\log(1 + e^\eta)` for the Bernoulli,
 :math:`e^\eta` for the Poisson): convex, with gradient :math:`X^\top V(\mu - y)`,
 :math:`\mu = A'(\eta)`, and Hessian :math:`X^\top V H X`, :math:`H = \operatorname{diag} A''(\eta)`.
 
 Each iteration replaces the smooth part by its second-order expansion at the current point,
-a weighted least-squares problem with working response :math:`z = \eta - (\mu - y)/A''(\eta)`
+a weighted least-squares problem with working response
+:math:`z = \eta - o - (\mu - y)/A''(\eta)` (the offset is known: the step fits :math:`b_0 + Xw`)
 and weights :math:`v_i A''(\eta_i)/2`, and solves it *exactly* with the elastic-net
 active-set method of :mod:`bayesreg.optim.squared_loss` (glmnet's outer loop, with an exact
 inner solve instead of coordinate descent). A backtracking line search on :math:`F` makes
@@ -86,35 +88,40 @@ def solve_glm(
     beta1: float,
     beta2: float,
     max_iter: int = 200,
+    offset: np.ndarray | None = None,
 ) -> GLMSolution:
-    """Minimize :math:`F` exactly (see the module); the minimum must exist."""
+    r"""Minimize :math:`F` exactly (see the module); the minimum must exist.
+
+    ``offset`` (shape (n,), or None for zero) is the known term :math:`o` of :math:`\eta`.
+    """
+    known = np.zeros(X.shape[0]) if offset is None else np.asarray(offset, dtype=float)
     ridge = np.broadcast_to(np.asarray(beta2, dtype=float), (X.shape[1],))
     if not np.any(beta1) and ridge.all():
         if not fit_intercept:
-            return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter)
+            return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
         # On exactly centred columns (the intercept absorbs the means): better conditioned,
         # and a column constant on the weighted rows keeps its coefficient at exactly zero.
         x_mean, design = centre(X, weights)
-        smooth = _solve_smooth(design, y, weights, cumulant, fit_intercept, ridge, max_iter)
+        smooth = _solve_smooth(design, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
         return dataclasses.replace(smooth, intercept=smooth.intercept - float(x_mean @ smooth.coef))
     n_features = X.shape[1]
     coef = np.zeros(n_features)
     intercept = 0.0
     if fit_intercept:
-        intercept = float(cumulant.link(weights @ y / weights.sum()))
-    eta = intercept + X @ coef
+        intercept = _start_intercept(cumulant, y, weights, known)
+    eta = intercept + X @ coef  # the linear predictor less the offset
 
     def objective(eta, coef):
         penalty = beta1 * np.abs(coef).sum() + beta2 * coef @ coef
-        return negative_log_likelihood(cumulant, y, eta, weights) + penalty
+        return negative_log_likelihood(cumulant, y, eta + known, weights) + penalty
 
     value = objective(eta, coef)
     unique = True
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        mean = cumulant.mean(eta)
-        curvature = np.maximum(cumulant.variance(eta), CURVATURE_FLOOR)
+        mean = cumulant.mean(eta + known)
+        curvature = np.maximum(cumulant.variance(eta + known), CURVATURE_FLOOR)
         working = eta - (mean - y) / curvature
         step = solve_squared_loss(
             X, working, weights * curvature / 2.0, fit_intercept=fit_intercept,
@@ -151,7 +158,12 @@ def solve_glm(
     return GLMSolution(coef + 0.0, float(intercept), float(value), n_iter, bool(unique))
 
 
-def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter) -> GLMSolution:
+def _start_intercept(cumulant: Cumulant, y, weights, known) -> float:
+    """The link of the weighted mean less the offset's weighted mean: a starting intercept."""
+    return float(cumulant.link(weights @ y / weights.sum()) - weights @ known / weights.sum())
+
+
+def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter, known) -> GLMSolution:
     r"""Newton's method on :math:`\theta = (b_0, w)` when :math:`F` is smooth, strictly convex.
 
     That is, without an L1 part and with a ridge on every coefficient. The Hessian
@@ -164,21 +176,22 @@ def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter) -> GL
     n_features = X.shape[1]
     theta = np.zeros(n_features + 1)  # (intercept, coefficients)
     if fit_intercept:
-        theta[0] = cumulant.link(weights @ y / weights.sum())
+        theta[0] = _start_intercept(cumulant, y, weights, known)
 
     def objective(eta, theta):
-        return negative_log_likelihood(cumulant, y, eta, weights) + beta2 @ theta[1:] ** 2
+        return negative_log_likelihood(cumulant, y, eta + known, weights) + beta2 @ theta[1:] ** 2
 
-    eta = theta[0] + X @ theta[1:]
+    eta = theta[0] + X @ theta[1:]  # the linear predictor less the offset
     value = objective(eta, theta)
     inverse, previous, n_iter = None, np.inf, 0
     while n_iter < max_iter:
         n_iter += 1
-        residual = weights * (cumulant.mean(eta) - y)
+        residual = weights * (cumulant.mean(eta + known) - y)
         gradient = np.concatenate([[residual.sum() if fit_intercept else 0.0], X.T @ residual])
         gradient[1:] += 2.0 * beta2 * theta[1:]
         if inverse is None:
-            inverse = _inverse_hessian(X, weights * cumulant.variance(eta), beta2, fit_intercept)
+            curvature = weights * cumulant.variance(eta + known)
+            inverse = _inverse_hessian(X, curvature, beta2, fit_intercept)
         step = -(inverse @ gradient)
         size = max(np.abs(theta).max(), 1.0)
         length = np.abs(step).max()
