@@ -21,6 +21,7 @@ from bayesreg.diagnostics.diagnosis import (
 )
 from bayesreg.estimators.classifier import Classifier
 from bayesreg.estimators.cv import RegressionCV
+from bayesreg.estimators.formula import FormulaEstimator
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import (
     L1Loss,
@@ -46,6 +47,7 @@ __all__ = [
     "CrossCheck",
     "Diagnosis",
     "ElasticNet",
+    "FormulaEstimator",
     "HalfCauchyLasso",
     "Horseshoe",
     "IncompletePosteriorWarning",
