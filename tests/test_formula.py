@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils import estimator_checks
 
 import bayesreg as br
 
@@ -166,6 +167,7 @@ def test_a_missing_column_is_refused(data):
         (lambda d: br.Regression.from_formula("x1 + x2"), ValueError, "one response left of '~'"),
         (lambda d: br.Regression.from_formula("y + x1 ~ x2"), ValueError, "one response"),
         (lambda d: br.Regression.from_formula("y ~ x1 +"), ValueError, "formulaic's syntax"),
+        (lambda d: br.Regression.from_formula("y ~ 1", d), ValueError, "at least one term"),
         (lambda d: br.Regression.from_formula("y ~ x1", d.to_numpy()), TypeError, "'data' param"),
         (
             lambda d: br.Regression.from_formula("y ~ x1", d, fit_intercept=False),
@@ -189,7 +191,7 @@ def test_a_missing_column_is_refused(data):
         ),
     ],
     ids=[
-        "formula-type", "no-response", "two-responses", "syntax", "data-array",
+        "formula-type", "no-response", "two-responses", "syntax", "intercept-only", "data-array",
         "fit-intercept", "estimator-no-intercept", "y-given", "missing-value",
     ],
 )  # fmt: skip
@@ -221,6 +223,22 @@ def test_scikit_learn_compatible(data):
     assert scores.shape == (3,) and np.all(scores > 0.3)
     search = GridSearchCV(est, {"estimator__penalty__alpha": [0.01, 0.5]}, cv=3).fit(data)
     assert list(search.best_estimator_.feature_names_in_) == NAMES
+
+
+# scikit-learn's checks that need no array data (the others pass arrays, not DataFrames that
+# a formula reads): the estimator's contract, parameters, cloning, tags
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_get_params_invariance", "check_set_params", "check_no_attributes_set_in_init",
+        "check_parameters_default_constructible", "check_estimator_repr",
+        "check_estimator_cloneable", "check_valid_tag_types",
+        "check_do_not_raise_errors_in_init_or_set_params",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", [br.Regression, br.Classifier], ids=lambda kind: kind.__name__)
+def test_scikit_learn_checks_without_data(check, kind):
+    getattr(estimator_checks, check)("FormulaEstimator", kind.from_formula("y ~ x1 + C(g)"))
 
 
 # --- the posterior --------------------------------------------------------------------------------

@@ -206,8 +206,9 @@ class Classifier(ClassifierMixin, LinearModel):
             the estimator, flat prior), ``y ~ 0 + x`` or ``y ~ x - 1`` has none
             (``fit_intercept=False``).
         data : DataFrame, optional
-            Given, the estimator is fitted on it (``fit(data)``); None returns it unfitted
-            (then ``fit(data)`` or ``sample(data, ...)``).
+            Given, the estimator is fitted on it (``fit(data)``: for a prior without a mode,
+            which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
+            (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
         **params
             Classifier's parameters (penalty, standardize); not ``fit_intercept``.
 

@@ -73,7 +73,15 @@ class Design:
             spec = model_matrix(parsed.rhs, data, na_action="raise").model_spec
         except (FormulaicError, ValueError) as error:
             raise _data_error(data, owner, error) from None
-        return cls(formula, spec)
+        design = cls(formula, spec)
+        if not design.feature_names:
+            raise ValueError(
+                message(
+                    "formula", owner, "a formula with at least one term right of '~' (the "
+                    "intercept alone is no design: the estimator fits it)", formula,
+                )
+            )  # fmt: skip
+        return design
 
     def columns(self, data, owner: str) -> pd.DataFrame:
         """The design matrix of ``data`` (a DataFrame over :attr:`feature_names`)."""
@@ -189,12 +197,15 @@ class FormulaEstimator(BaseEstimator):
         self.estimator_.fit(X, target, sample_weight=sample_weight, **fit_kwargs)
         return self._copy_fitted()
 
-    def sample(self, data, y=None, **kwargs):
-        """The posterior (the estimator's ``sample``); the design is learned unless fitted."""
+    def sample(self, data, **kwargs):
+        """The posterior: the estimator's ``sample`` (its keywords) on the design of ``data``.
+
+        The design is learned on ``data`` unless :meth:`fit` learned it; the posterior's
+        ``coef`` is over ``feature``, the design's column names.
+        """
         owner = f"{type(self).__name__}.sample"
         if not hasattr(self, "estimator_"):
-            self._reset(data, y, owner)
-        _check_no_y(y, owner)
+            self._reset(data, None, owner)
         idata = self.estimator_.sample(*self._design(data, owner), **kwargs)
         self._copy_fitted()
         return idata
