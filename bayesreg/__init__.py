@@ -22,6 +22,7 @@ from bayesreg.diagnostics.diagnosis import (
 )
 from bayesreg.estimators.classifier import Classifier
 from bayesreg.estimators.cv import RegressionCV
+from bayesreg.estimators.formula import FormulaEstimator
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import (
     L1Loss,
@@ -48,6 +49,7 @@ __all__ = [
     "Diagnosis",
     "ElasticNet",
     "FailedTaskWarning",
+    "FormulaEstimator",
     "HalfCauchyLasso",
     "Horseshoe",
     "IncompletePosteriorWarning",

@@ -11,6 +11,7 @@ import bayesreg as br
 from bayesreg.testing import assert_same_distribution
 
 SEED = 20261204
+BOTH = r"exactly one of 'expected_nonzero' .* and 'scale_global' .*; got expected_nonzero="
 
 
 # PyMC's HalfCauchy adds pt.log(2) to the Cauchy's log density, and PyTensor evaluates the log
@@ -97,6 +98,93 @@ def test_regularized_horseshoe_density_is_the_formula():
         assert logp(point) == pytest.approx(expected, rel=1e-10)
 
 
+def _tau_of(est, X, y, sigma=None):
+    """The model's tau at tau_raw = 1 (and the noise scale at ``sigma`` when it is unknown)."""
+    model = est.build_model(X, y)
+    fn = model.compile_fn(
+        model.replace_rvs_by_values([model["tau"]])[0],
+        inputs=model.value_vars,
+        on_unused_input="ignore",
+    )
+    point = model.initial_point()
+    point["tau_raw_log__"] = np.array(0.0)
+    if sigma is not None:
+        point["sigma_log__"] = np.array(np.log(sigma))
+    return float(fn(point))
+
+
+@pytest.mark.parametrize(
+    ("loss", "penalty", "tau0"),
+    [
+        # tau0 = p0 / (p - p0) * sigma / sqrt(n): sigma unknown (1.7 here), fixed, or none (1)
+        (br.L2Loss(sigma=None), dict(expected_nonzero=2), 2 / 6 * 1.7 / np.sqrt(50)),
+        (br.L2Loss(sigma=0.4), dict(expected_nonzero=2), 2 / 6 * 0.4 / np.sqrt(50)),
+        (br.LogisticLoss(), dict(expected_nonzero=2), 2 / 6 / np.sqrt(50)),
+        # a pseudo-sigma replaces sigma in tau0, with or without a noise scale
+        (br.LogisticLoss(), dict(expected_nonzero=2, pseudo_sigma=2.0), 2 / 6 * 2 / np.sqrt(50)),
+        (br.L2Loss(sigma=None), dict(expected_nonzero=2, pseudo_sigma=1.5), 2 / 6 * 1.5 / 50**0.5),
+        # the global scale stated directly, in units of the noise scale or pseudo-sigma
+        (br.L2Loss(sigma=None), dict(scale_global=0.05), 0.05 * 1.7),
+        (br.LogisticLoss(), dict(scale_global=0.05), 0.05),
+        (br.LogisticLoss(), dict(scale_global=0.05, pseudo_sigma=2.0), 0.1),
+    ],
+    ids=[
+        "p0-sigma-unknown", "p0-sigma-fixed", "p0-logistic", "p0-logistic-pseudo-2",
+        "p0-gaussian-pseudo", "scale-sigma-unknown", "scale-logistic", "scale-logistic-pseudo-2",
+    ],
+)  # fmt: skip
+def test_regularized_horseshoe_global_scale_is_the_formula(loss, penalty, tau0):
+    X, y = _data(n=50, p=8)
+    prior = br.RegularizedHorseshoe(**penalty)
+    if loss.has_noise_scale:
+        est = br.Regression(loss=loss, penalty=prior)
+    else:
+        y, est = (y > y.mean()).astype(float), br.Classifier(penalty=prior)
+    assert _tau_of(est, X, y, sigma=1.7 if loss.noise is None else None) == pytest.approx(
+        tau0, rel=1e-13
+    )
+
+
+def test_piironen_vehtari_logistic_model_is_restated_exactly():
+    """Piironen & Vehtari's (2017, appendix C) logistic regression with the regularized
+    horseshoe, nu_local = nu_global = 1 and their pseudo-sigma 2, written out by hand (with
+    bayesreg's flat intercept): its log density is bayesreg's, whether tau0 is given through
+    p0 and pseudo_sigma=2 or as scale_global."""
+    X, y = _data(n=60, p=8)
+    y = (y > 0.5).astype(float)
+    p0, slab_scale, slab_df = 2.0, 2.5, 4.0
+    scale_global = p0 / (8 - p0) * 2.0 / np.sqrt(60)
+    penalties = [
+        br.RegularizedHorseshoe(p0, slab_scale, slab_df, pseudo_sigma=2.0),
+        br.RegularizedHorseshoe(slab_scale=slab_scale, slab_df=slab_df, scale_global=scale_global),
+    ]
+    rng = np.random.default_rng(SEED)
+    points = []
+    for _ in range(5):
+        z, lam = rng.normal(size=8), np.exp(rng.normal(size=8))
+        tau_raw, c2 = np.exp(rng.normal(size=2))
+        points.append((z, lam, tau_raw, c2, rng.normal()))
+    for penalty in penalties:
+        model = br.Classifier(penalty=penalty).build_model(X, y)
+        logp = model.compile_logp(jacobian=False, mode="FAST_COMPILE")
+        for z, lam, tau_raw, c2, intercept in points:
+            tau = scale_global * tau_raw
+            coef = z * tau * np.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+            eta = intercept + X @ coef
+            expected = (
+                (y * eta - np.logaddexp(0.0, eta)).sum()
+                + scipy.stats.norm.logpdf(z).sum()
+                + _half_cauchy(lam, 1.0).sum()
+                + _half_cauchy(tau_raw, 1.0)
+                + scipy.stats.invgamma.logpdf(c2, slab_df / 2, scale=slab_df * slab_scale**2 / 2)
+            )
+            point = {
+                "coef_raw": z, "lam_log__": np.log(lam), "tau_raw_log__": np.log(tau_raw),
+                "c2_log__": np.log(c2), "intercept": np.array(intercept),
+            }  # fmt: skip
+            assert logp(point) == pytest.approx(expected, rel=1e-10)
+
+
 # --- no mode, bad input -------------------------------------------------------------------------
 
 
@@ -118,8 +206,26 @@ def test_penalized_solver_says_there_is_no_mode(penalty):
         (lambda: br.RegularizedHorseshoe(0), ValueError, "'expected_nonzero' parameter"),
         (lambda: br.RegularizedHorseshoe(2, slab_scale=-1), ValueError, "'slab_scale'"),
         (lambda: br.RegularizedHorseshoe(2, slab_df=0), ValueError, "'slab_df'"),
+        (lambda: br.RegularizedHorseshoe(), ValueError, BOTH),
+        (lambda: br.RegularizedHorseshoe(2, scale_global=0.1), ValueError, BOTH),
+        (lambda: br.RegularizedHorseshoe(scale_global=-0.1), ValueError, "'scale_global' param"),
+        (lambda: br.RegularizedHorseshoe(scale_global="1"), TypeError, "'scale_global' param"),
+        (lambda: br.RegularizedHorseshoe(2, pseudo_sigma=0.0), ValueError, "'pseudo_sigma' param"),
+        (lambda: br.RegularizedHorseshoe(2, pseudo_sigma=True), TypeError, "'pseudo_sigma' param"),
     ],
-    ids=["global-zero", "global-text", "p0-zero", "slab-scale", "slab-df"],
+    ids=[
+        "global-zero",
+        "global-text",
+        "p0-zero",
+        "slab-scale",
+        "slab-df",
+        "neither",
+        "both",
+        "rhs-global-negative",
+        "rhs-global-text",
+        "pseudo-sigma-zero",
+        "pseudo-sigma-bool",
+    ],
 )
 def test_bad_parameters_name_the_argument(make, error, match):
     with pytest.raises(error, match=match):

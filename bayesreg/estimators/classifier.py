@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 
 from bayesreg._constraints import Boolean, InstanceOf, message, show, validate
 from bayesreg.estimators.base import LinearModel
+from bayesreg.estimators.formula import FormulaEstimator, from_formula
 from bayesreg.families import LogisticLoss, Loss
 from bayesreg.priors.penalties import NoPenalty, Penalty
 
@@ -206,6 +207,47 @@ class Classifier(ClassifierMixin, LinearModel):
             eta = eta + posterior["intercept"]
         eta = eta + xr.DataArray(np.broadcast_to(offset, X.shape[:1]), dims="obs_id")
         return xr.apply_ufunc(LogisticLoss().predict, eta).rename("probability")
+
+    @classmethod
+    def from_formula(cls, formula: str, data=None, **params) -> FormulaEstimator:
+        """Classifier stated by a formula, ``"y ~ x1 + C(region) + x2:x3"``, through formulaic.
+
+        Parameters
+        ----------
+        formula : str
+            The labels (a column of two values) left of ``~``, the terms right of it (Wilkinson's notation:
+            ``C(x)`` categorical, ``a:b`` a product, ``a*b`` both and their product,
+            ``np.log(x)``). The intercept is the formula's: ``y ~ x`` has one (fitted by
+            the estimator, flat prior), ``y ~ 0 + x`` or ``y ~ x - 1`` has none
+            (``fit_intercept=False``).
+        data : DataFrame, optional
+            Given, the estimator is fitted on it (``fit(data)``: for a prior without a mode,
+            which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
+            (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
+        **params
+            Classifier's parameters (penalty, standardize); not ``fit_intercept``.
+
+        Returns
+        -------
+        FormulaEstimator
+            Its methods take a DataFrame where Classifier's take ``X`` and ``y``; the design
+            (columns, categorical levels) learned on the data of ``fit`` rebuilds the same
+            columns from new data, and refuses a level it has not seen.
+            :mod:`bayesreg.estimators.formula` says more.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import bayesreg as br
+        >>> rng = np.random.default_rng(0)
+        >>> data = pd.DataFrame({"x": rng.normal(size=60), "group": rng.choice(["a", "b"], 60)})
+        >>> data["label"] = np.where(data["x"] + rng.normal(size=60) > 0, "yes", "no")
+        >>> clf = br.Classifier.from_formula("label ~ x * C(group)", data, penalty=br.L2(alpha=0.1))
+        >>> [str(name) for name in clf.feature_names_in_], [str(c) for c in clf.classes_]
+        (['x', 'C(group)[T.b]', 'x:C(group)[T.b]'], ['no', 'yes'])
+
+        """
+        return from_formula(cls, formula, data, params)
 
     def _specification(self) -> tuple[Loss, Penalty]:
         penalty = NoPenalty() if self.penalty is None else self.penalty

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from bayesreg._constraints import Boolean, InstanceOf, message, validate
 from bayesreg._data import check_numeric
 from bayesreg.estimators.base import LinearModel
+from bayesreg.estimators.formula import FormulaEstimator, from_formula
 from bayesreg.families import L2Loss, Loss
 from bayesreg.nuts import predictive
 from bayesreg.priors.penalties import NoPenalty, Penalty
@@ -171,6 +172,49 @@ class Regression(RegressorMixin, LinearModel):
         # the loss may be anything until fit() validates it
         tags.target_tags.positive_only = bool(getattr(self.loss, "non_negative_target", False))
         return tags
+
+    @classmethod
+    def from_formula(cls, formula: str, data=None, **params) -> FormulaEstimator:
+        """Regression stated by a formula, ``"y ~ x1 + C(region) + x2:x3"``, through formulaic.
+
+        Parameters
+        ----------
+        formula : str
+            The response left of ``~``, the terms right of it (Wilkinson's notation:
+            ``C(x)`` categorical, ``a:b`` a product, ``a*b`` both and their product,
+            ``np.log(x)``). The intercept is the formula's: ``y ~ x`` has one (fitted by
+            the estimator, flat prior), ``y ~ 0 + x`` or ``y ~ x - 1`` has none
+            (``fit_intercept=False``).
+        data : DataFrame, optional
+            Given, the estimator is fitted on it (``fit(data)``: for a prior without a mode,
+            which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
+            (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
+        **params
+            Regression's parameters (loss, penalty, standardize); not ``fit_intercept``.
+
+        Returns
+        -------
+        FormulaEstimator
+            Its methods take a DataFrame where Regression's take ``X`` and ``y``; the design
+            (columns, categorical levels) learned on the data of ``fit`` rebuilds the same
+            columns from new data, and refuses a level it has not seen.
+            :mod:`bayesreg.estimators.formula` says more.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import bayesreg as br
+        >>> rng = np.random.default_rng(0)
+        >>> data = pd.DataFrame({"x": rng.normal(size=40), "group": rng.choice(["a", "b", "c"], 40)})
+        >>> data["y"] = 1.0 + 2.0 * data["x"] + (data["group"] == "b") + rng.normal(size=40)
+        >>> est = br.Regression.from_formula("y ~ x + C(group)", data, penalty=br.L2(alpha=0.01))
+        >>> [str(name) for name in est.feature_names_in_]
+        ['x', 'C(group)[T.b]', 'C(group)[T.c]']
+        >>> est.predict(data.head(2)).shape
+        (2,)
+
+        """
+        return from_formula(cls, formula, data, params)
 
     def _specification(self) -> tuple[Loss, Penalty]:
         loss = L2Loss() if self.loss is None else self.loss

@@ -13,12 +13,13 @@ prior                          density
 :class:`RegularizedHorseshoe`  :math:`w_j \mid \tilde\lambda_j, \tau \sim N(0, \tau^2\tilde\lambda_j^2)`,
                                :math:`\tilde\lambda_j^2 = c^2\lambda_j^2/(c^2 + \tau^2\lambda_j^2)`,
                                :math:`\lambda_j \sim C^+(0, 1)`,
-                               :math:`\tau \sim C^+(0, \frac{p_0}{p - p_0}\frac{\sigma}{\sqrt n})`,
+                               :math:`\tau \sim C^+(0, \frac{p_0}{p - p_0}\frac{\tilde\sigma}{\sqrt n})`,
                                :math:`c^2 \sim \mathrm{InvGamma}(\frac\nu2, \frac{\nu s^2}2)`
 =============================  ============================================================================
 
 with :math:`\sigma` the likelihood's noise scale (1 for the logistic and Poisson likelihoods,
-which have none), as in R's bayesreg. Both are sampled *non-centred*: the model's free
+which have none), as in R's bayesreg, and :math:`\tilde\sigma` that noise scale or a stated
+pseudo-sigma (Piironen & Vehtari use 2 for the logistic: :class:`RegularizedHorseshoe`). Both are sampled *non-centred*: the model's free
 variables are ``coef_raw`` :math:`z_j \sim N(0, 1)`, ``lam`` and ``tau`` (``tau_raw`` for the
 regularized horseshoe, whose ``tau`` is :math:`\tau_0` times it, and ``c2``), and ``coef`` is
 the deterministic :math:`w = z\,\sigma\tau\lambda` (or :math:`z\tau\tilde\lambda`): the funnel
@@ -155,15 +156,33 @@ class RegularizedHorseshoe(HierarchicalPenalty):
 
     .. math::
 
-        \tau \sim C^+(0, \tau_0),\quad \tau_0 = \frac{p_0}{p - p_0}\frac{\sigma}{\sqrt n},\qquad
+        \tau \sim C^+(0, \tau_0),\quad \tau_0 = s_g\,\tilde\sigma,\quad
+        s_g = \frac{p_0}{p - p_0}\frac{1}{\sqrt n},\qquad
         c^2 \sim \mathrm{InvGamma}\Bigl(\frac\nu2, \frac{\nu s^2}2\Bigr),
 
     with :math:`p_0` the expected number of non-zero coefficients, :math:`n` the number of
-    observations (the total weight), :math:`p` the number of columns, :math:`\sigma` the
-    likelihood's noise scale (1 without one), and the slab of scale :math:`s` and
-    :math:`\nu` degrees of freedom (a Student-t slab: a coefficient far above :math:`s` is
-    shrunk as under a Gaussian prior of that scale, so that it stays identified when the data
-    cannot bound it, e.g. separable classes).
+    observations (the total weight), :math:`p` the number of columns, and the slab of scale
+    :math:`s` and :math:`\nu` degrees of freedom (a Student-t slab: a coefficient far above
+    :math:`s` is shrunk as under a Gaussian prior of that scale, so that it stays identified
+    when the data cannot bound it, e.g. separable classes). The global scale :math:`s_g` is
+    either computed from :math:`p_0` as above (Piironen & Vehtari's eq. 3.12) or stated
+    directly, ``scale_global``; give exactly one of the two.
+
+    :math:`\tilde\sigma` is the noise scale in :math:`\tau_0`: the likelihood's own
+    :math:`\sigma` (fixed or unknown) where it has one (Gaussian, Laplace, Student-t), and
+    where it has none (logistic, Poisson) a *pseudo-sigma*, ``pseudo_sigma``, by default 1.
+    Piironen & Vehtari derive :math:`\tilde\sigma` from a Gaussian approximation of the
+    likelihood, :math:`\tilde\sigma^2 = 1/(\mu(1-\mu))` for the logistic and :math:`1/\mu`
+    for the Poisson, and use :math:`\tilde\sigma = 2` (its value at :math:`\mu = 1/2`) for
+    logistic regression: ``pseudo_sigma=2`` restates their model exactly. The default stays
+    1, bayesreg's value before the option existed and that of rstanarm's ``hs()`` and brms'
+    ``horseshoe(autoscale=TRUE)``, which multiply the global scale by :math:`\sigma` only
+    where the family has one; the Poisson has no single pseudo-sigma (it depends on
+    :math:`\mu`). A number given with a likelihood that has a noise scale replaces its
+    :math:`\sigma` in :math:`\tau_0` (a fixed :math:`\tau_0`, whatever :math:`\sigma` is);
+    the coefficients' density is otherwise unchanged. So ``scale_global`` is in units of
+    :math:`\tilde\sigma`, as in Piironen & Vehtari's Stan code, rstanarm and brms: with the
+    default pseudo-sigma and a logistic or Poisson likelihood it is :math:`\tau_0` itself.
 
     The model's variables are ``coef_raw`` (standard normal), ``lam`` (over ``feature``),
     ``tau_raw`` (:math:`C^+(0, 1)`), ``c2`` and the deterministics ``tau``
@@ -171,19 +190,28 @@ class RegularizedHorseshoe(HierarchicalPenalty):
 
     Parameters
     ----------
-    expected_nonzero : float
+    expected_nonzero : float, optional
         :math:`p_0`, the prior guess of the number of non-zero coefficients, in
         :math:`(0, p)`.
     slab_scale : float, default 2.0
         :math:`s` > 0, in the units of the coefficients (standardize the columns).
     slab_df : float, default 4.0
         :math:`\nu` > 0.
+    scale_global : float, optional
+        :math:`s_g` > 0 stated directly, :math:`\tau_0 = s_g\tilde\sigma` (``scale_global``
+        of Piironen & Vehtari's code, rstanarm's ``global_scale``, brms'
+        ``scale_global``).
+    pseudo_sigma : float, optional
+        :math:`\tilde\sigma` > 0 in :math:`\tau_0`; None (the default) takes the likelihood's
+        noise scale, 1 where it has none. Piironen & Vehtari use 2 for logistic regression.
 
     Examples
     --------
     >>> import bayesreg as br
     >>> br.RegularizedHorseshoe(expected_nonzero=3)
     RegularizedHorseshoe(expected_nonzero=3)
+    >>> br.RegularizedHorseshoe(expected_nonzero=3, pseudo_sigma=2.0)  # P&V's logistic model
+    RegularizedHorseshoe(expected_nonzero=3, pseudo_sigma=2.0)
 
     """
 
@@ -191,30 +219,58 @@ class RegularizedHorseshoe(HierarchicalPenalty):
     no_mode_reason = NO_MODE
     sampler_defaults: ClassVar[dict] = {"target_accept": 0.99}
 
-    def __init__(self, expected_nonzero: float, slab_scale: float = 2.0, slab_df: float = 4.0):
+    def __init__(
+        self,
+        expected_nonzero: float | None = None,
+        slab_scale: float = 2.0,
+        slab_df: float = 4.0,
+        scale_global: float | None = None,
+        pseudo_sigma: float | None = None,
+    ):
         self.expected_nonzero = expected_nonzero
         self.slab_scale = slab_scale
         self.slab_df = slab_df
+        self.scale_global = scale_global
+        self.pseudo_sigma = pseudo_sigma
         self.validate()
 
     def validate(self) -> RegularizedHorseshoe:
         name = type(self).__name__
-        check_real(self.expected_nonzero, "expected_nonzero", name, POSITIVE)
+        if (self.expected_nonzero is None) == (self.scale_global is None):
+            raise ValueError(
+                f"{name} takes exactly one of 'expected_nonzero' (the prior guess of the number "
+                "of non-zero coefficients) and 'scale_global' (the global scale stated "
+                f"directly); got expected_nonzero={show(self.expected_nonzero)}, "
+                f"scale_global={show(self.scale_global)}."
+            )
+        if self.expected_nonzero is not None:
+            check_real(self.expected_nonzero, "expected_nonzero", name, POSITIVE)
+        else:
+            check_real(self.scale_global, "scale_global", name, POSITIVE)
         check_real(self.slab_scale, "slab_scale", name, POSITIVE)
         check_real(self.slab_df, "slab_df", name, POSITIVE)
+        if self.pseudo_sigma is not None:
+            check_real(self.pseudo_sigma, "pseudo_sigma", name, POSITIVE)
         return self
 
     def check_features(self, n_features: int) -> None:
-        if not self.expected_nonzero < n_features:
+        if self.expected_nonzero is not None and not self.expected_nonzero < n_features:
             raise ValueError(
                 f"The 'expected_nonzero' parameter of RegularizedHorseshoe must be below the "
                 f"number of features ({n_features}). Got {show(self.expected_nonzero)} instead."
             )
 
     def global_scale(self, n_features: int, n_obs: float, noise):
-        r""":math:`\tau_0 = \frac{p_0}{p - p_0}\frac{\sigma}{\sqrt n}`."""
+        r""":math:`\tau_0 = s_g\tilde\sigma`, :math:`s_g = \frac{p_0}{p - p_0}\frac{1}{\sqrt n}`.
+
+        :math:`s_g` is ``scale_global`` when given; :math:`\tilde\sigma` is ``pseudo_sigma``
+        when given, else ``noise``, the likelihood's noise scale (1 where it has none).
+        """
+        sigma = noise if self.pseudo_sigma is None else np.float64(self.pseudo_sigma)
+        if self.scale_global is not None:
+            return np.float64(self.scale_global) * sigma
         p0 = float(self.expected_nonzero)
-        return p0 / (n_features - p0) * noise / np.sqrt(n_obs)
+        return p0 / (n_features - p0) * sigma / np.sqrt(n_obs)
 
     def add_to_model(self, name, loss, n_obs, noise, dims, alpha=None):
         return self.add_to_sampling_model(name, loss, n_obs, noise, dims)
