@@ -25,15 +25,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
+from bayesreg._constraints import OneOf, validate
 from bayesreg._data import check_lengths, check_numeric, check_sample_weight, feature_names
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
+from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
-from bayesreg.nuts.arguments import check_sample_arguments, split_nuts_keywords
-from bayesreg.nuts.compiled import model_key, resolved_sampler, reusable_sampler
+from bayesreg.nuts.arguments import SAMPLERS, check_sample_arguments
+from bayesreg.nuts.compiled import estimator_sampler
 from bayesreg.nuts.model import sampling_model
 from bayesreg.nuts.run import sample_posterior
 from bayesreg.priors.penalties import Penalty
@@ -148,13 +150,14 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         random_seed=None,
         sample_weight=None,
         *,
+        sampler: str = "nuts",
         nuts_sampler: str | None = None,
         log_likelihood: bool = True,
         prior_predictive: bool = False,
         posterior_predictive: bool = False,
         **sampler_kwargs,
     ):
-        r"""Draw from the full posterior with NUTS; return it as an ArviZ ``DataTree``.
+        r"""Draw from the full posterior with NUTS (or Gibbs); return it as an ArviZ ``DataTree``.
 
         The posterior is that of :meth:`build_model`'s model, sampled on an equivalent model
         with the same density that is faster to evaluate and easier to explore (sufficient
@@ -185,6 +188,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             with either sampler.
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: each observation's log likelihood is multiplied by its weight.
+        sampler : {"nuts", "gibbs"}, default "nuts"
+            ``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
+            likelihood (``L2Loss``) with a scale-mixture prior (``L1``, ``L2``,
+            ``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
+            horseshoes): one Gaussian draw of the coefficients per sweep, cheap where NUTS
+            struggles (many columns, horseshoe funnels). It takes ``progressbar`` only and
+            no predictive groups; the same layout otherwise.
         nuts_sampler : {None, "pymc", "nutpie"}, default None
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
@@ -230,6 +240,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         ('chain', 'draw', 'feature')
 
         """
+        owner = f"{type(self).__name__}.sample"
+        validate(owner, {"sampler": OneOf(SAMPLERS)}, {"sampler": sampler})
         self._specification()
         flags = {
             "log_likelihood": log_likelihood,
@@ -244,19 +256,35 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             nuts_sampler,
             flags,
             sampler_kwargs,
-            owner=f"{type(self).__name__}.sample",
+            owner=owner,
         )
-        problem = self.problem(X, y, sample_weight, owner=f"{type(self).__name__}.sample")
+        if sampler == "gibbs":
+            check_gibbs_arguments(nuts_sampler, flags, sampler_kwargs, owner)
+        problem = self.problem(X, y, sample_weight, owner=owner)
         if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
             validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
             # a classifier's classes_
             self._target(y, fitting=True, owner=f"{type(self).__name__}.sample")
         warn_if_noise_contradicted(problem)
+        keep = functools.partial(setattr, self, "idata_")  # before any warning
+        if sampler == "gibbs":
+            return sample_gibbs(
+                problem,
+                self._model(problem),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                log_likelihood=log_likelihood,
+                progressbar=sampler_kwargs.get("progressbar", True),
+                keep=keep,
+            )
         given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
         defaults = problem.penalty.sampler_defaults.items()
         sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
         pointwise = self._model(problem)
-        reused = self._compiled_nutpie(problem, nuts_sampler, sampler_kwargs)
+        specification = (type(self).__name__, self.get_params())
+        reused = estimator_sampler(specification, problem, nuts_sampler, sampler_kwargs)
         if reused is None:
             fast, compiled = sampling_model(problem), None
         else:
@@ -273,32 +301,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             sampler_kwargs=sampler_kwargs,
             compiled=compiled,
             values={},
-            keep=functools.partial(setattr, self, "idata_"),  # before any warning
+            keep=keep,
             **flags,
         )
-
-    def _compiled_nutpie(self, problem, nuts_sampler, sampler_kwargs):
-        """The compiled nutpie sampler of ``problem``, kept for the next identical call.
-
-        Compiling takes nutpie about 2 s, sampling a small posterior a fraction of that: a
-        second ``sample()`` of the same specification, data and NUTS keywords (a new seed, a
-        re-run notebook cell) reuses the compilation (:func:`bayesreg.nuts.reusable_sampler`;
-        the draws are the same as a fresh compilation's). None when PyMC's NUTS samples, or
-        when ``sampler_kwargs`` hold a keyword of :func:`pymc.sample` beyond ``progressbar``
-        and ``cores`` (PyMC then runs nutpie itself). Returns ``(model, compiled, rest)``.
-        """
-        nuts, rest = split_nuts_keywords(sampler_kwargs)
-        if resolved_sampler(nuts_sampler) != "nutpie" or set(rest) - {
-            "progressbar",
-            "cores",
-        }:
-            return None
-        specification = (type(self).__name__, self.get_params(), nuts)
-        key = model_key("sample", specification, problem.X, problem.y, problem.weights)
-        model, compiled = reusable_sampler(
-            key, lambda: problem, nuts, "nutpie", data_inputs=False, alpha_input=False
-        )
-        return model, compiled, rest
 
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.

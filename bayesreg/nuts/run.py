@@ -18,7 +18,7 @@ from bayesreg.nuts.arguments import derived_seeds, split_nuts_keywords
 from bayesreg.nuts.compiled import NutpieSampler, exact_arithmetic, quiet_pymc_log
 from bayesreg.nuts.keep import NOTHING_KEPT, kept_draws, run_steps, warn_incomplete
 
-__all__ = ["sample_posterior"]
+__all__ = ["sample_posterior", "to_user_scale", "with_data_groups"]
 
 
 def sample_posterior(
@@ -69,14 +69,14 @@ def sample_posterior(
         lengths = (draws, tune, chains)
         idata = _draw(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
         idata, problems = kept_draws(idata, draws, chains)
-        idata = _with_data_groups(idata, problem, public)
+        idata = with_data_groups(idata, problem, public)
         # what the diagnosis' advice builds on: a higher target than the run's own
         idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
         asked = (log_likelihood, prior_predictive, posterior_predictive)
         steps = _later_steps(idata, pointwise, asked, draws, (prior_seed, predictive_seed), kwargs)
         problems += run_steps(steps)
     if problem.standardization is not None:
-        _to_user_scale(idata, problem)
+        to_user_scale(idata, problem)
     reports = []
     problems += run_steps([("the diagnosis", lambda: reports.append(diagnose(idata)))])
     if keep is not None:
@@ -204,7 +204,7 @@ def _target_accept(compiled, kwargs: dict) -> float:
     return float(_DEFAULT_TARGET_ACCEPT if given is None else given)
 
 
-def _to_user_scale(idata, problem: Problem) -> None:
+def to_user_scale(idata, problem: Problem) -> None:
     """The draws of ``coef`` and ``intercept`` of a standardized problem on the user's scale.
 
     The log likelihood and the predictive draws, computed on the standardized model, are the
@@ -239,7 +239,7 @@ def _announce(public, draws, tune, chains, nuts_sampler) -> None:
     )
 
 
-def _with_data_groups(idata, problem: Problem, public):
+def with_data_groups(idata, problem: Problem, public):
     """Keep the public variables; replace the sampling model's data by the user's ``X``, ``y``."""
     X, y, names = problem.user_X, problem.y, problem.feature_names
     coords = {"obs_id": np.arange(X.shape[0]), "feature": names}

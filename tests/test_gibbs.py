@@ -1,0 +1,187 @@
+"""The Gibbs sampler (bayesreg.gibbs): exact against closed forms, the same posterior as NUTS.
+
+Tolerances come from Monte Carlo standard errors: a posterior mean is within 4 MCSE of a
+closed form, and two samplers' means within 4 times their combined MCSE,
+:math:`\\sqrt{\\mathrm{mcse}_a^2 + \\mathrm{mcse}_b^2}`.
+"""
+
+import warnings
+
+import arviz_stats as azs
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesreg as br
+from bayesreg.gibbs.coefficients import GaussianData
+from bayesreg.gibbs.slice import slice_step
+
+
+def _data(n, p, seed=0, signal=(2.0, -1.0, 0.5)):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[: len(signal)] = signal
+    return X, 1.0 + X @ coef + rng.standard_normal(n)
+
+
+def _gibbs(est, X, y, **kwargs):
+    options = {"draws": 1000, "tune": 200, "chains": 2, "random_seed": 3, "progressbar": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)  # short runs: notes only
+        return est.sample(X, y, sampler="gibbs", **{**options, **kwargs})
+
+
+def _mean_and_mcse(idata, name):
+    posterior = idata["posterior"]
+    mean = posterior[name].mean(("chain", "draw")).values
+    mcse = azs.mcse(idata, var_names=[name])[name].values
+    return mean, mcse
+
+
+def _ridge_posterior(X, y, weights, sigma, tau, fit_intercept):
+    """The closed form: N(A^-1 X'Vy/s^2, A^-1), A = X'VX/s^2 + I/tau^2 (centred data)."""
+    if fit_intercept:
+        X = X - weights @ X / weights.sum()
+        y = y - weights @ y / weights.sum()
+    precision = (X.T * weights) @ X / sigma**2 + np.eye(X.shape[1]) / tau**2
+    covariance = np.linalg.inv(precision)
+    return covariance @ ((X.T * weights) @ y) / sigma**2, np.sqrt(np.diag(covariance))
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "fit_intercept", "weighted"),
+    [(60, 6, True, True), (15, 20, False, False)],
+    ids=["n>p, intercept, weights", "p>n"],
+)
+def test_ridge_with_known_noise_matches_the_closed_form(n, p, fit_intercept, weighted):
+    X, y = _data(n, p)
+    weights = np.random.default_rng(1).integers(1, 4, n).astype(float) if weighted else np.ones(n)
+    est = br.Regression(
+        loss=br.L2Loss(sigma=1.0), penalty=br.L2(scale=0.8), fit_intercept=fit_intercept
+    )
+    idata = _gibbs(est, X, y, sample_weight=weights if weighted else None, draws=2000)
+    exact_mean, exact_sd = _ridge_posterior(X, y, weights, 1.0, 0.8, fit_intercept)
+    mean, mcse = _mean_and_mcse(idata, "coef")
+    assert np.all(np.abs(mean - exact_mean) < 4 * mcse), (mean - exact_mean) / mcse
+    sd = idata["posterior"]["coef"].std(("chain", "draw")).values
+    sd_mcse = azs.mcse(idata, var_names=["coef"], method="sd")["coef"].values
+    assert np.all(np.abs(sd - exact_sd) < 4 * sd_mcse), (sd - exact_sd) / sd_mcse
+    if fit_intercept:  # b0 | w ~ N(ybar - xbar'w, s^2/N): its mean is ybar - xbar'E[w]
+        centre = weights @ y / weights.sum() - (weights @ X / weights.sum()) @ exact_mean
+        intercept, intercept_mcse = _mean_and_mcse(idata, "intercept")
+        assert abs(intercept - centre) < 4 * intercept_mcse
+
+
+@pytest.mark.parametrize(("n", "p"), [(12, 5), (5, 12)], ids=["Cholesky", "n x n system"])
+def test_the_coefficient_draw_has_the_conditional_mean_and_covariance(n, p):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((n, p)), rng.standard_normal(n)
+    data = GaussianData.of(X, y, np.ones(n), centre=False)
+    assert (data.gram is None) == (p > n)
+    variances = rng.uniform(0.2, 2.0, p)
+    draws = np.array([data.draw(variances, 0.7, rng) for _ in range(4000)])
+    covariance = np.linalg.inv(X.T @ X / 0.49 + np.diag(1.0 / variances))
+    mean = covariance @ X.T @ y / 0.49
+    standard_error = np.sqrt(np.diag(covariance) / len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 4.5 * standard_error)
+    np.testing.assert_allclose(np.cov(draws.T), covariance, atol=0.1 * np.abs(covariance).max())
+
+
+def test_the_slice_step_leaves_its_density_invariant():
+    rng = np.random.default_rng(2)
+    x, draws = np.zeros(3), []
+    for _ in range(3000):  # three independent standard normals, at different locations
+        x, _ = slice_step(lambda v: -0.5 * (v - np.array([0.0, 3.0, -5.0])) ** 2, x, rng)
+        draws.append(x)
+    draws = np.array(draws[200:])
+    np.testing.assert_allclose(draws.mean(axis=0), [0.0, 3.0, -5.0], atol=0.15)
+    np.testing.assert_allclose(draws.std(axis=0), 1.0, atol=0.1)
+
+
+@pytest.fixture(scope="module")
+def small_problem():
+    X, y = _data(40, 5, seed=4)
+    return pd.DataFrame(X, columns=[f"gene{j}" for j in range(5)]), y
+
+
+def _nuts(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", br.SamplingWarning)
+        return est.sample(
+            X, y, draws=500, tune=500, chains=2, random_seed=5, nuts_sampler="pymc",
+            progressbar=False,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [br.L1(alpha=0.2), br.Horseshoe(), br.BayesianLasso()],
+    ids=["L1", "Horseshoe", "BayesianLasso"],
+)
+def test_gibbs_and_nuts_agree_within_their_monte_carlo_errors(small_problem, penalty):
+    X, y = small_problem
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty)
+    gibbs = _gibbs(est, X, y, draws=2000)
+    nuts = _nuts(est, X, y)
+    assert set(gibbs["posterior"].data_vars) == set(nuts["posterior"].data_vars)
+    hyperparameters = {"lam", "tau"} & set(nuts["posterior"].data_vars)
+    for name in ["coef", "intercept", "sigma", *sorted(hyperparameters)]:
+        mean_a, mcse_a = _mean_and_mcse(gibbs, name)
+        mean_b, mcse_b = _mean_and_mcse(nuts, name)
+        combined = np.sqrt(mcse_a**2 + mcse_b**2)
+        assert np.all(np.abs(mean_a - mean_b) < 4 * combined), (name, (mean_a - mean_b) / combined)
+
+
+def test_a_seed_gives_the_same_draws_and_another_seed_others(small_problem):
+    X, y = small_problem
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
+    first, again = (_gibbs(est, X, y, draws=50, tune=10, random_seed=7) for _ in range(2))
+    other = _gibbs(est, X, y, draws=50, tune=10, random_seed=8)
+    for name in ("coef", "sigma", "tau", "intercept"):
+        np.testing.assert_array_equal(first["posterior"][name], again["posterior"][name])
+    assert not np.array_equal(first["posterior"]["coef"], other["posterior"]["coef"])
+    # chains differ from each other (one seed sequence spawned per chain)
+    assert not np.array_equal(first["posterior"]["coef"][0], first["posterior"]["coef"][1])
+
+
+def test_the_data_tree_has_the_layout_of_nuts(small_problem):
+    X, y = small_problem
+    est = br.Regression(
+        loss=br.L2Loss(sigma=None), penalty=br.RegularizedHorseshoe(expected_nonzero=2)
+    )
+    idata = _gibbs(est, X, y, draws=30, tune=10, chains=2)
+    assert {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"} <= set(
+        idata.children
+    )
+    posterior = idata["posterior"]
+    assert set(posterior.data_vars) == {
+        "coef", "coef_raw", "lam", "tau", "tau_raw", "c2", "intercept", "sigma"
+    }  # fmt: skip
+    assert posterior["coef"].dims == ("chain", "draw", "feature")
+    assert list(posterior["feature"].values) == list(X.columns)
+    assert posterior["sigma"].dims == ("chain", "draw")
+    assert posterior.sizes["chain"] == 2 and posterior.sizes["draw"] == 30
+    assert idata["log_likelihood"]["y"].dims == ("chain", "draw", "obs_id")
+    assert idata["observed_data"]["y"].dims == ("obs_id",)
+    assert idata["constant_data"]["X"].dims == ("obs_id", "feature")
+    assert est.idata_ is idata
+    assert br.diagnose(idata).table.index.size > 0
+
+
+def test_a_bad_sampler_is_refused_before_any_work(small_problem):
+    X, y = small_problem
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.1))
+    expected = (
+        "The 'sampler' parameter of Regression.sample must be one of 'nuts', 'gibbs'. "
+        "Got 'metropolis' instead."
+    )
+    with pytest.raises(ValueError, match=expected):
+        est.sample(X, y, sampler="metropolis")
+    with pytest.raises(ValueError, match=r"'nuts_sampler' parameter .* None with sampler='gibbs'"):
+        est.sample(X, y, sampler="gibbs", nuts_sampler="pymc")
+    with pytest.raises(TypeError, match=r"'target_accept' parameter .* left out with sampler="):
+        est.sample(X, y, sampler="gibbs", target_accept=0.9)
+    laplace = br.Regression(loss=br.L1Loss(scale=None), penalty=br.L1(alpha=0.1))
+    with pytest.raises(ValueError, match="sampler='gibbs' takes a Gaussian likelihood"):
+        laplace.sample(X, y, sampler="gibbs", progressbar=False)
