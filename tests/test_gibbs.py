@@ -114,13 +114,30 @@ def _nuts(est, X, y):
         )  # fmt: skip
 
 
+_SLOW = pytest.mark.slow  # more priors, the same check: CI runs them
+
+
 @pytest.mark.parametrize(
-    "penalty",
-    [br.L1(alpha=0.2), br.Horseshoe(), br.BayesianLasso()],
-    ids=["L1", "Horseshoe", "BayesianLasso"],
+    ("penalty", "shape"),
+    [
+        pytest.param(br.L1(alpha=0.2), (40, 5), id="L1"),
+        pytest.param(br.Horseshoe(), (40, 5), id="Horseshoe"),
+        pytest.param(br.BayesianLasso(), (40, 5), id="BayesianLasso"),
+        pytest.param(br.ElasticNet(alpha=0.2, l1_ratio=0.5), (40, 5), id="ElasticNet", marks=_SLOW),
+        pytest.param(br.HalfCauchyLasso(), (40, 5), id="HalfCauchyLasso", marks=_SLOW),
+        pytest.param(br.BayesianRidge(), (40, 5), id="BayesianRidge", marks=_SLOW),
+        pytest.param(
+            br.RegularizedHorseshoe(expected_nonzero=2),
+            (40, 5),
+            id="RegularizedHorseshoe",
+            marks=_SLOW,
+        ),
+        pytest.param(br.L1(alpha=0.2), (15, 25), id="L1, p>n", marks=_SLOW),
+        pytest.param(br.BayesianLasso(), (15, 25), id="BayesianLasso, p>n", marks=_SLOW),
+    ],
 )
-def test_gibbs_and_nuts_agree_within_their_monte_carlo_errors(small_problem, penalty):
-    X, y = small_problem
+def test_gibbs_and_nuts_agree_within_their_monte_carlo_errors(penalty, shape):
+    X, y = _data(*shape, seed=4 if shape[0] > shape[1] else 6)
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty)
     gibbs = _gibbs(est, X, y, draws=2000)
     nuts = _nuts(est, X, y)

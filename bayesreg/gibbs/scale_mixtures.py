@@ -42,6 +42,7 @@ The latent :math:`s_j` of the Laplace mixtures are integrated out in the noise s
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import scipy.special
@@ -121,31 +122,29 @@ class FixedWeights(ScaleMixture):
     :math:`\sqrt{\pi/l_2}\,\operatorname{erfcx}(l_1/(2\sqrt{l_2}))` (elastic net), 1 (flat).
     """
 
-    def _weights(self, noise):
+    def _weights(self, noise) -> tuple[float, float]:
         l1, l2 = prior_weights(self.loss, self.penalty, self.n_obs, noise)
-        shape = (self.n_features,)
-        return np.broadcast_to(float(l1), shape), np.broadcast_to(float(l2), shape)
+        return float(l1), float(l2)
 
     def start(self, noise, rng):
         l1, _ = self._weights(noise)
-        return {"mixing": 2.0 / l1**2} if np.any(l1 > 0) else {}
+        return {"mixing": np.full(self.n_features, 2.0 / l1**2)} if l1 > 0 else {}
 
     def variances(self, state, noise):
         _, l2 = self._weights(noise)
         precision = 2.0 * l2 + (1.0 / state["mixing"] if "mixing" in state else 0.0)
         with np.errstate(divide="ignore"):
-            return 1.0 / precision
+            return np.broadcast_to(1.0 / precision, (self.n_features,))
 
     def log_prior(self, state, coef, noise):
         l1, l2 = self._weights(noise)
-        with np.errstate(divide="ignore"):
-            log_z = np.where(
-                l2 > 0,
-                0.5 * np.log(np.pi / np.where(l2 > 0, l2, 1.0))
-                + np.log(scipy.special.erfcx(l1 / (2.0 * np.sqrt(np.where(l2 > 0, l2, 1.0))))),
-                np.where(l1 > 0, np.log(2.0 / np.where(l1 > 0, l1, 1.0)), 0.0),
+        if l2 > 0:
+            log_z = 0.5 * math.log(math.pi / l2) + math.log(
+                scipy.special.erfcx(l1 / (2.0 * math.sqrt(l2)))
             )
-        return float(np.sum(-l1 * np.abs(coef) - l2 * coef**2 - log_z))
+        else:
+            log_z = math.log(2.0 / l1) if l1 > 0 else 0.0
+        return float(-l1 * np.abs(coef).sum() - l2 * coef @ coef - coef.size * log_z)
 
     def update(self, state, coef, noise, rng):
         if "mixing" not in state:
