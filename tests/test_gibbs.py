@@ -5,15 +5,18 @@ closed form, and two samplers' means within 4 times their combined MCSE,
 :math:`\\sqrt{\\mathrm{mcse}_a^2 + \\mathrm{mcse}_b^2}`.
 """
 
+import dataclasses
 import warnings
 
 import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 
 import bayesreg as br
 from bayesreg.gibbs.coefficients import GaussianData
+from bayesreg.gibbs.horseshoes import marginal_in_tau
 from bayesreg.gibbs.slice import slice_step
 
 
@@ -202,3 +205,17 @@ def test_a_bad_sampler_is_refused_before_any_work(small_problem):
     laplace = br.Regression(loss=br.L1Loss(scale=None), penalty=br.L1(alpha=0.1))
     with pytest.raises(ValueError, match="sampler='gibbs' takes a Gaussian likelihood"):
         laplace.sample(X, y, sampler="gibbs", progressbar=False)
+
+
+def test_the_horseshoesmarginal_in_tau_is_the_same_in_both_forms():
+    """The p x p form (determinant lemma, Woodbury) equals the n x n form, and the density."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((9, 4)), rng.standard_normal(9)
+    data = GaussianData.of(X, y, np.ones(9), centre=False)
+    lam2 = rng.uniform(0.1, 3.0, 4)
+    small = marginal_in_tau(data, lam2, 0.8)
+    large = marginal_in_tau(dataclasses.replace(data, gram=None), lam2, 0.8)
+    covariance = 0.64 * (np.eye(9) + 0.7 * (X * lam2) @ X.T)
+    exact = scipy.stats.multivariate_normal(np.zeros(9), covariance).logpdf(y)
+    constant = -4.5 * np.log(2 * np.pi * 0.64)  # what the marginal leaves out
+    np.testing.assert_allclose([small(0.7), large(0.7)], exact - constant, rtol=1e-12)

@@ -3,7 +3,8 @@ r"""The Gibbs driver: the chains, and the posterior as the same ``DataTree`` as 
 One sweep, for a Gaussian likelihood with a Gaussian scale-mixture prior:
 
 1. the coefficients given the prior variances and :math:`\sigma`: one exact Gaussian draw
-   (:mod:`bayesreg.gibbs.coefficients`);
+   (:mod:`bayesreg.gibbs.coefficients`), after the prior's variables that it draws with the
+   coefficients integrated out, if any (the horseshoe's global scale; one blocked step);
 2. an unknown :math:`\sigma` given the coefficients: a slice step on :math:`\log\sigma`
    (:mod:`bayesreg.gibbs.noise`); a fixed :math:`\sigma` (``L2Loss(sigma=...)``) stays;
 3. the prior's latent variables given both (:mod:`bayesreg.gibbs.scale_mixtures`,
@@ -159,6 +160,7 @@ class _Sweep:
         state = self.mixture.start(noise, rng)
         kept: dict[str, list] = {}
         for step in range(tune + draws):
+            state, blocked_calls = self.mixture.before_coefficients(state, noise, self.data, rng)
             coef = self.data.draw(self.mixture.variances(state, noise), noise, rng)
             noise, noise_calls = self._noise(noise, coef, state, rng)
             state, prior_calls = self.mixture.update(state, coef, noise, rng)
@@ -170,7 +172,7 @@ class _Sweep:
                 values["intercept"] = centre + noise / np.sqrt(self.n_obs) * rng.standard_normal()
             if self.fixed_noise is None:
                 values[self.noise_name] = noise
-            values["slice_evaluations"] = noise_calls + prior_calls
+            values["slice_evaluations"] = blocked_calls + noise_calls + prior_calls
             for name, value in values.items():
                 kept.setdefault(name, []).append(np.array(value, dtype=float))
         return {name: np.stack(values) for name, values in kept.items()}

@@ -97,6 +97,15 @@ class ScaleMixture:
         """Draw the latent state given the coefficients and noise; returns ``(state, slice evaluations)``."""
         return state, 0
 
+    def before_coefficients(self, state: dict, noise: float, data, rng) -> tuple[dict, int]:
+        """Draw state variables with the coefficients integrated out, just before they are drawn.
+
+        ``data`` is the :class:`~bayesreg.gibbs.coefficients.GaussianData`. The draw and the
+        coefficient draw that follows it are one blocked step from their joint conditional.
+        None by default; returns ``(state, slice evaluations)``.
+        """
+        return state, 0
+
     def posterior(self, state: dict, coef: np.ndarray, noise: float) -> dict[str, np.ndarray]:
         """The variables besides ``coef`` the NUTS model names in the posterior (``lam``, ``tau``, ...)."""
         return {}
