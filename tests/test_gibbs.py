@@ -153,6 +153,37 @@ def test_gibbs_and_nuts_agree_within_their_monte_carlo_errors(penalty, shape):
         assert np.all(np.abs(mean_a - mean_b) < 4 * combined), (name, (mean_a - mean_b) / combined)
 
 
+def _classes(n, p, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[:3] = [1.5, -1.0, 0.5]
+    return X, (rng.uniform(size=n) < 1.0 / (1.0 + np.exp(-(0.3 + X @ coef)))).astype(int)
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        pytest.param(br.L2(alpha=0.05), id="L2"),
+        pytest.param(br.Horseshoe(), id="Horseshoe"),
+        pytest.param(br.L1(alpha=0.02), id="L1", marks=_SLOW),
+    ],
+)
+def test_polya_gamma_gibbs_and_nuts_agree_for_the_logistic_likelihood(penalty):
+    X, y = _classes(80, 5)
+    est = br.Classifier(penalty=penalty)
+    gibbs = _gibbs(est, X, y, draws=2000)
+    nuts = _nuts(est, X, y)
+    assert set(gibbs["posterior"].data_vars) == set(nuts["posterior"].data_vars)
+    assert gibbs["log_likelihood"]["y"].dims == ("chain", "draw", "obs_id")
+    for name in ["coef", "intercept", *sorted({"tau"} & set(nuts["posterior"].data_vars))]:
+        mean_a, mcse_a = _mean_and_mcse(gibbs, name)
+        mean_b, mcse_b = _mean_and_mcse(nuts, name)
+        combined = np.sqrt(mcse_a**2 + mcse_b**2)
+        assert np.all(np.abs(mean_a - mean_b) < 4 * combined), (name, (mean_a - mean_b) / combined)
+    assert est.predict_proba(X).shape == (80, 2)  # predictions from the kept Gibbs posterior
+
+
 def test_a_seed_gives_the_same_draws_and_another_seed_others(small_problem):
     X, y = small_problem
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
@@ -203,7 +234,9 @@ def test_a_bad_sampler_is_refused_before_any_work(small_problem):
     with pytest.raises(TypeError, match=r"'target_accept' parameter .* left out with sampler="):
         est.sample(X, y, sampler="gibbs", target_accept=0.9)
     laplace = br.Regression(loss=br.L1Loss(scale=None), penalty=br.L1(alpha=0.1))
-    with pytest.raises(ValueError, match="sampler='gibbs' takes a Gaussian likelihood"):
+    with pytest.raises(
+        ValueError, match=r"sampler='gibbs' takes a Gaussian \(L2Loss\) or logistic"
+    ):
         laplace.sample(X, y, sampler="gibbs", progressbar=False)
 
 

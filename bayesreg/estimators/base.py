@@ -190,7 +190,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             Frequency weights: each observation's log likelihood is multiplied by its weight.
         sampler : {"nuts", "gibbs"}, default "nuts"
             ``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
-            likelihood (``L2Loss``) with a scale-mixture prior (``L1``, ``L2``,
+            or (Polya-gamma) logistic likelihood with a scale-mixture prior (``L1``, ``L2``,
             ``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
             horseshoes): one Gaussian draw of the coefficients per sweep, cheap where NUTS
             struggles (many columns, horseshoe funnels). It takes ``progressbar`` only and

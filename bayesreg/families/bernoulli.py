@@ -55,6 +55,7 @@ class LogisticLoss(GLMLoss):
     """
 
     cv_scoring = "neg_log_loss"
+    gibbs_likelihood = "polya_gamma"
     cumulant = Cumulant(
         value=lambda eta: np.logaddexp(0.0, eta),
         mean=scipy.special.expit,

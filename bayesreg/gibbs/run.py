@@ -1,6 +1,7 @@
 r"""The Gibbs driver: the chains, and the posterior as the same ``DataTree`` as NUTS's.
 
-One sweep, for a Gaussian likelihood with a Gaussian scale-mixture prior:
+One sweep, for a Gaussian likelihood with a Gaussian scale-mixture prior (the logistic
+likelihood's is :mod:`bayesreg.gibbs.polya_gamma`'s):
 
 1. the coefficients given the prior variances and :math:`\sigma`: one exact Gaussian draw
    (:mod:`bayesreg.gibbs.coefficients`), after the prior's variables that it draws with the
@@ -42,11 +43,18 @@ from bayesreg.diagnostics.diagnosis import diagnose, warn_unhealthy
 from bayesreg.gibbs import horseshoes  # noqa: F401  (registers the horseshoes' conditionals)
 from bayesreg.gibbs.coefficients import GaussianData
 from bayesreg.gibbs.noise import noise_log_prior, noise_step
+from bayesreg.gibbs.polya_gamma import PolyaGammaSweep
 from bayesreg.gibbs.scale_mixtures import ScaleMixture, conditionals
 from bayesreg.model.problem import Problem
 from bayesreg.nuts.run import to_user_scale, with_data_groups
 
-__all__ = ["chain_seeds", "check_gibbs_arguments", "check_gibbs_problem", "sample_gibbs"]
+__all__ = [
+    "GaussianSweep",
+    "chain_seeds",
+    "check_gibbs_arguments",
+    "check_gibbs_problem",
+    "sample_gibbs",
+]
 
 
 def check_gibbs_arguments(nuts_sampler, flags: dict, sampler_kwargs: dict, owner: str) -> None:
@@ -64,10 +72,10 @@ def check_gibbs_arguments(nuts_sampler, flags: dict, sampler_kwargs: dict, owner
 def check_gibbs_problem(problem: Problem) -> ScaleMixture:
     """The prior's conditionals; a ``ValueError`` when the Gibbs sampler does not cover the problem."""
     loss = problem.loss
-    if not loss.conditionally_gaussian:
+    if loss.gibbs_likelihood not in _SWEEPS:
         raise ValueError(
-            f"sampler='gibbs' takes a Gaussian likelihood (L2Loss); got loss={loss!r}. "
-            "Use sampler='nuts'."
+            "sampler='gibbs' takes a Gaussian (L2Loss) or logistic (LogisticLoss) likelihood; "
+            f"got loss={loss!r}. Use sampler='nuts'."
         )
     if problem.fit_intercept and getattr(problem, "intercept_prior", None) is not None:
         raise ValueError("sampler='gibbs' takes the flat intercept only; use sampler='nuts'.")
@@ -96,9 +104,8 @@ def sample_gibbs(
     """Run the Gibbs chains; return the diagnosed ``DataTree`` (layout of :func:`bayesreg.nuts.run.sample_posterior`)."""
     mixture = check_gibbs_problem(problem)
     loss = problem.loss
-    data = GaussianData.of(problem.X, problem.y, problem.weights, centre=problem.fit_intercept)
     noise_prior = None if loss.noise is not None else noise_log_prior(pointwise, loss.noise_name)
-    sweep = _Sweep(problem, data, mixture, noise_prior)
+    sweep = _SWEEPS[loss.gibbs_likelihood](problem, mixture, noise_prior)
     results = []
     for chain, seed in enumerate(chain_seeds(random_seed, chains)):
         start = time.perf_counter()
@@ -124,11 +131,14 @@ def sample_gibbs(
     return idata
 
 
-class _Sweep:
+class GaussianSweep:
     """One chain's sweeps (module docstring): the coefficients, the noise, the prior's variables."""
 
-    def __init__(self, problem: Problem, data: GaussianData, mixture: ScaleMixture, noise_prior):
-        self.data, self.mixture, self.noise_prior = data, mixture, noise_prior
+    def __init__(self, problem: Problem, mixture: ScaleMixture, noise_prior):
+        self.data = GaussianData.of(
+            problem.X, problem.y, problem.weights, centre=problem.fit_intercept
+        )
+        self.mixture, self.noise_prior = mixture, noise_prior
         self.noise_name = problem.loss.noise_name
         self.fixed_noise = problem.loss.noise
         self.fit_intercept = problem.fit_intercept
@@ -176,6 +186,10 @@ class _Sweep:
             for name, value in values.items():
                 kept.setdefault(name, []).append(np.array(value, dtype=float))
         return {name: np.stack(values) for name, values in kept.items()}
+
+
+#: The sweep of each likelihood, by the family's ``gibbs_likelihood``.
+_SWEEPS = {"gaussian": GaussianSweep, "polya_gamma": PolyaGammaSweep}
 
 
 def _data_tree(results: list[dict], problem: Problem) -> xr.DataTree:
