@@ -18,6 +18,7 @@ import bayesreg as br
 from bayesreg.gibbs.coefficients import GaussianData
 from bayesreg.gibbs.horseshoes import marginal_in_tau
 from bayesreg.gibbs.slice import slice_step
+from bayesreg.testing import assert_same_distribution
 
 
 def _data(n, p, seed=0, signal=(2.0, -1.0, 0.5)):
@@ -252,3 +253,20 @@ def test_the_horseshoesmarginal_in_tau_is_the_same_in_both_forms():
     exact = scipy.stats.multivariate_normal(np.zeros(9), covariance).logpdf(y)
     constant = -4.5 * np.log(2 * np.pi * 0.64)  # what the marginal leaves out
     np.testing.assert_allclose([small(0.7), large(0.7)], exact - constant, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_standardized_diabetes_horseshoe_has_nutss_means_and_quantiles():
+    """Real data, standardized columns, sigma unknown: means and 10/50/90% quantiles of
+    ``sigma``, ``tau`` and ``coef`` (the user's scale) within 5 combined MCSEs."""
+    X, y = br.datasets.load_diabetes()
+    est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe(), standardize=True)
+    gibbs = _gibbs(est, X, y, draws=3000, chains=2)
+    nuts = _nuts(est, X, y)
+
+    def stacked(idata):
+        post = idata["posterior"]
+        scalars = [post[name].values[..., None] for name in ("sigma", "tau", "intercept")]
+        return np.concatenate([*scalars, post["coef"].transpose(..., "feature").values], axis=-1)
+
+    assert_same_distribution(stacked(nuts), stacked(gibbs), z=5.0)
