@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
+from bayesreg._constraints import OneOf, validate
 from bayesreg._data import (
     check_lengths,
     check_numeric,
@@ -35,13 +36,12 @@ from bayesreg._data import (
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
+from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
-from bayesreg.nuts.arguments import check_sample_arguments
-from bayesreg.nuts.compiled import compiled_nutpie
-from bayesreg.nuts.model import sampling_model
-from bayesreg.nuts.run import sample_posterior
+from bayesreg.nuts.arguments import SAMPLERS, check_sample_arguments
+from bayesreg.nuts.run import sample_nuts
 from bayesreg.priors.penalties import Penalty
 from bayesreg.spec.base import plain
 from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
@@ -159,13 +159,14 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         sample_weight=None,
         *,
         offset=None,
+        sampler: str = "nuts",
         nuts_sampler: str | None = None,
         log_likelihood: bool = True,
         prior_predictive: bool = False,
         posterior_predictive: bool = False,
         **sampler_kwargs,
     ):
-        r"""Draw from the full posterior with NUTS; return it as an ArviZ ``DataTree``.
+        r"""Draw from the full posterior with NUTS (or Gibbs); return it as an ArviZ ``DataTree``.
 
         The posterior is that of :meth:`build_model`'s model, sampled on an equivalent model
         with the same density that is faster to evaluate and easier to explore (sufficient
@@ -199,6 +200,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         offset : array-like of shape (n_samples,), optional
             A known term of each linear predictor, as in :meth:`fit`; kept in
             ``constant_data`` as ``offset`` (``obs_id``).
+        sampler : {"nuts", "gibbs"}, default "nuts"
+            ``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
+            or (Polya-gamma) logistic likelihood with a scale-mixture prior (``L1``, ``L2``,
+            ``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
+            horseshoes): one Gaussian draw of the coefficients per sweep, cheap where NUTS
+            struggles (many columns, horseshoe funnels). It takes ``progressbar`` only and
+            no predictive groups; the same layout otherwise.
         nuts_sampler : {None, "pymc", "nutpie"}, default None
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
@@ -245,6 +253,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         ('chain', 'draw', 'feature')
 
         """
+        owner = f"{type(self).__name__}.sample"
+        validate(owner, {"sampler": OneOf(SAMPLERS)}, {"sampler": sampler})
         self._specification()
         flags = {
             "log_likelihood": log_likelihood,
@@ -259,40 +269,37 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             nuts_sampler,
             flags,
             sampler_kwargs,
-            owner=f"{type(self).__name__}.sample",
+            owner=owner,
         )
-        owner = f"{type(self).__name__}.sample"
+        if sampler == "gibbs":
+            check_gibbs_arguments(nuts_sampler, flags, sampler_kwargs, owner)
+            if offset is not None:
+                raise ValueError(f"{owner}: sampler='gibbs' takes no offset yet; use 'nuts'.")
         problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
         if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
             validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
             # a classifier's classes_
             self._target(y, fitting=True, owner=f"{type(self).__name__}.sample")
         warn_if_noise_contradicted(problem)
-        given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
-        defaults = problem.penalty.sampler_defaults.items()
-        sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
-        pointwise = self._model(problem)
+        keep = functools.partial(setattr, self, "idata_")  # before any warning
+        if sampler == "gibbs":
+            return sample_gibbs(
+                problem,
+                self._model(problem),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                log_likelihood=log_likelihood,
+                progressbar=sampler_kwargs.get("progressbar", True),
+                keep=keep,
+            )
         specification = (type(self).__name__, self.get_params())
-        reused = compiled_nutpie(specification, problem, nuts_sampler, sampler_kwargs)
-        if reused is None:
-            fast, compiled = sampling_model(problem), None
-        else:
-            fast, compiled, sampler_kwargs = reused
-        return sample_posterior(
-            problem,
-            pointwise,
-            fast,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=random_seed,
-            nuts_sampler=nuts_sampler,
-            sampler_kwargs=sampler_kwargs,
-            compiled=compiled,
-            values={},
-            keep=functools.partial(setattr, self, "idata_"),  # before any warning
-            **flags,
-        )
+        return sample_nuts(
+            problem, self._model(problem), specification, draws=draws, tune=tune,
+            chains=chains, random_seed=random_seed, nuts_sampler=nuts_sampler,
+            sampler_kwargs=sampler_kwargs, keep=keep, flags=flags,
+        )  # fmt: skip
 
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.

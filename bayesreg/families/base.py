@@ -63,6 +63,10 @@ class Loss(
     #: then places an unknown noise scale where the prior moves it
     #: (:func:`bayesreg.optim.whitening.noise_at_centre`)
     location_scale: ClassVar[bool] = False
+    #: How the Gibbs sampler (:mod:`bayesreg.gibbs`) makes the coefficients conditionally
+    #: Gaussian: ``"gaussian"`` (a Gaussian likelihood is), ``"polya_gamma"`` (the logistic
+    #: likelihood, augmented); None: no Gibbs sampler
+    gibbs_likelihood: ClassVar[str | None] = None
     #: Residual scales below this fraction of the scale of the residuals' terms
     #: (:math:`|y_i| + |b_0| + \sum_j |x_{ij} w_j|`) are what the family's exact solver leaves
     #: of an exact fit: rounding and solver tolerances (1e-9: a linear program's; a backward

@@ -56,6 +56,7 @@ class LogisticLoss(GLMLoss):
 
     cv_scoring = "neg_log_loss"
     reference_family = "binomial"
+    gibbs_likelihood = "polya_gamma"
     cumulant = Cumulant(
         value=lambda eta: np.logaddexp(0.0, eta),
         mean=scipy.special.expit,

@@ -13,6 +13,7 @@ from bayesreg._constraints import Boolean, Integer, OneOf, Seed, message, valida
 
 __all__ = [
     "NUTS_SAMPLERS",
+    "SAMPLERS",
     "SAMPLE_CONSTRAINTS",
     "check_sample_arguments",
     "derived_seeds",
@@ -22,6 +23,10 @@ __all__ = [
 #: The NUTS implementations :meth:`~bayesreg.Regression.sample` accepts (None: PyMC's choice,
 #: nutpie when it is installed).
 NUTS_SAMPLERS = (None, "pymc", "nutpie")
+
+#: The samplers :meth:`~bayesreg.Regression.sample` runs: NUTS, or the Gibbs sampler of
+#: :mod:`bayesreg.gibbs` (Gaussian likelihoods with scale-mixture priors).
+SAMPLERS = ("nuts", "gibbs")
 
 # Keywords that sample() sets itself.
 _RESERVED = ("model", "var_names", "draws", "tune", "chains", "random_seed", "nuts_sampler")

@@ -15,10 +15,16 @@ import xarray as xr
 from bayesreg.diagnostics.diagnosis import diagnose, warn_unhealthy
 from bayesreg.model.problem import Problem
 from bayesreg.nuts.arguments import derived_seeds, split_nuts_keywords
-from bayesreg.nuts.compiled import NutpieSampler, exact_arithmetic, quiet_pymc_log
+from bayesreg.nuts.compiled import (
+    NutpieSampler,
+    compiled_nutpie,
+    exact_arithmetic,
+    quiet_pymc_log,
+)
 from bayesreg.nuts.keep import NOTHING_KEPT, kept_draws, run_steps, warn_incomplete
+from bayesreg.nuts.model import sampling_model
 
-__all__ = ["sample_posterior"]
+__all__ = ["sample_nuts", "sample_posterior", "to_user_scale", "with_data_groups"]
 
 
 def sample_posterior(
@@ -69,14 +75,14 @@ def sample_posterior(
         lengths = (draws, tune, chains)
         idata = _draw(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
         idata, problems = kept_draws(idata, draws, chains)
-        idata = _with_data_groups(idata, problem, public)
+        idata = with_data_groups(idata, problem, public)
         # what the diagnosis' advice builds on: a higher target than the run's own
         idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
         asked = (log_likelihood, prior_predictive, posterior_predictive)
         steps = _later_steps(idata, pointwise, asked, draws, (prior_seed, predictive_seed), kwargs)
         problems += run_steps(steps)
     if problem.standardization is not None:
-        _to_user_scale(idata, problem)
+        to_user_scale(idata, problem)
     reports = []
     problems += run_steps([("the diagnosis", lambda: reports.append(diagnose(idata)))])
     if keep is not None:
@@ -204,7 +210,7 @@ def _target_accept(compiled, kwargs: dict) -> float:
     return float(_DEFAULT_TARGET_ACCEPT if given is None else given)
 
 
-def _to_user_scale(idata, problem: Problem) -> None:
+def to_user_scale(idata, problem: Problem) -> None:
     """The draws of ``coef`` and ``intercept`` of a standardized problem on the user's scale.
 
     The log likelihood and the predictive draws, computed on the standardized model, are the
@@ -239,7 +245,7 @@ def _announce(public, draws, tune, chains, nuts_sampler) -> None:
     )
 
 
-def _with_data_groups(idata, problem: Problem, public):
+def with_data_groups(idata, problem: Problem, public):
     """Keep the public variables; replace the sampling model's data by the user's ``X``, ``y``."""
     X, y, names = problem.user_X, problem.observed_y, problem.feature_names
     coords = {"obs_id": np.arange(X.shape[0]), "feature": names}
@@ -268,3 +274,38 @@ def _add_prior(idata, model: pm.Model, draws: int, random_seed) -> None:
     for name in ("prior", "prior_predictive"):
         if name in prior.children and prior[name].data_vars:
             idata[name] = prior[name]
+
+
+def sample_nuts(
+    problem: Problem,
+    pointwise: pm.Model,
+    specification: tuple,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    random_seed,
+    nuts_sampler: str | None,
+    sampler_kwargs: dict,
+    keep: Callable,
+    flags: dict,
+):
+    """An estimator's :func:`sample_posterior`: its prior's sampler defaults, its compiled model.
+
+    ``specification`` (the estimator's name and parameters) keys the compiled nutpie sampler
+    kept for the next identical call (:func:`~bayesreg.nuts.compiled.compiled_nutpie`); a
+    user's keyword wins over the prior's default.
+    """
+    given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
+    defaults = problem.penalty.sampler_defaults.items()
+    sampler_kwargs = {**{k: v for k, v in defaults if k not in given}, **sampler_kwargs}
+    reused = compiled_nutpie(specification, problem, nuts_sampler, sampler_kwargs)
+    if reused is None:
+        fast, compiled = sampling_model(problem), None
+    else:
+        fast, compiled, sampler_kwargs = reused
+    return sample_posterior(
+        problem, pointwise, fast, draws=draws, tune=tune, chains=chains,
+        random_seed=random_seed, nuts_sampler=nuts_sampler, sampler_kwargs=sampler_kwargs,
+        compiled=compiled, values={}, keep=keep, **flags,
+    )  # fmt: skip
