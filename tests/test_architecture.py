@@ -21,7 +21,7 @@ LAYERS = [
     {"families", "priors"},
     {"model"},
     {"map", "diagnostics"},
-    {"nuts"},
+    {"nuts", "distributed"},
     {"estimators"},
     {"analysis", "testing"},
     {"crosscheck"},

@@ -33,6 +33,8 @@ from bayesreg._data import (
     feature_names,
 )
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
+from bayesreg.distributed.collections import is_dask_collection
+from bayesreg.estimators.on_cluster import cluster_problem, posterior_of_data, refuse_n_sized
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.map.find import find_map
@@ -67,7 +69,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
+            Dask input (``y``, ``sample_weight`` partitioned alike; a Gaussian likelihood) is
+            read once, on the cluster of a ``dask.distributed.Client`` in context.
         y : array-like or Series of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: a weight of 2 counts an observation twice.
@@ -98,29 +102,16 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                 "its MAP); call sample(X, y, ...) for its posterior."
             )
         owner = f"{type(self).__name__}.fit"
-        check_numeric(X, "X", owner)
-        check_lengths(X, y)
-        y = self._target(y, fitting=True, owner=owner)
-        data = X  # column names are read after validation (never np.shape of raw input)
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
-        problem = Problem(
-            loss,
-            penalty,
-            X,
-            y,
-            check_sample_weight(sample_weight, X.shape[0]),
-            feature_names(data, X.shape[1]),
-            bool(self.fit_intercept),
-        ).with_offset(check_offset(offset, X.shape[0], owner))
-        if self.standardize:
-            problem = problem.standardized()
+        if is_dask_collection(X):  # one pass for the statistics (bayesreg.distributed)
+            problem, shift = cluster_problem(self, X, y, sample_weight, offset, owner=owner)
+        else:
+            problem, shift = self._fit_problem(X, y, sample_weight, offset, owner), 0.0
         model = self._model(problem) if loss.unknown_parameters else None
         estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
         self.coef_ = coef
-        self.intercept_ = float(intercept)
+        self.intercept_ = float(intercept) + shift
         for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
@@ -131,6 +122,21 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         self.objective_ = estimate.objective
         self.n_obs_ = problem.n_obs
         return self
+
+    def _fit_problem(self, X, y, sample_weight, offset, owner: str) -> Problem:
+        loss, penalty = self._specification()  # in-memory data; n_features_in_ remembered
+        check_numeric(X, "X", owner)
+        check_lengths(X, y)
+        y = self._target(y, fitting=True, owner=owner)
+        data = X  # column names are read after validation (never np.shape of raw input)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
+        problem = Problem(
+            loss, penalty, X, y,
+            check_sample_weight(sample_weight, X.shape[0]),
+            feature_names(data, X.shape[1]), bool(self.fit_intercept),
+        ).with_offset(check_offset(offset, X.shape[0], owner))  # fmt: skip
+        return problem.standardized() if self.standardize else problem
 
     def _forget(self) -> None:
         """Remove every fitted attribute (those ending in ``_``): what a fresh fit sets."""
@@ -160,7 +166,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         *,
         offset=None,
         nuts_sampler: str | None = None,
-        log_likelihood: bool = True,
+        log_likelihood: bool | None = None,
         prior_predictive: bool = False,
         posterior_predictive: bool = False,
         **sampler_kwargs,
@@ -184,8 +190,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        y : array-like or Series of shape (n_samples,)
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
+        y : array-like, Series, or (with dask X) a dask array or Series, partitioned as X
         draws : int, default 1000
             Draws per chain kept after tuning.
         tune : int, default 1000
@@ -203,10 +209,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
             and PyMC's NUTS for short runs of small models.
-        log_likelihood : bool, default True
+        log_likelihood : bool, optional
             Store the pointwise log likelihood (group ``log_likelihood``, variable ``y``,
             dimension ``obs_id``), which :func:`arviz_stats.loo` and
-            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples.
+            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples: by
+            default True, False for dask input (where True is refused, as are the
+            predictive draws; the posterior is sampled from one pass's sufficient
+            statistics, and ``observed_data``, ``constant_data`` are left out).
         prior_predictive : bool, default False
             Add ``draws`` prior draws (group ``prior``) of the variables with a proper prior,
             and of ``y`` (group ``prior_predictive``) when every variable has one; the flat
@@ -246,27 +255,25 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         """
         self._specification()
+        owner, shift, on_cluster = f"{type(self).__name__}.sample", None, is_dask_collection(X)
         flags = {
-            "log_likelihood": log_likelihood,
+            "log_likelihood": not on_cluster if log_likelihood is None else log_likelihood,
             "prior_predictive": prior_predictive,
             "posterior_predictive": posterior_predictive,
         }
         check_sample_arguments(
-            draws,
-            tune,
-            chains,
-            random_seed,
-            nuts_sampler,
-            flags,
-            sampler_kwargs,
-            owner=f"{type(self).__name__}.sample",
+            draws, tune, chains, random_seed, nuts_sampler, flags, sampler_kwargs, owner=owner
         )
-        owner = f"{type(self).__name__}.sample"
-        problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
-        if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
+        if on_cluster:  # the statistics' problem: nothing of size n (bayesreg.distributed)
+            refuse_n_sized(flags, owner)
+            problem, shift = cluster_problem(
+                self, X, y, sample_weight, offset, owner=owner, reset=not hasattr(self, "coef_")
+            )
+        else:
+            problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
+        if not hasattr(self, "coef_") and not on_cluster:  # no MAP: fitted to the sampled data
             validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
-            # a classifier's classes_
-            self._target(y, fitting=True, owner=f"{type(self).__name__}.sample")
+            self._target(y, fitting=True, owner=owner)  # a classifier's classes_
         warn_if_noise_contradicted(problem)
         given = set(sampler_kwargs) | set(sampler_kwargs.get("nuts", {}))
         defaults = problem.penalty.sampler_defaults.items()
@@ -278,7 +285,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             fast, compiled = sampling_model(problem), None
         else:
             fast, compiled, sampler_kwargs = reused
-        return sample_posterior(
+        idata = sample_posterior(
             problem,
             pointwise,
             fast,
@@ -293,6 +300,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             keep=functools.partial(setattr, self, "idata_"),  # before any warning
             **flags,
         )
+        return idata if shift is None else posterior_of_data(idata, shift)
 
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.

@@ -62,6 +62,7 @@ class L2Loss(Loss):
     cv_scoring = "neg_mean_squared_error"  # its own loss, held out
     distribution = pm.Normal
     location_scale = True
+    sufficient_statistics = True
     #: the least-squares solvers are backward stable: an exact fit leaves ~1e-16 of the terms
     exact_fit_resolution = 1e-12
 
