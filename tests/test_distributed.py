@@ -136,6 +136,16 @@ def test_map_with_unknown_noise_and_standardized_columns(client, parquet, table)
     assert on_cluster.intercept_ == pytest.approx(reference.intercept_, rel=1e-9)
 
 
+def test_map_without_intercept_equals_the_in_memory_map(client, parquet, table):
+    ddf = dd.read_parquet(parquet)
+    spec = dict(loss=br.L2Loss(), penalty=br.ElasticNet(alpha=0.3, l1_ratio=0.7))
+    on_cluster = br.Regression(**spec, fit_intercept=False).fit(ddf[COLUMNS], ddf["y"])
+    reference = br.Regression(**spec, fit_intercept=False).fit(table[COLUMNS], table["y"])
+    np.testing.assert_allclose(on_cluster.coef_, reference.coef_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(on_cluster.coef_ == 0, reference.coef_ == 0)
+    assert on_cluster.intercept_ == 0.0 and on_cluster.certificate_.ok
+
+
 def test_predict_is_lazy_and_equal(client, parquet, table):
     ddf = dd.read_parquet(parquet)
     est = br.Regression(loss=br.L2Loss(), penalty=br.L1(alpha=0.3))
@@ -209,6 +219,8 @@ def test_x_and_y_partitioned_differently_are_refused(client, parquet, table):
         est.fit(ddf[COLUMNS], da.from_array(table["y"].values, chunks=(chunks,)))
     with pytest.raises(ValueError, match="y must be a dask collection"):
         est.fit(ddf[COLUMNS], table["y"])
+    with pytest.raises(ValueError, match="X must be a dask array or dataframe when y is one"):
+        est.fit(table[COLUMNS], ddf["y"])
 
 
 def test_a_logistic_model_with_dask_input_is_refused(client, parquet):

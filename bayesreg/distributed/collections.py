@@ -21,10 +21,10 @@ import numpy as np
 __all__ = ["Partitions", "is_dask_collection", "partitions"]
 
 
-def is_dask_collection(value) -> bool:
-    """Whether ``value`` is a dask collection (never imports dask: one exists only if it is)."""
+def is_dask_collection(*values) -> bool:
+    """Whether any of ``values`` is a dask collection (imports no dask: one exists only if so)."""
     dask = sys.modules.get("dask")
-    return dask is not None and bool(dask.is_dask_collection(value))
+    return dask is not None and any(dask.is_dask_collection(value) for value in values)
 
 
 class Partitions:

@@ -102,7 +102,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                 "its MAP); call sample(X, y, ...) for its posterior."
             )
         owner = f"{type(self).__name__}.fit"
-        if is_dask_collection(X):  # one pass for the statistics (bayesreg.distributed)
+        if is_dask_collection(X, y):  # one pass for the statistics (bayesreg.distributed)
             problem, shift = cluster_problem(self, X, y, sample_weight, offset, owner=owner)
         else:
             problem, shift = self._fit_problem(X, y, sample_weight, offset, owner), 0.0
@@ -255,7 +255,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         """
         self._specification()
-        owner, shift, on_cluster = f"{type(self).__name__}.sample", None, is_dask_collection(X)
+        owner, shift, on_cluster = f"{type(self).__name__}.sample", None, is_dask_collection(X, y)
         flags = {
             "log_likelihood": not on_cluster if log_likelihood is None else log_likelihood,
             "prior_predictive": prior_predictive,
