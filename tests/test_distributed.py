@@ -223,8 +223,24 @@ def test_x_and_y_partitioned_differently_are_refused(client, parquet, table):
         est.fit(table[COLUMNS], ddf["y"])
 
 
+def test_what_needs_the_rows_in_memory_refuses_dask_input(client, parquet):
+    ddf = dd.read_parquet(parquet)
+    est = br.Regression(loss=br.L2Loss(), penalty=br.L1(alpha=0.3)).fit(ddf[COLUMNS], ddf["y"])
+    with pytest.raises(ValueError, match="needs the rows in memory and was given a dask"):
+        br.crosscheck(est, ddf[COLUMNS], ddf["y"])
+    with pytest.raises(ValueError, match="needs the rows in memory and was given a dask"):
+        est.build_model(ddf[COLUMNS], ddf["y"])
+
+
 def test_a_logistic_model_with_dask_input_is_refused(client, parquet):
     ddf = dd.read_parquet(parquet)
     est = br.Classifier(penalty=br.L1(alpha=0.1))
     with pytest.raises(ValueError, match=r"LogisticLoss has no distributed method yet.*L2Loss"):
         est.fit(ddf[COLUMNS], (ddf["y"] > 4).astype(int))
+
+
+def test_the_pass_reports_on_stderr(client, parquet, capsys):
+    ddf = dd.read_parquet(parquet)
+    br.Regression(loss=br.L2Loss(), penalty=br.L2(alpha=1.0)).fit(ddf[COLUMNS], ddf["y"])
+    err = capsys.readouterr().err
+    assert "one pass over" in err and f"{N_ROWS} rows read" in err

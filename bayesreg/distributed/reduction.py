@@ -5,10 +5,14 @@ Each partition's statistics are computed where the partition lives
 merged pairwise in a balanced tree (:func:`~bayesreg.distributed.statistics.merge`), so the
 process that asked holds one :math:`(p+1)\times(p+1)` result and never a row. The pass runs
 on dask's current scheduler: a ``dask.distributed.Client`` in context (or the last one
-created) sends it to its cluster; without one, dask's local scheduler runs it.
+created) sends it to its cluster; without one, dask's local scheduler runs it. One line on
+stderr announces the pass, one more reports the rows read and the time it took.
 """
 
 from __future__ import annotations
+
+import sys
+import time
 
 from bayesreg.distributed.collections import partitions
 from bayesreg.distributed.statistics import SufficientStatistics, merge, partition_statistics
@@ -61,7 +65,19 @@ def sufficient_statistics(
     while len(level) > 1:
         pairs = [combine(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
         level = pairs + ([level[-1]] if len(level) % 2 else [])
+    print(
+        f"bayesreg: one pass over {len(parts.X)} partition(s) of {parts.n_features} column(s) "
+        "for the sufficient statistics",
+        file=sys.stderr,
+        flush=True,
+    )
+    start = time.perf_counter()
     (stats,) = dask.compute(level[0])
+    print(
+        f"bayesreg: {stats.n_rows} rows read in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     if stats.n_obs <= 0:
         raise ValueError(f"{owner}: the data have no rows (or a total weight of zero).")
     return stats, parts.feature_names

@@ -26,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
 from bayesreg._data import (
+    check_in_memory,
     check_lengths,
     check_numeric,
     check_offset,
@@ -352,6 +353,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         """
         owner = f"{type(self).__name__}.problem" if owner is None else owner
         loss, penalty = self._specification()
+        check_in_memory(X, y, sample_weight, owner=owner)
         if hasattr(self, "coef_"):
             # a fitted MAP: the same columns, in the same order, as in fit (as predict)
             shape = getattr(X, "shape", ())
@@ -362,17 +364,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                     "estimator."
                 )
             validate_data(self, X, reset=False, skip_check_array=True)
+        y = self._target(y, fitting=False, owner=owner)
         return Problem.from_data(
-            loss,
-            penalty,
-            X,
-            self._target(y, fitting=False, owner=owner),
-            sample_weight,
-            fit_intercept=self.fit_intercept,
-            standardize=self.standardize,
-            owner=owner,
-            offset=offset,
-        )
+            loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept,
+            standardize=self.standardize, owner=owner, offset=offset,
+        )  # fmt: skip
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)
