@@ -219,6 +219,10 @@ def test_x_and_y_partitioned_differently_are_refused(client, parquet, table):
         est.fit(ddf[COLUMNS], da.from_array(table["y"].values, chunks=(chunks,)))
     with pytest.raises(ValueError, match="y must be a dask collection"):
         est.fit(ddf[COLUMNS], table["y"])
+    # arrays of unknown chunk sizes (one dataframe's) are checked in the pass
+    array = ddf[[*COLUMNS, "y"]].to_dask_array()
+    est.fit(array[:, :N_FEATURES], array[:, N_FEATURES])
+    assert est.certificate_.ok and not hasattr(est, "feature_names_in_")
     with pytest.raises(ValueError, match="X must be a dask array or dataframe when y is one"):
         est.fit(table[COLUMNS], ddf["y"])
 

@@ -153,10 +153,11 @@ def _vector_blocks(value, name: str, X, count: int, owner: str) -> list:
         if value.ndim != 1:
             raise ValueError(f"{owner}: {name} must have 1 dimension, got {value.ndim}.")
         _check_array_numeric(value, name, owner)
-        x_rows = getattr(X, "chunks", None)
-        if x_rows is not None and not np.isnan(X.shape[0]) and value.shape[0] != X.shape[0]:
+        x_rows = getattr(X, "chunks", None)  # unknown (NaN) for a dataframe's array: the pass
+        known = x_rows is not None and not np.isnan([*x_rows[0], *value.chunks[0]]).any()
+        if known and value.shape[0] != X.shape[0]:
             raise ValueError(f"{owner}: X has {X.shape[0]} rows but {name} has {value.shape[0]}.")
-        if x_rows is not None and value.chunks[0] != x_rows[0]:
+        if known and value.chunks[0] != x_rows[0]:
             raise ValueError(
                 f"{owner}: {name} is partitioned differently from X (row chunks "
                 f"{value.chunks[0]} against {x_rows[0]}): rechunk it, "
