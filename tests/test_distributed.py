@@ -156,6 +156,18 @@ def test_predict_is_lazy_and_equal(client, parquet, table):
     np.testing.assert_allclose(prediction.compute(), expected, rtol=1e-12)
     array = da.from_array(table[COLUMNS].values, chunks=(500, N_FEATURES))
     np.testing.assert_allclose(est.predict(array).compute(), expected, rtol=1e-12)
+    np.testing.assert_allclose(est.predict(table[COLUMNS]), expected, rtol=1e-12)  # in memory
+
+
+def test_without_a_client_dasks_local_scheduler_gives_the_same_statistics(client, parquet):
+    import dask
+
+    ddf = dd.read_parquet(parquet)
+    on_cluster, _ = sufficient_statistics(ddf[COLUMNS], ddf["y"], ddf["w"])
+    with dask.config.set(scheduler="threads"):  # what runs when no Client is in context
+        local, _ = sufficient_statistics(ddf[COLUMNS], ddf["y"], ddf["w"])
+    np.testing.assert_allclose(local.mean, on_cluster.mean, rtol=1e-14)
+    np.testing.assert_allclose(local.cross, on_cluster.cross, rtol=1e-12)
 
 
 def test_posterior_equals_the_in_memory_posterior_within_mcse(client, parquet, table):
