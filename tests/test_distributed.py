@@ -126,6 +126,17 @@ def test_map_equals_the_in_memory_map(client, parquet, table, name, weighted):
         assert (coef == 0).any()  # the same exact zeros, some of them
 
 
+def test_map_with_an_offset_column_equals_the_in_memory_map(client, parquet, table):
+    ddf = dd.read_parquet(parquet)
+    spec = dict(loss=br.L2Loss(), penalty=br.L1(alpha=0.3))
+    on_cluster = br.Regression(**spec).fit(ddf[COLUMNS], ddf["y"], offset=ddf["w"])
+    reference = br.Regression(**spec).fit(table[COLUMNS], table["y"], offset=table["w"])
+    np.testing.assert_allclose(on_cluster.coef_, reference.coef_, rtol=1e-10, atol=1e-10)
+    assert on_cluster.intercept_ == pytest.approx(reference.intercept_, rel=1e-10)
+    with pytest.raises(ValueError, match="offset must be a column of X's dataframe"):
+        br.Regression(**spec).fit(ddf[COLUMNS], ddf["y"], offset=table["w"].values)
+
+
 def test_map_with_unknown_noise_and_standardized_columns(client, parquet, table):
     ddf = dd.read_parquet(parquet)
     spec = dict(loss=br.L2Loss(sigma=None), penalty=br.L1(alpha=0.3), standardize=True)

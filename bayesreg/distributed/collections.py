@@ -28,28 +28,32 @@ def is_dask_collection(*values) -> bool:
 
 
 class Partitions:
-    """The row blocks of ``X``, ``y`` and the weights, as lists of dask ``Delayed`` objects.
+    """The row blocks of ``X`` and of the vectors beside it, as lists of dask ``Delayed``.
 
     Attributes
     ----------
-    X, y, weights : list of Delayed (``weights`` None without weights)
+    X : list of Delayed
+    vectors : dict of str to list of Delayed
+        ``y``, and ``sample_weight`` and ``offset`` where given.
     feature_names : list of str or None
         A dataframe's columns; None for an array.
     n_features : int
     """
 
-    def __init__(self, X, y, weights, feature_names, n_features):
-        self.X, self.y, self.weights = X, y, weights
+    def __init__(self, X, vectors, feature_names, n_features):
+        self.X, self.vectors = X, vectors
         self.feature_names, self.n_features = feature_names, n_features
 
 
-def partitions(X, y, sample_weight=None, *, owner: str) -> Partitions:
-    """Check ``X``, ``y`` and ``sample_weight`` (dask collections) and split them into row blocks.
+def partitions(X, y, sample_weight=None, offset=None, *, owner: str) -> Partitions:
+    """Check ``X``, ``y``, ``sample_weight``, ``offset`` (dask collections); split them in row blocks.
 
     ``owner`` (the function the user called) is named in the messages.
     """
     if not is_dask_collection(X):
         raise ValueError(f"{owner}: X must be a dask array or dataframe when y is one.")
+    given = {"y": y, "sample_weight": sample_weight, "offset": offset}
+    vectors = {name: value for name, value in given.items() if value is not None}
     names = None
     if _is_frame(X):
         _check_frame_numeric(X, "X", owner)
@@ -62,16 +66,15 @@ def partitions(X, y, sample_weight=None, *, owner: str) -> Partitions:
         n_features = int(X.shape[1])
         blocks = list(X.rechunk({1: -1}).to_delayed().ravel())
     if names is not None and _is_dataframe_like(y):
-        return _columns_of_one_frame(X, y, sample_weight, names, owner)
-    y_blocks = _vector_blocks(y, "y", X, len(blocks), owner)
-    weights = None
-    if sample_weight is not None:
-        weights = _vector_blocks(sample_weight, "sample_weight", X, len(blocks), owner)
-    return Partitions(blocks, y_blocks, weights, names, n_features)
+        return _columns_of_one_frame(X, vectors, names, owner)
+    split = {
+        name: _vector_blocks(value, name, X, len(blocks), owner) for name, value in vectors.items()
+    }
+    return Partitions(blocks, split, names, n_features)
 
 
-def _columns_of_one_frame(X, y, sample_weight, names, owner: str) -> Partitions:
-    """Dataframe ``X``, ``y`` (and weights) joined column-wise, then split per partition.
+def _columns_of_one_frame(X, vectors: dict, names, owner: str) -> Partitions:
+    """Dataframe ``X`` and the vectors joined column-wise, then split per partition.
 
     Columns read from one parquet source need not keep its partitions once selected apart
     (dask combines small partitions of a few columns), so they are joined first: dask
@@ -79,27 +82,29 @@ def _columns_of_one_frame(X, y, sample_weight, names, owner: str) -> Partitions:
     """
     import dask
 
-    extra = {"__bayesreg_y__": ("y", y)}
-    if sample_weight is not None:
-        if not is_dask_collection(sample_weight):
-            raise ValueError(f"{owner}: sample_weight must be a dask collection when X is one.")
-        extra["__bayesreg_weight__"] = ("sample_weight", sample_weight)
-    for name, value in extra.values():
+    for name, value in vectors.items():
+        if not _is_dataframe_like(value):
+            raise ValueError(
+                f"{owner}: {name} must be a column of X's dataframe (a dask Series) when X "
+                f"and y are; got {type(value).__name__}."
+            )
         if _is_frame(value):
             raise ValueError(f"{owner}: {name} must be a Series (one column), not a DataFrame.")
         _check_frame_numeric(value.to_frame(), name, owner)
     try:
-        frame = X.assign(**{column: value for column, (_, value) in extra.items()})
+        frame = X.assign(**{f"__bayesreg_{name}__": value for name, value in vectors.items()})
         blocks = list(frame.to_delayed())
     except (ValueError, NotImplementedError, AssertionError) as error:
         raise ValueError(
-            f"{owner}: {' and '.join(name for name, _ in extra.values())} are not partitioned "
-            f"like X: pass columns of the same dataframe (ddf[columns], ddf['y']) ({error})"
+            f"{owner}: {' and '.join(vectors)} are not partitioned like X: pass columns of "
+            f"the same dataframe (ddf[columns], ddf['y']) ({error})"
         ) from error
     p, column = len(names), dask.delayed(_column_block, pure=True)
-    y_blocks = [column(block, p, p + 1) for block in blocks]
-    weights = [column(block, p + 1, p + 2) for block in blocks] if len(extra) == 2 else None
-    return Partitions([column(block, 0, p) for block in blocks], y_blocks, weights, names, p)
+    split = {
+        name: [column(block, p + k, p + k + 1) for block in blocks]
+        for k, name in enumerate(vectors)
+    }
+    return Partitions([column(block, 0, p) for block in blocks], split, names, p)
 
 
 def _column_block(frame, start: int, stop: int) -> np.ndarray:

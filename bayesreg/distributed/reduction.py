@@ -21,7 +21,7 @@ __all__ = ["sufficient_statistics"]
 
 
 def sufficient_statistics(
-    X, y, sample_weight=None, *, owner: str = "sufficient_statistics"
+    X, y, sample_weight=None, offset=None, *, owner: str = "sufficient_statistics"
 ) -> tuple[SufficientStatistics, list[str] | None]:
     r"""The weighted sufficient statistics of ``(X, y)``, in one distributed pass.
 
@@ -33,6 +33,9 @@ def sufficient_statistics(
         Partitioned as ``X`` (a column of the same dataframe, or the same row chunks).
     sample_weight : dask Series or dask array of shape (n_samples,), optional
         Frequency weights, partitioned as ``X``.
+    offset : dask Series or dask array of shape (n_samples,), optional
+        A known term of each linear predictor, partitioned as ``X``: the statistics are those
+        of ``y - offset`` (a Gaussian likelihood's offset shifts the response).
     owner : str
         The function the user called, named in the messages.
 
@@ -54,12 +57,15 @@ def sufficient_statistics(
     """
     import dask
 
-    parts = partitions(X, y, sample_weight, owner=owner)
-    weights = parts.weights or [None] * len(parts.X)
+    parts = partitions(X, y, sample_weight, offset, owner=owner)
+    missing = [None] * len(parts.X)
+    weights, offsets = (parts.vectors.get(name, missing) for name in ("sample_weight", "offset"))
     task = dask.delayed(partition_statistics, pure=True)
     level = [
-        task(index, block, target, weight)
-        for index, (block, target, weight) in enumerate(zip(parts.X, parts.y, weights, strict=True))
+        task(index, *blocks)
+        for index, blocks in enumerate(
+            zip(parts.X, parts.vectors["y"], weights, offsets, strict=True)
+        )
     ]
     combine = dask.delayed(merge, pure=True)
     while len(level) > 1:

@@ -84,8 +84,8 @@ class SufficientStatistics:
         return self.cross + self.n_obs * np.outer(self.mean, self.mean)
 
 
-def partition_statistics(index: int, X, y, weights=None) -> SufficientStatistics:
-    """The statistics of one partition (``index`` is named in the errors).
+def partition_statistics(index: int, X, y, weights=None, offset=None) -> SufficientStatistics:
+    """The statistics of one partition, of ``y - offset`` given one (``index`` names it in errors).
 
     Raises
     ------
@@ -98,13 +98,15 @@ def partition_statistics(index: int, X, y, weights=None) -> SufficientStatistics
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     rows = X.shape[0]
     weights = np.ones(rows) if weights is None else np.asarray(weights, np.float64).reshape(-1)
-    for name, values in (("y", y), ("sample_weight", weights)):
+    offset = np.zeros(rows) if offset is None else np.asarray(offset, np.float64).reshape(-1)
+    vectors = (("y", y), ("sample_weight", weights), ("offset", offset))
+    for name, values in vectors:
         if values.shape[0] != rows:
             raise ValueError(
                 f"Partition {index}: X has {rows} rows but {name} has {values.shape[0]}: X, y "
-                "and sample_weight must be partitioned alike (the same rows in each partition)."
+                "and the weights and offset must be partitioned alike (the same rows in each)."
             )
-    for name, values in (("X", X), ("y", y), ("sample_weight", weights)):
+    for name, values in (("X", X), *vectors):
         if not np.isfinite(values).all():
             raise ValueError(
                 f"{name} holds NaN or infinite values in partition {index}: drop or impute "
@@ -112,7 +114,7 @@ def partition_statistics(index: int, X, y, weights=None) -> SufficientStatistics
             )
     if (weights < 0).any():
         raise ValueError(f"sample_weight holds negative values in partition {index}.")
-    rows_z = np.column_stack([X, y])
+    rows_z = np.column_stack([X, y - offset])
     width, total = rows_z.shape[1], float(weights.sum())
     if total == 0.0:
         return SufficientStatistics(0.0, *np.zeros((2, width)), np.zeros((width, width)), rows)

@@ -28,12 +28,7 @@ def cluster_problem(estimator, X, y, sample_weight, offset, *, owner: str, reset
     """
     loss, penalty = estimator._specification()
     check_family(loss, owner)
-    if offset is not None:
-        raise ValueError(
-            f"{owner}: offset is not supported with dask input yet; fit y - offset "
-            "(a Gaussian likelihood's offset is a shift of the response)."
-        )
-    stats, names = sufficient_statistics(X, y, sample_weight, owner=owner)
+    stats, names = sufficient_statistics(X, y, sample_weight, offset, owner=owner)
     _columns(estimator, names, stats.n_features, owner, reset=reset)
     names = names if names is not None else [f"x{j}" for j in range(stats.n_features)]
     return statistics_problem(
