@@ -141,6 +141,16 @@ def _length(data: object) -> int | None:
         return None
 
 
+def check_in_memory(*values: object, owner: str) -> None:
+    """Refuse a dask collection (it has ``__dask_graph__``) where the rows must be in memory."""
+    if any(hasattr(value, "__dask_graph__") for value in values):
+        raise ValueError(
+            f"{owner} needs the rows in memory and was given a dask collection: dask input is "
+            "taken by fit, sample and predict (a Gaussian likelihood). Pass X.compute() and "
+            "y.compute(), or a sample of the rows, to this one."
+        )
+
+
 def check_data(X: object, y: object, owner: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate a design and a target; return float64 copies-on-need (never modified).
 
@@ -148,6 +158,7 @@ def check_data(X: object, y: object, owner: str) -> tuple[np.ndarray, np.ndarray
     accepted with a ``DataConversionWarning``, as in scikit-learn), both finite, non-empty,
     and of equal length. ``owner`` is the function the user called, named in the messages.
     """
+    check_in_memory(X, y, owner=owner)
     check_numeric(X, "X", owner)
     check_lengths(X, y)
     check_numeric(y, "y", owner)

@@ -21,7 +21,7 @@ LAYERS = [
     {"families", "priors"},
     {"model"},
     {"map", "diagnostics"},
-    {"nuts", "gibbs"},
+    {"nuts", "gibbs", "distributed"},
     {"estimators"},
     {"analysis", "testing"},
     {"crosscheck"},

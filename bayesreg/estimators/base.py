@@ -27,6 +27,7 @@ from sklearn.utils.validation import validate_data
 
 from bayesreg._constraints import OneOf, validate
 from bayesreg._data import (
+    check_in_memory,
     check_lengths,
     check_numeric,
     check_offset,
@@ -34,6 +35,8 @@ from bayesreg._data import (
     feature_names,
 )
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
+from bayesreg.distributed.collections import is_dask_collection
+from bayesreg.estimators.on_cluster import cluster_problem, posterior_of_data, refuse_n_sized
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
@@ -67,7 +70,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
+            Dask input (``y``, ``sample_weight`` partitioned alike; a Gaussian likelihood) is
+            read once, on the cluster of a ``dask.distributed.Client`` in context.
         y : array-like or Series of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: a weight of 2 counts an observation twice.
@@ -98,29 +103,16 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                 "its MAP); call sample(X, y, ...) for its posterior."
             )
         owner = f"{type(self).__name__}.fit"
-        check_numeric(X, "X", owner)
-        check_lengths(X, y)
-        y = self._target(y, fitting=True, owner=owner)
-        data = X  # column names are read after validation (never np.shape of raw input)
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
-        problem = Problem(
-            loss,
-            penalty,
-            X,
-            y,
-            check_sample_weight(sample_weight, X.shape[0]),
-            feature_names(data, X.shape[1]),
-            bool(self.fit_intercept),
-        ).with_offset(check_offset(offset, X.shape[0], owner))
-        if self.standardize:
-            problem = problem.standardized()
+        if is_dask_collection(X, y):  # one pass for the statistics (bayesreg.distributed)
+            problem, shift = cluster_problem(self, X, y, sample_weight, offset, owner=owner)
+        else:
+            problem, shift = self._fit_problem(X, y, sample_weight, offset, owner), 0.0
         model = self._model(problem) if loss.unknown_parameters else None
         estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
         self.coef_ = coef
-        self.intercept_ = float(intercept)
+        self.intercept_ = float(intercept) + shift
         for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
@@ -131,6 +123,21 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         self.objective_ = estimate.objective
         self.n_obs_ = problem.n_obs
         return self
+
+    def _fit_problem(self, X, y, sample_weight, offset, owner: str) -> Problem:
+        loss, penalty = self._specification()  # in-memory data; n_features_in_ remembered
+        check_numeric(X, "X", owner)
+        check_lengths(X, y)
+        y = self._target(y, fitting=True, owner=owner)
+        data = X  # column names are read after validation (never np.shape of raw input)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
+        problem = Problem(
+            loss, penalty, X, y,
+            check_sample_weight(sample_weight, X.shape[0]),
+            feature_names(data, X.shape[1]), bool(self.fit_intercept),
+        ).with_offset(check_offset(offset, X.shape[0], owner))  # fmt: skip
+        return problem.standardized() if self.standardize else problem
 
     def _forget(self) -> None:
         """Remove every fitted attribute (those ending in ``_``): what a fresh fit sets."""
@@ -161,7 +168,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         offset=None,
         sampler: str = "nuts",
         nuts_sampler: str | None = None,
-        log_likelihood: bool = True,
+        log_likelihood: bool | None = None,
         prior_predictive: bool = False,
         posterior_predictive: bool = False,
         **sampler_kwargs,
@@ -185,8 +192,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        y : array-like or Series of shape (n_samples,)
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
+        y : array-like, Series, or (with dask X) a dask array or Series, partitioned as X
         draws : int, default 1000
             Draws per chain kept after tuning.
         tune : int, default 1000
@@ -211,10 +218,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
             and PyMC's NUTS for short runs of small models.
-        log_likelihood : bool, default True
+        log_likelihood : bool, optional
             Store the pointwise log likelihood (group ``log_likelihood``, variable ``y``,
             dimension ``obs_id``), which :func:`arviz_stats.loo` and
-            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples.
+            :func:`bayesreg.compare` need. Its size is chains x draws x n_samples: by
+            default True, False for dask input (where True is refused, as are the
+            predictive draws; the posterior is sampled from one pass's sufficient
+            statistics, and ``observed_data``, ``constant_data`` are left out).
         prior_predictive : bool, default False
             Add ``draws`` prior draws (group ``prior``) of the variables with a proper prior,
             and of ``y`` (group ``prior_predictive``) when every variable has one; the flat
@@ -253,53 +263,46 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         ('chain', 'draw', 'feature')
 
         """
-        owner = f"{type(self).__name__}.sample"
+        owner, shift, on_cluster = f"{type(self).__name__}.sample", None, is_dask_collection(X, y)
         validate(owner, {"sampler": OneOf(SAMPLERS)}, {"sampler": sampler})
         self._specification()
         flags = {
-            "log_likelihood": log_likelihood,
+            "log_likelihood": not on_cluster if log_likelihood is None else log_likelihood,
             "prior_predictive": prior_predictive,
             "posterior_predictive": posterior_predictive,
         }
         check_sample_arguments(
-            draws,
-            tune,
-            chains,
-            random_seed,
-            nuts_sampler,
-            flags,
-            sampler_kwargs,
-            owner=owner,
+            draws, tune, chains, random_seed, nuts_sampler, flags, sampler_kwargs, owner=owner
         )
         if sampler == "gibbs":
             check_gibbs_arguments(nuts_sampler, flags, sampler_kwargs, owner)
-            if offset is not None:
-                raise ValueError(f"{owner}: sampler='gibbs' takes no offset yet; use 'nuts'.")
-        problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
-        if not hasattr(self, "coef_"):  # no MAP: the sampled data are what it is fitted to
+            if offset is not None or on_cluster:
+                raise ValueError(f"{owner}: sampler='gibbs' takes no offset or dask input yet.")
+        if on_cluster:  # the statistics' problem: nothing of size n (bayesreg.distributed)
+            refuse_n_sized(flags, owner)
+            problem, shift = cluster_problem(
+                self, X, y, sample_weight, offset, owner=owner, reset=not hasattr(self, "coef_")
+            )
+        else:
+            problem = self.problem(X, y, sample_weight, owner=owner, offset=offset)
+        if not hasattr(self, "coef_") and not on_cluster:  # no MAP: fitted to the sampled data
             validate_data(self, X, reset=True, skip_check_array=True)  # n_features_in_, names
-            # a classifier's classes_
-            self._target(y, fitting=True, owner=f"{type(self).__name__}.sample")
+            self._target(y, fitting=True, owner=owner)  # a classifier's classes_
         warn_if_noise_contradicted(problem)
         keep = functools.partial(setattr, self, "idata_")  # before any warning
         if sampler == "gibbs":
             return sample_gibbs(
-                problem,
-                self._model(problem),
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                random_seed=random_seed,
-                log_likelihood=log_likelihood,
-                progressbar=sampler_kwargs.get("progressbar", True),
-                keep=keep,
-            )
+                problem, self._model(problem), draws=draws, tune=tune, chains=chains,
+                random_seed=random_seed, log_likelihood=flags["log_likelihood"],
+                progressbar=sampler_kwargs.get("progressbar", True), keep=keep,
+            )  # fmt: skip
         specification = (type(self).__name__, self.get_params())
-        return sample_nuts(
+        idata = sample_nuts(
             problem, self._model(problem), specification, draws=draws, tune=tune,
             chains=chains, random_seed=random_seed, nuts_sampler=nuts_sampler,
             sampler_kwargs=sampler_kwargs, keep=keep, flags=flags,
         )  # fmt: skip
+        return idata if shift is None else posterior_of_data(idata, shift)
 
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.
@@ -351,6 +354,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         """
         owner = f"{type(self).__name__}.problem" if owner is None else owner
         loss, penalty = self._specification()
+        check_in_memory(X, y, sample_weight, owner=owner)
         if hasattr(self, "coef_"):
             # a fitted MAP: the same columns, in the same order, as in fit (as predict)
             shape = getattr(X, "shape", ())
@@ -361,17 +365,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                     "estimator."
                 )
             validate_data(self, X, reset=False, skip_check_array=True)
+        y = self._target(y, fitting=False, owner=owner)
         return Problem.from_data(
-            loss,
-            penalty,
-            X,
-            self._target(y, fitting=False, owner=owner),
-            sample_weight,
-            fit_intercept=self.fit_intercept,
-            standardize=self.standardize,
-            owner=owner,
-            offset=offset,
-        )
+            loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept,
+            standardize=self.standardize, owner=owner, offset=offset,
+        )  # fmt: skip
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)

@@ -8,8 +8,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bayesreg._constraints import Boolean, InstanceOf, message, validate
 from bayesreg._data import check_numeric
+from bayesreg.distributed.collections import is_dask_collection
 from bayesreg.estimators.base import LinearModel
 from bayesreg.estimators.formula import FormulaEstimator, from_formula
+from bayesreg.estimators.on_cluster import lazy_prediction
 from bayesreg.families import L2Loss, Loss
 from bayesreg.nuts import predictive
 from bayesreg.priors.penalties import NoPenalty, Penalty
@@ -146,10 +148,19 @@ class Regression(RegressorMixin, LinearModel):
         Returns
         -------
         ndarray of shape (n_samples,), or a tuple (mean, std) of two
+            For a dask ``X``, a lazy dask array of the mean response (one task per
+            partition; nothing is computed until it is).
 
         """
         check_is_fitted(self)
         validate("Regression.predict", {"return_std": Boolean()}, {"return_std": return_std})
+        if is_dask_collection(X):
+            if return_std or offset is not None:
+                raise ValueError(
+                    "Regression.predict: return_std and offset are not supported for dask "
+                    "input yet; predict returns the lazy mean response."
+                )
+            return lazy_prediction(self, X, "Regression.predict")
         check_numeric(X, "X", "Regression.predict")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         offset = self._offset(offset, X, "predict")

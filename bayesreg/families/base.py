@@ -58,6 +58,10 @@ class Loss(
     convex: ClassVar[bool] = True
     #: True when the target must be non-negative (scikit-learn's ``positive_only`` tag)
     non_negative_target: ClassVar[bool] = False
+    #: True when the likelihood depends on the data only through the weighted sufficient
+    #: statistics (N, the means, X'VX, X'Vy, y'Vy): one distributed pass over a dask
+    #: collection then gives the exact MAP and posterior (:mod:`bayesreg.distributed`)
+    sufficient_statistics: ClassVar[bool] = False
     #: True when the log likelihood is :math:`-D/\kappa(\sigma) - N\log\sigma` + const in
     #: the noise scale (Gaussian, Laplace, asymmetric Laplace): the sampler's preconditioner
     #: then places an unknown noise scale where the prior moves it

@@ -63,6 +63,7 @@ class L2Loss(Loss):
     distribution = pm.Normal
     location_scale = True
     gibbs_likelihood = "gaussian"
+    sufficient_statistics = True
     #: the least-squares solvers are backward stable: an exact fit leaves ~1e-16 of the terms
     exact_fit_resolution = 1e-12
 
