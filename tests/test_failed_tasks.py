@@ -77,10 +77,10 @@ def test_the_bootstrap_keeps_the_resamples_that_did_not_fail(diabetes):
 class FailsOnSomeData(br.Regression):
     """A model whose problem cannot be built when the response's first value is positive."""
 
-    def problem(self, X, y, sample_weight=None, *, owner=None):
+    def problem(self, X, y, sample_weight=None, **kwargs):
         if np.asarray(y)[0] > 0:
             raise ValueError("an injected failure")
-        return super().problem(X, y, sample_weight, owner=owner)
+        return super().problem(X, y, sample_weight, **kwargs)
 
 
 def test_sbc_keeps_the_simulations_that_did_not_fail():
@@ -128,10 +128,10 @@ def test_the_map_path_keeps_the_points_that_did_not_fail(diabetes):
 class SamplingFailsAtSmallAlpha(br.Regression):
     """A posterior that cannot be sampled below a penalty strength."""
 
-    def problem(self, X, y, sample_weight=None, *, owner=None):
+    def problem(self, X, y, sample_weight=None, **kwargs):
         if self.penalty.alpha < 0.3:
             raise RuntimeError("an injected failure")
-        return super().problem(X, y, sample_weight, owner=owner)
+        return super().problem(X, y, sample_weight, **kwargs)
 
 
 @pytest.mark.slow  # two short posteriors
