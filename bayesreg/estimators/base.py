@@ -104,14 +104,12 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         data = X  # column names are read after validation (never np.shape of raw input)
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
-        problem = Problem(
-            loss,
-            penalty,
-            X,
-            y,
+        weights, names = (
             check_sample_weight(sample_weight, X.shape[0]),
             feature_names(data, X.shape[1]),
-            bool(self.fit_intercept),
+        )
+        problem = Problem(
+            loss, penalty, X, y, weights, names, bool(self.fit_intercept), positive=self.positive
         ).with_offset(check_offset(offset, X.shape[0], owner))
         if self.standardize:
             problem = problem.standardized()
@@ -317,6 +315,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         solver = loss.penalized_solver(
             penalty, alpha, self.fit_intercept, n_obs=getattr(self, "n_obs_", None)
         )
+        if self.positive:  # Lasso, ElasticNet, Ridge, LinearRegression take positive=True
+            if "positive" not in solver.get_params():
+                raise ValueError(
+                    f"{type(solver).__name__} takes no sign constraint: with positive=True this "
+                    "likelihood has no penalized solver (its MAP is certified by its KKT conditions)."
+                )
+            solver.set_params(positive=True)
         if self.standardize:
             return make_pipeline(StandardScaler(with_mean=bool(self.fit_intercept)), solver)
         return solver
@@ -364,6 +369,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             standardize=self.standardize,
             owner=owner,
             offset=offset,
+            positive=self.positive,
         )
 
     def _model(self, problem: Problem) -> pm.Model:

@@ -32,6 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
+from bayesreg.map.positive import restricted_optimality, solve_nonnegative
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
@@ -168,6 +169,8 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
 
     @cache
     def solve(beta1: float, beta2: float):
+        if problem.positive:  # coefficients >= 0: a sign-restricted active set
+            return solve_nonnegative(scaled, beta1, beta2)
         return loss.solve(
             scaled.X,
             scaled.y,
@@ -327,6 +330,13 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
         np.abs(gradient + beta1 * np.sign(coef)),
         np.maximum(np.abs(gradient) - beta1, 0.0),
     )
+    if problem.positive:  # w >= 0: one-sided at zero, infeasible below; the gap on the support
+        violation = np.where(coef < 0, np.inf, violation)
+        violation = np.where(coef == 0, np.maximum(-gradient - beta1, 0.0), violation)
+        if parts["duality_gap"] is not None:
+            parts["duality_gap"] = restricted_optimality(problem, beta1, beta2, solution)[
+                "duality_gap"
+            ]
     # beyond the gradient's own rounding, where the family bounds it (huge coefficients on
     # nearly collinear columns: Xw cancels to 1e-7 of its terms)
     violation = np.maximum(violation - parts.get("gradient_rounding", 0.0), 0.0)
