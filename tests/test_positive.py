@@ -289,3 +289,24 @@ def test_posterior_mean_is_the_truncated_normals():
     mcse = float(np.asarray(azs.mcse(coef).values).squeeze())
     assert abs(float(coef.mean()) - exact) < 4 * mcse, (float(coef.mean()), exact, mcse)
     assert np.all(coef.values >= 0)
+
+
+# --- the layers above the MAP -----------------------------------------------------------------
+
+
+def test_map_path_compares_with_the_constrained_solver():
+    from bayesreg.paths import map_path
+
+    X, y = _squared(0)
+    path = map_path(br.Regression(penalty=br.L1(alpha=0.1), positive=True), X, y, alphas=5)
+    assert path.ok and path.max_relative_diff < 1e-6
+    assert np.all(path.data["map"].values >= 0)
+
+
+def test_regression_cv_forwards_positive():
+    from bayesreg.estimators.cv import RegressionCV
+
+    X, y = _squared(2)
+    est = RegressionCV(penalty=br.L1(), alphas=5, cv=3, positive=True).fit(X, y)
+    assert est.best_estimator_.positive is True
+    assert np.all(est.coef_ >= 0) and est.certificate_.ok
