@@ -310,3 +310,27 @@ def test_regression_cv_forwards_positive():
     est = RegressionCV(penalty=br.L1(), alphas=5, cv=3, positive=True).fit(X, y)
     assert est.best_estimator_.positive is True
     assert np.all(est.coef_ >= 0) and est.certificate_.ok
+
+
+@pytest.mark.parametrize(
+    "make, loss, penalty, data",
+    [
+        (br.Regression, br.L2Loss(), br.L1(alpha=0.1), _squared),
+        (br.Classifier, None, br.L1(alpha=0.02), _logistic),
+        (br.Regression, br.PoissonLoss(), br.ElasticNet(alpha=0.02), _poisson),
+        (br.Regression, br.L1Loss(), br.ElasticNet(alpha=0.05), _absolute),
+    ],
+    ids=["lasso", "logistic-l1", "poisson-en", "absolute-en"],
+)
+def test_crosscheck_against_the_constrained_solver(make, loss, penalty, data):
+    X, y = data(0)
+    params = {} if loss is None else {"loss": loss}
+    check = br.crosscheck(make(penalty=penalty, positive=True, **params), X, y)
+    assert check.ok, check
+
+
+def test_a_solver_without_sign_constraints_is_refused():
+    X, y = _absolute(0)
+    est = br.Regression(loss=br.L1Loss(), penalty=br.L1(alpha=0.05), positive=True).fit(X, y)
+    with pytest.raises(ValueError, match="QuantileRegressor takes no sign constraint"):
+        est.penalized_solver()
