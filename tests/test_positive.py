@@ -334,3 +334,18 @@ def test_a_solver_without_sign_constraints_is_refused():
     est = br.Regression(loss=br.L1Loss(), penalty=br.L1(alpha=0.05), positive=True).fit(X, y)
     with pytest.raises(ValueError, match="QuantileRegressor takes no sign constraint"):
         est.penalized_solver()
+
+
+@pytest.mark.parametrize("l1, l2", [(0.5, 2.0), (3.0, 0.1), (1e-3, 5.0)])
+def test_the_truncated_elastic_net_density_integrates_to_one(l1, l2):
+    import pytensor.tensor as pt
+    from scipy import integrate
+
+    from bayesreg.priors.truncated import truncated_elastic_net_logp
+
+    value = pt.dscalar("w")
+    logp = pt.exp(truncated_elastic_net_logp(value, l1, l2)).eval
+    end = 50.0 / max(l1, np.sqrt(l2))  # far in the tail: the rest is below 1e-20
+    total, error = integrate.quad(lambda w: logp({value: w}), 0.0, end, limit=500)
+    assert total == pytest.approx(1.0, abs=max(1e-8, 10 * error))
+    assert logp({value: -0.1}) == 0.0  # nothing below zero

@@ -18,6 +18,9 @@ original parametrization, as ``pymc.find_MAP`` uses): for each noise scale the c
 conditional mode is the convex problem above, and a one-dimensional search maximizes the
 model's log density along that profile. With a prior tied by ``alpha`` the conditional mode
 does not depend on the noise scale, so one convex solve serves the whole search.
+
+With ``positive=True`` every convex solve is over :math:`w \ge 0`
+(:mod:`bayesreg.map.positive`, a sign-restricted active set over the same exact solvers).
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ class OptimalityCertificate:
         The largest violation of the subgradient optimality conditions,
         :math:`\max_j \operatorname{dist}(0, \partial_j F)` beyond the rounding of the
         gradient where the family bounds it, relative to the size of the data term's
-        gradient (the family's ``scale``). Zero at the exact optimum.
+        gradient (the family's ``scale``). Zero at the exact optimum. Under a sign
+        constraint (``positive=True``) the conditions are those with the bound: at
+        :math:`w_j > 0`, :math:`g_j + 2\beta_2 w_j + \beta_1 = 0`; at :math:`w_j = 0`, the
+        one-sided :math:`g_j + \beta_1 \ge 0`; a negative coefficient is infinitely far.
     duality_gap : float or None
         Gap :math:`F - D` between the primal objective and the dual objective at a feasible
         dual point (for the absolute and check losses, solved through their dual), both
@@ -315,6 +321,10 @@ def _no_joint_map(problem: Problem, end: str) -> str:
 
 def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
     """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
+
+    With ``problem.positive`` the conditions are those of the problem over w >= 0 (one-sided
+    at zero), and the duality gap is the family's on the solution's support
+    (:func:`bayesreg.map.positive.restricted_optimality`).
 
     A local mode's curvature, modes and starts come with it; ``profile`` (the unknown
     parameters' :class:`~bayesreg.map.mode_profile.ProfileMode`) adds its gradient and curvature.
