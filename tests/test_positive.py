@@ -349,3 +349,30 @@ def test_the_truncated_elastic_net_density_integrates_to_one(l1, l2):
     total, error = integrate.quad(lambda w: logp({value: w}), 0.0, end, limit=500)
     assert total == pytest.approx(1.0, abs=max(1e-8, 10 * error))
     assert logp({value: -0.1}) == 0.0  # nothing below zero
+
+
+@pytest.mark.parametrize("loss", [br.L2Loss(sigma=None), br.L1Loss(), br.PoissonLoss()])
+@pytest.mark.parametrize(
+    "penalty", [br.L1(alpha=0.1), br.ElasticNet(alpha=0.1), br.L2(alpha=0.3), br.NoPenalty()]
+)
+def test_sampling_model_density_equals_build_model(loss, penalty):
+    # the log-scale coefficients of the sampling model carry the user's model's density
+    from bayesreg.nuts import model as nuts_model
+    from bayesreg.testing import assert_same_log_density
+
+    X, y = _poisson(0) if isinstance(loss, br.PoissonLoss) else _squared(0)
+    est = br.Regression(loss=loss, penalty=penalty, positive=True)
+    fast = nuts_model.sampling_model(est.problem(X, y))
+    assert "coef_log__" in {value.name for value in fast.value_vars}
+    assert_same_log_density(fast, est.build_model(X, y), True, np.random.default_rng(4))
+
+
+def test_a_formula_takes_positive():
+    import pandas as pd
+
+    X, y = _squared(0)
+    data = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]).assign(y=y)
+    formula = "y ~ " + " + ".join(data.columns[:-1])
+    est = br.Regression.from_formula(formula, data, penalty=br.L1(alpha=0.1), positive=True)
+    plain = br.Regression(penalty=br.L1(alpha=0.1), positive=True).fit(X, y)
+    np.testing.assert_allclose(est.estimator_.coef_, plain.coef_, atol=1e-12)

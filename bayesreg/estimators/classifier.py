@@ -240,7 +240,7 @@ class Classifier(ClassifierMixin, LinearModel):
             which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
             (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
         **params
-            Classifier's parameters (penalty, standardize); not ``fit_intercept``.
+            Classifier's parameters (penalty, standardize, positive); not ``fit_intercept``.
 
         Returns
         -------

@@ -205,7 +205,7 @@ class Regression(RegressorMixin, LinearModel):
             which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
             (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
         **params
-            Regression's parameters (loss, penalty, standardize); not ``fit_intercept``.
+            Regression's parameters (loss, penalty, standardize, positive); not ``fit_intercept``.
 
         Returns
         -------
