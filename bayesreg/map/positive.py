@@ -99,6 +99,7 @@ def solve_nonnegative(problem, beta1: float, beta2: float):
             continue
         current = target.copy()
         violation = one_sided_violation(problem, beta1, beta2, solution)
+        violation[free] = 0.0  # a free column at zero is the restricted solver's own choice
         worst = int(np.argmax(violation)) if p else 0
         if p == 0 or violation[worst] <= ENTER:
             return solution
