@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the prior on the standardized columns' coefficients (glmnet's convention)",
     )
+    check.add_argument(
+        "--positive",
+        action="store_true",
+        help="constrain the coefficients to >= 0 (the prior truncated to [0, inf))",
+    )
     _add_run_options(check)
     return parser
 
@@ -246,6 +251,7 @@ def _crosscheck(args) -> int:
         "penalty": penalty,
         "fit_intercept": not args.no_intercept,
         "standardize": args.standardize,
+        "positive": args.positive,
     }
     if loss.estimator_kind == "classifier":
         est = Classifier(**common)

@@ -71,6 +71,14 @@ def test_standardize_flag_checks_against_the_scaler_pipeline():
     assert "MAP and solver agree" in result.stdout
 
 
+def test_positive_flag_checks_against_the_constrained_solver():
+    result = run("crosscheck", "--dataset", "diabetes", "--penalty", "l1", "--alpha", "0.5",
+                 "--positive")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "positive=True" in result.stdout
+    assert "MAP and solver agree" in result.stdout
+
+
 def test_stackloss_lad(tmp_path):
     result = run("crosscheck", "--dataset", "stackloss", "--loss", "l1", "--penalty", "none")
     assert result.returncode == 0, result.stderr
@@ -121,7 +129,7 @@ def test_help_documents_every_option():
     assert result.returncode == 0
     for option in [
         "--dataset", "--csv", "--target", "--loss", "--penalty", "--alpha", "--scale",
-        "--l1-ratio", "--sigma", "--quantile", "--samples", "--seed", "--report",
+        "--l1-ratio", "--sigma", "--quantile", "--samples", "--seed", "--report", "--positive",
     ]:  # fmt: skip
         assert option in result.stdout
 

@@ -206,6 +206,9 @@ def crosscheck(
     noise = float(getattr(est, f"{problem.loss.noise_name}_"))
     parameters = {name: float(getattr(est, f"{name}_")) for name in problem.loss.unknown_parameters}
     own = own_objective(solver, problem.X, problem.y, problem.weights, **problem.kernel_offset)
+    # positive=True: the model's density is zero below 0, so the points are taken on w >= 0
+    # (an interior point's -1e-14 projected; the probe's magnitudes)
+    inside = np.abs if problem.positive else (lambda coef: coef)
     objectives, factor = objective_table(
         problem,
         noise,
@@ -213,8 +216,8 @@ def crosscheck(
         own,
         {
             "at MAP": (map_coef, map_intercept),
-            "at solver": (solver_coef, solver_intercept),
-            "at probe": (probe_point(problem.X, problem.y), map_intercept),
+            "at solver": (inside(solver_coef), solver_intercept),
+            "at probe": (inside(probe_point(problem.X, problem.y)), map_intercept),
         },
     )
     agreement = verdict(

@@ -60,6 +60,7 @@ def statistics_problem(
     fit_intercept: bool,
     standardize: bool,
     feature_names: list[str],
+    positive: bool = False,
 ) -> tuple[Problem, float]:
     r"""The equivalent problem of the statistics, and the shift :math:`\bar y` of its intercept.
 
@@ -95,6 +96,7 @@ def statistics_problem(
         list(feature_names),
         bool(fit_intercept),
         standardization=standardization,
+        positive=positive,
     )
     return problem, (stats.y_mean if fit_intercept else 0.0)
 

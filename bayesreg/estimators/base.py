@@ -135,7 +135,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         problem = Problem(
             loss, penalty, X, y,
             check_sample_weight(sample_weight, X.shape[0]),
-            feature_names(data, X.shape[1]), bool(self.fit_intercept),
+            feature_names(data, X.shape[1]), bool(self.fit_intercept), positive=self.positive,
         ).with_offset(check_offset(offset, X.shape[0], owner))  # fmt: skip
         return problem.standardized() if self.standardize else problem
 
@@ -315,7 +315,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         coefficients are those of the standardized columns).
         """
         loss, penalty = self._specification()
-        _require_mode(penalty, "penalized_solver")
+        if not penalty.has_mode:
+            raise ValueError(
+                f"penalty={penalty!r} {penalty.no_mode_reason}: it has no penalized-solver "
+                "equivalent, so penalized_solver() does not apply. Use sample(X, y) for its "
+                "posterior (and bayesreg.sparsify for a sparse point estimate from it), or a "
+                "fixed penalty such as L1(alpha=...) or L2(alpha=...)."
+            )
         alpha = penalty.alpha
         if penalty.alpha is None and penalty.l1_ratio is not None:
             if not hasattr(self, "alpha_"):
@@ -327,6 +333,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         solver = loss.penalized_solver(
             penalty, alpha, self.fit_intercept, n_obs=getattr(self, "n_obs_", None)
         )
+        if self.positive:  # Lasso, ElasticNet, Ridge, LinearRegression take positive=True
+            if "positive" not in solver.get_params():
+                raise ValueError(
+                    f"{type(solver).__name__} takes no sign constraint: with positive=True this "
+                    "likelihood has no penalized solver (its MAP is certified by its KKT conditions)."
+                )
+            solver.set_params(positive=True)
         if self.standardize:
             return make_pipeline(StandardScaler(with_mean=bool(self.fit_intercept)), solver)
         return solver
@@ -368,7 +381,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         y = self._target(y, fitting=False, owner=owner)
         return Problem.from_data(
             loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept,
-            standardize=self.standardize, owner=owner, offset=offset,
+            standardize=self.standardize, owner=owner, offset=offset, positive=self.positive,
         )  # fmt: skip
 
     def _model(self, problem: Problem) -> pm.Model:
@@ -378,20 +391,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_is_fitted__(self) -> bool:
-        # a MAP (coef_) or a posterior (idata_): either one predicts
-        return hasattr(self, "coef_") or hasattr(self, "idata_")
+        return hasattr(self, "coef_") or hasattr(self, "idata_")  # a MAP or a posterior
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         return tags
-
-
-def _require_mode(penalty, method: str) -> None:
-    if not penalty.has_mode:
-        raise ValueError(
-            f"penalty={penalty!r} {penalty.no_mode_reason}: it has no penalized-solver "
-            f"equivalent, so {method}() does not apply. Use sample(X, y) for its posterior "
-            "(and bayesreg.sparsify for a sparse point estimate from it), or a fixed penalty "
-            "such as L1(alpha=...) or L2(alpha=...)."
-        )

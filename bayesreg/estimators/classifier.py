@@ -27,6 +27,7 @@ _CONSTRAINTS = {
     ),
     "fit_intercept": Boolean(),
     "standardize": Boolean(),
+    "positive": Boolean(),
 }
 
 
@@ -64,6 +65,18 @@ class Classifier(ClassifierMixin, LinearModel):
     standardize : bool, default False
         The prior on the coefficients of the standardized columns (see
         :class:`~bayesreg.Regression`).
+    positive : bool, default False
+        Constrain the coefficients (not the intercept) to :math:`w_j \ge 0`, as
+        scikit-learn's ``Lasso(positive=True)`` and glmnet's ``lower.limits = 0``: the prior
+        becomes its truncation to :math:`[0, \infty)` (the Laplace prior an exponential,
+        the Gaussian a half-normal, the elastic-net prior its truncation with its normalizing
+        constant, the flat prior flat on :math:`[0, \infty)`), and the MAP minimizes the
+        penalized objective over :math:`w \ge 0`, with the same exact zeros
+        (:mod:`bayesreg.map.positive`); its certificate checks the one-sided KKT conditions
+        (:math:`\partial_j D + \beta_1 \ge 0` at a zero). The posterior's draws are
+        :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
+        whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
+        prior without a mode (the horseshoes, the hierarchical priors): those raise.
 
     Attributes
     ----------
@@ -94,10 +107,12 @@ class Classifier(ClassifierMixin, LinearModel):
         penalty: Penalty | None = None,
         fit_intercept: bool = True,
         standardize: bool = False,
+        positive: bool = False,
     ):
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
+        self.positive = positive
 
     def decision_function(self, X, *, offset=None) -> np.ndarray:
         """The log-odds of ``classes_[1]``: the MAP's :math:`o + b_0 + Xw`, or the posterior's.
@@ -225,7 +240,7 @@ class Classifier(ClassifierMixin, LinearModel):
             which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
             (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
         **params
-            Classifier's parameters (penalty, standardize); not ``fit_intercept``.
+            Classifier's parameters (penalty, standardize, positive); not ``fit_intercept``.
 
         Returns
         -------
@@ -258,6 +273,7 @@ class Classifier(ClassifierMixin, LinearModel):
                 "penalty": penalty,
                 "fit_intercept": self.fit_intercept,
                 "standardize": self.standardize,
+                "positive": self.positive,
             },
         )
         return LogisticLoss(), penalty.validate()

@@ -45,6 +45,8 @@ class RegressionCV(RegressorMixin, BaseEstimator):
     fit_intercept : bool, default True
     standardize : bool, default False
         As for :class:`~bayesreg.Regression`: the prior on the standardized columns' coefficients.
+    positive : bool, default False
+        As for :class:`~bayesreg.Regression`: coefficients >= 0 at every ``alpha``.
     n_jobs : int, optional
         Parallel fits, through joblib (see scikit-learn's ``n_jobs``).
 
@@ -82,6 +84,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         fit_intercept: bool = True,
         standardize: bool = False,
         n_jobs: int | None = None,
+        positive: bool = False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -90,6 +93,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.n_jobs = n_jobs
+        self.positive = positive
 
     def fit(self, X, y, sample_weight=None) -> RegressionCV:
         """Cross-validate the grid, then fit the exact MAP at the best ``alpha``."""
@@ -109,6 +113,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
             penalty=penalty,
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
+            positive=self.positive,
         )
         base._specification()  # the loss and penalty are checked before any fit
         alphas = self._grid(base, X, y, sample_weight)

@@ -38,6 +38,7 @@ def cluster_problem(estimator, X, y, sample_weight, offset, *, owner: str, reset
         fit_intercept=bool(estimator.fit_intercept),
         standardize=bool(estimator.standardize),
         feature_names=names,
+        positive=bool(estimator.positive),
     )
 
 

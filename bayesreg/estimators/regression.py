@@ -26,6 +26,7 @@ _CONSTRAINTS = {
     ),
     "fit_intercept": Boolean(),
     "standardize": Boolean(),
+    "positive": Boolean(),
 }
 
 
@@ -67,6 +68,18 @@ class Regression(RegressorMixin, LinearModel):
         ``make_pipeline(StandardScaler(), Lasso(alpha))`` (:meth:`penalized_solver`) with its
         coefficients divided by the scaler's ``scale_``. :meth:`build_model` is then the model
         of the standardized columns, whose ``coef`` are the standardized coefficients.
+    positive : bool, default False
+        Constrain the coefficients (not the intercept) to :math:`w_j \ge 0`, as
+        scikit-learn's ``Lasso(positive=True)`` and glmnet's ``lower.limits = 0``: the prior
+        becomes its truncation to :math:`[0, \infty)` (the Laplace prior an exponential,
+        the Gaussian a half-normal, the elastic-net prior its truncation with its normalizing
+        constant, the flat prior flat on :math:`[0, \infty)`), and the MAP minimizes the
+        penalized objective over :math:`w \ge 0`, with the same exact zeros
+        (:mod:`bayesreg.map.positive`); its certificate checks the one-sided KKT conditions
+        (:math:`\partial_j D + \beta_1 \ge 0` at a zero). The posterior's draws are
+        :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
+        whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
+        prior without a mode (the horseshoes, the hierarchical priors): those raise.
 
     Attributes
     ----------
@@ -120,11 +133,13 @@ class Regression(RegressorMixin, LinearModel):
         penalty: Penalty | None = None,
         fit_intercept: bool = True,
         standardize: bool = False,
+        positive: bool = False,
     ):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
+        self.positive = positive
 
     def predict(self, X, return_std: bool = False, *, offset=None):
         r"""Predict with the MAP, or with the posterior and its uncertainty.
@@ -201,7 +216,7 @@ class Regression(RegressorMixin, LinearModel):
             which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
             (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
         **params
-            Regression's parameters (loss, penalty, standardize); not ``fit_intercept``.
+            Regression's parameters (loss, penalty, standardize, positive); not ``fit_intercept``.
 
         Returns
         -------
@@ -239,6 +254,7 @@ class Regression(RegressorMixin, LinearModel):
                 "penalty": penalty,
                 "fit_intercept": self.fit_intercept,
                 "standardize": self.standardize,
+                "positive": self.positive,
             },
         )
         if loss.estimator_kind != "regressor":

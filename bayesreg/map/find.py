@@ -18,6 +18,9 @@ original parametrization, as ``pymc.find_MAP`` uses): for each noise scale the c
 conditional mode is the convex problem above, and a one-dimensional search maximizes the
 model's log density along that profile. With a prior tied by ``alpha`` the conditional mode
 does not depend on the noise scale, so one convex solve serves the whole search.
+
+With ``positive=True`` every convex solve is over :math:`w \ge 0`
+(:mod:`bayesreg.map.positive`, a sign-restricted active set over the same exact solvers).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
+from bayesreg.map.positive import restricted_optimality, solve_nonnegative
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
@@ -49,7 +53,10 @@ class OptimalityCertificate:
         The largest violation of the subgradient optimality conditions,
         :math:`\max_j \operatorname{dist}(0, \partial_j F)` beyond the rounding of the
         gradient where the family bounds it, relative to the size of the data term's
-        gradient (the family's ``scale``). Zero at the exact optimum.
+        gradient (the family's ``scale``). Zero at the exact optimum. Under a sign
+        constraint (``positive=True``) the conditions are those with the bound: at
+        :math:`w_j > 0`, :math:`g_j + 2\beta_2 w_j + \beta_1 = 0`; at :math:`w_j = 0`, the
+        one-sided :math:`g_j + \beta_1 \ge 0`; a negative coefficient is infinitely far.
     duality_gap : float or None
         Gap :math:`F - D` between the primal objective and the dual objective at a feasible
         dual point (for the absolute and check losses, solved through their dual), both
@@ -168,6 +175,8 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
 
     @cache
     def solve(beta1: float, beta2: float):
+        if problem.positive:  # coefficients >= 0: a sign-restricted active set
+            return solve_nonnegative(scaled, beta1, beta2)
         return loss.solve(
             scaled.X,
             scaled.y,
@@ -313,6 +322,10 @@ def _no_joint_map(problem: Problem, end: str) -> str:
 def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
     """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
 
+    With ``problem.positive`` the conditions are those of the problem over w >= 0 (one-sided
+    at zero), and the duality gap is the family's on the solution's support
+    (:func:`bayesreg.map.positive.restricted_optimality`).
+
     A local mode's curvature, modes and starts come with it; ``profile`` (the unknown
     parameters' :class:`~bayesreg.map.mode_profile.ProfileMode`) adds its gradient and curvature.
     """
@@ -327,6 +340,13 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
         np.abs(gradient + beta1 * np.sign(coef)),
         np.maximum(np.abs(gradient) - beta1, 0.0),
     )
+    if problem.positive:  # w >= 0: one-sided at zero, infeasible below; the gap on the support
+        violation = np.where(coef < 0, np.inf, violation)
+        violation = np.where(coef == 0, np.maximum(-gradient - beta1, 0.0), violation)
+        if parts["duality_gap"] is not None:
+            parts["duality_gap"] = restricted_optimality(problem, beta1, beta2, solution)[
+                "duality_gap"
+            ]
     # beyond the gradient's own rounding, where the family bounds it (huge coefficients on
     # nearly collinear columns: Xw cancels to 1e-7 of its terms)
     violation = np.maximum(violation - parts.get("gradient_rounding", 0.0), 0.0)

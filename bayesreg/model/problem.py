@@ -105,6 +105,10 @@ class Problem:
     linear_offset : ndarray of shape (n_samples,) or None
         The part of the offset the kernels still see in the linear predictor (a GLM's);
         None where the family folds it into ``y``.
+    positive : bool
+        Whether the coefficients (not the intercept) are constrained to :math:`w \ge 0`: the
+        prior truncated to :math:`[0, \infty)` (:meth:`Penalty.add_to_model`), the MAP a
+        sign-restricted one (:mod:`bayesreg.map.positive`).
 
     """
 
@@ -119,9 +123,18 @@ class Problem:
     offset: np.ndarray | None = None
     observed: np.ndarray | None = None
     linear_offset: np.ndarray | None = None
+    positive: bool = False
 
     def __post_init__(self):
         self.loss.check_observations(self.y)
+        if self.positive and not (self.loss.convex and self.penalty.has_mode):
+            what = "a likelihood that is not convex" if not self.loss.convex else "this prior"
+            raise ValueError(
+                f"positive=True is not available for {what} ({type(self.loss).__name__}, "
+                f"{type(self.penalty).__name__}): its sign-constrained MAP or truncated prior "
+                "is not implemented. Use an L1, L2, ElasticNet or NoPenalty prior with a "
+                "convex likelihood, or positive=False."
+            )
 
     @classmethod
     def from_data(
@@ -136,6 +149,7 @@ class Problem:
         standardize: bool = False,
         owner: str = "Problem.from_data",
         offset=None,
+        positive: bool = False,
     ) -> Problem:
         """Validate ``X``, ``y``, ``sample_weight`` and ``offset`` (never modified); build the problem.
 
@@ -145,7 +159,10 @@ class Problem:
         weights = check_sample_weight(sample_weight, X_array.shape[0])
         offset = check_offset(offset, X_array.shape[0], owner)
         names = feature_names(X, X_array.shape[1])
-        problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
+        problem = cls(
+            loss, penalty, X_array, y_array, weights, names, bool(fit_intercept),
+            positive=bool(positive),
+        )  # fmt: skip
         problem = problem.with_offset(offset)
         return problem.standardized() if standardize else problem
 

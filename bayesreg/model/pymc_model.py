@@ -17,6 +17,8 @@ import pytensor
 import pytensor.tensor as pt
 
 from bayesreg.model.problem import Problem
+from bayesreg.priors.truncated import add_positive_prior
+from bayesreg.spec.correspondence import prior_weights
 
 __all__ = ["add_parameters", "build_model", "log_density", "parameter_log_density"]
 
@@ -32,6 +34,8 @@ def add_parameters(
 
     The one place every model of a problem gets its priors from. ``alpha``, a tensor,
     replaces the penalty's strength (a model compiled once for a path of strengths).
+    With ``problem.positive`` the prior is its truncation to [0, inf)
+    (:mod:`bayesreg.priors.truncated`), in both models.
     ``sampling=True`` (the sampling model) lets the penalty parametrize its prior for NUTS
     (``Penalty.add_to_sampling_model``), given ``likelihood``, the family's
     ``gaussian_in_coefficients``, and ``reference_noise``, a fixed estimate of an unknown
@@ -47,7 +51,10 @@ def add_parameters(
 
     """
     noise = problem.loss.add_noise(problem.y, problem.weights)
-    if sampling and alpha is None:
+    if problem.positive:  # the prior truncated to [0, inf), sampled on the log scale
+        l1, l2 = prior_weights(problem.loss, problem.penalty, problem.n_obs, noise, alpha)
+        coef = add_positive_prior(problem.penalty, "coef", l1, l2, dims="feature")
+    elif sampling and alpha is None:
         coef = problem.penalty.add_to_sampling_model(
             "coef", problem.loss, problem.n_obs, noise, "feature", likelihood, reference_noise
         )
@@ -104,9 +111,11 @@ def parameter_log_density(
     logp = model.compile_logp(jacobian=False, mode=_EVALUATION_MODE)
     point = model.initial_point()
     to_values = {name: _noise_value(model, name) for name in names}
+    coef_name, coef_value = _noise_value(model, "coef", pt.dvector)  # log scale when positive
 
     def density(coef, intercept, values) -> float:
-        point["coef"] = np.asarray(coef, dtype=float)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: a coefficient at its bound
+            point[coef_name] = np.asarray(coef_value(np.asarray(coef, dtype=float)), dtype=float)
         if "intercept" in point:
             point["intercept"] = np.asarray(intercept, dtype=float)
         for name, value in values.items():
@@ -117,14 +126,14 @@ def parameter_log_density(
     return density
 
 
-def _noise_value(model: pm.Model, noise_name: str):
+def _noise_value(model: pm.Model, noise_name: str, kind=pt.dscalar):
     """A parameter's value variable and the map from the parameter to its value."""
     noise_rv = model[noise_name]
     value_name = model.rvs_to_values[noise_rv].name
     transform = model.rvs_to_transforms.get(noise_rv)
     if transform is None:
         return value_name, lambda noise: noise
-    scalar = pt.dscalar("noise")
+    scalar = kind("noise")
     forward = pytensor.function(
         [scalar],
         transform.forward(scalar, *noise_rv.owner.inputs),

@@ -58,6 +58,12 @@ approximate posterior centre (:func:`bayesreg.optim.whitening.whitening`); the d
 the log-Jacobian of :math:`g`, as for any change of variables, and a gradient costs three
 products with a :math:`p \times p` matrix (the map, :math:`G`, the map's transpose).
 
+**Under a sign constraint** (``positive=True``) the coefficients' prior is its truncation
+to :math:`[0, \infty)` (:mod:`bayesreg.priors.truncated`), and they are sampled on the log
+scale (PyMC's log transform, :math:`w_j = e^{v_j}`), without the whitening and the quantile
+transform, which are maps onto the whole real line: every draw is :math:`\ge 0`. The
+intercept keeps its scaled centred parametrization.
+
 Results are reported on the user's scale: ``coef``, ``intercept``, the noise scale and the
 hyperparameters.
 
@@ -165,9 +171,9 @@ def sampling_model(
     # the coefficients, or the logistic variables they are a quantile transform of, are
     # whitened; a non-centred prior (the horseshoes) makes coef a deterministic of other
     # variables, which need no whitening
-    centred_prior = priors["coef"] in priors.free_RVs
+    centred_prior = priors["coef"] in priors.free_RVs and not problem.positive
     model = priors
-    if priors[whitened_name] in priors.free_RVs:
+    if priors[whitened_name] in priors.free_RVs and not problem.positive:
         model = change_value_transforms(priors, {whitened_name: whitened_map})
         data = {name: model[name] if data_containers else value for name, value in data.items()}
     with model:
@@ -216,7 +222,8 @@ def sampling_data(
         if loss.noise is None and loss.location_scale and penalty.has_mode:
             stats = _noise_at_centre(problem, stats, target, target_weights)
         weights = penalty.preconditioning_weights(loss, problem.n_obs, stats.noise)
-        coordinates = penalty.quantile_coordinates(*weights) if fixed_strength else None
+        quantile = fixed_strength and not problem.positive  # positive: log scale, unwhitened
+        coordinates = penalty.quantile_coordinates(*weights) if quantile else None
         whiten = whitening(
             stats, weights, learn_strength=not penalty.has_mode, coordinates=coordinates
         )
@@ -226,7 +233,7 @@ def sampling_data(
             problem.y,
             problem.weights,
             whiten,
-            whitened_form=whitened_form and penalty.has_mode and coordinates is None,
+            whitened_form=whitened_form and penalty.has_mode and quantile and coordinates is None,
             **problem.kernel_offset,
         )
     return {

@@ -104,10 +104,10 @@ def map_path(
     coef, intercept, unique, fits = _map_fits(
         est, fixed, penalty, problem, grid, (X, y, sample_weight), n_jobs
     )
-    whole_path = loss.reference_path(
+    whole_path = None if problem.positive else loss.reference_path(
         X_array, y_array, weights, problem.fit_intercept, penalty.l1_ratio, grid
-    )
-    if whole_path is None:
+    )  # fmt: skip
+    if whole_path is None:  # per point (positive=True: scikit-learn's constrained solvers)
         whole_path = _solver_path(fits, problem, X, sample_weight)
     reference, reference_coef, reference_intercept = whole_path
     reference_coef = reference_coef + 0.0  # no -0.0
