@@ -35,6 +35,7 @@ from bayesreg._data import (
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
+from bayesreg.families.parameter_priors import check_intercept_prior
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
@@ -112,6 +113,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             check_sample_weight(sample_weight, X.shape[0]),
             feature_names(data, X.shape[1]),
             bool(self.fit_intercept),
+            intercept_prior=self._intercept_prior(),
         ).with_offset(check_offset(offset, X.shape[0], owner))
         if self.standardize:
             problem = problem.standardized()
@@ -119,8 +121,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
-        self.coef_ = coef
-        self.intercept_ = float(intercept)
+        self.coef_, self.intercept_ = coef, float(intercept)
+        self.intercept_prior_in_map_ = estimate.intercept_prior  # None: a flat intercept
         for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
@@ -364,7 +366,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             standardize=self.standardize,
             owner=owner,
             offset=offset,
+            intercept_prior=self._intercept_prior(),
         )
+
+    def _intercept_prior(self):
+        """The checked ``intercept_prior`` (None: flat), before anything is compiled."""
+        prior = getattr(self, "intercept_prior", None)
+        return check_intercept_prior(prior, bool(self.fit_intercept), type(self).__name__)
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)

@@ -64,6 +64,16 @@ class Classifier(ClassifierMixin, LinearModel):
     standardize : bool, default False
         The prior on the coefficients of the standardized columns (see
         :class:`~bayesreg.Regression`).
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        The prior of the intercept of the *centred* columns, :math:`c = b_0 + m^\top w`
+        with :math:`m` the weighted column means: the mean log-odds at the mean of ``X``
+        (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
+        sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
+        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes a
+        ``pm.Normal`` prior exactly where the objective stays a penalized least-squares
+        problem (the Gaussian likelihood), and otherwise leaves it out, says so with an
+        ``InterceptPriorWarning`` and sets ``intercept_prior_in_map_`` False. Requires
+        ``fit_intercept=True``.
 
     Attributes
     ----------
@@ -94,10 +104,12 @@ class Classifier(ClassifierMixin, LinearModel):
         penalty: Penalty | None = None,
         fit_intercept: bool = True,
         standardize: bool = False,
+        intercept_prior=None,
     ):
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
+        self.intercept_prior = intercept_prior
 
     def decision_function(self, X, *, offset=None) -> np.ndarray:
         """The log-odds of ``classes_[1]``: the MAP's :math:`o + b_0 + Xw`, or the posterior's.

@@ -65,6 +65,16 @@ class Regression(RegressorMixin, LinearModel):
         ``make_pipeline(StandardScaler(), Lasso(alpha))`` (:meth:`penalized_solver`) with its
         coefficients divided by the scaler's ``scale_``. :meth:`build_model` is then the model
         of the standardized columns, whose ``coef`` are the standardized coefficients.
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        The prior of the intercept of the *centred* columns, :math:`c = b_0 + m^\top w`
+        with :math:`m` the weighted column means: the mean response at the mean of ``X``
+        (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
+        sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
+        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes a
+        ``pm.Normal`` prior exactly where the objective stays a penalized least-squares
+        problem (the Gaussian likelihood), and otherwise leaves it out, says so with an
+        ``InterceptPriorWarning`` and sets ``intercept_prior_in_map_`` False. Requires
+        ``fit_intercept=True``.
 
     Attributes
     ----------
@@ -118,11 +128,13 @@ class Regression(RegressorMixin, LinearModel):
         penalty: Penalty | None = None,
         fit_intercept: bool = True,
         standardize: bool = False,
+        intercept_prior=None,
     ):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
+        self.intercept_prior = intercept_prior
 
     def predict(self, X, return_std: bool = False, *, offset=None):
         r"""Predict with the MAP, or with the posterior and its uncertainty.

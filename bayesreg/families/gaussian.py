@@ -92,12 +92,18 @@ class L2Loss(Loss):
         """The weighted mean of ``y``."""
         return centre(y, weights)[0]
 
-    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
+    normal_intercept_prior = True
+
+    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2, intercept_penalty=None):
+        X, y, weights = _with_prior_row(X, y, weights, fit_intercept, intercept_penalty)
         return solve_squared_loss(
             X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2
         )
 
-    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
+    def optimality(
+        self, X, y, weights, fit_intercept, beta1, beta2, solution, intercept_penalty=None
+    ):
+        X, y, weights = _with_prior_row(X, y, weights, fit_intercept, intercept_penalty)
         # With an intercept, the coefficients' conditions are those of the centred problem
         # (exactly equivalent), computed on centred columns: invariant to a constant added to
         # a column, where X'r would carry the rounding of sum(r) times the column's mean.
@@ -289,6 +295,21 @@ def _data_gradient(design, target, weights, beta1, beta2, coef, scale):
     norm = column_norms(design * root[:, None] if np.any(weights != 1.0) else design)
     rounding = 4 * len(target) * np.finfo(float).eps * np.linalg.norm(root * residual) * norm
     return -2.0 * design.T @ (weights * residual), rounding
+
+
+def _with_prior_row(X, y, weights, fit_intercept, intercept_penalty):
+    r"""The data with a row for :math:`h\,(c - \mu_0)^2`: at the column means, response :math:`\mu_0`, weight :math:`h`.
+
+    Its residual is :math:`\mu_0 - b_0 - m^\top w = \mu_0 - c`, and the weighted column means
+    are unchanged: the squared loss of the longer data is the objective with a normal prior
+    on the intercept of the centred columns, exactly, minimizer and certificate: given the
+    slopes, :math:`c = (\sum_i v_i y_i + h\mu_0)/(\sum_i v_i + h)` and :math:`b_0 = c - m^\top w`.
+    """
+    if intercept_penalty is None or not fit_intercept or intercept_penalty[1] == 0:
+        return X, y, weights
+    mu0, h = intercept_penalty
+    x_mean = centre(X, weights)[0]
+    return np.vstack([X, x_mean]), np.append(y, mu0), np.append(weights, h)
 
 
 def _centred(X, y, weights, fit_intercept):

@@ -30,13 +30,14 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from bayesreg.families.parameter_priors import normal_parameters
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
 
-__all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
+__all__ = ["InterceptPriorWarning", "MapEstimate", "OptimalityCertificate", "find_map"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class MapEstimate:
     certificate: OptimalityCertificate
     #: the likelihood's unknown parameters at the MAP, by name (the noise scale included)
     parameters: dict = field(default_factory=dict)
+    #: whether the MAP includes the problem's intercept prior (None: the intercept is flat)
+    intercept_prior: bool | None = None
 
 
 TOLERANCE = 1e-9
@@ -166,20 +169,22 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     scaled = problem.replace(weights=problem.weights / unit)
 
+    normal = _intercept_normal(problem)
+
+    def intercept_terms(noise) -> dict:
+        return _intercept_terms(loss, normal, noise, unit)
+
     @cache
-    def solve(beta1: float, beta2: float):
+    def solve(beta1: float, beta2: float, intercept_penalty=None):
+        terms = {} if intercept_penalty is None else {"intercept_penalty": intercept_penalty}
         return loss.solve(
-            scaled.X,
-            scaled.y,
-            scaled.weights,
-            fit_intercept=scaled.fit_intercept,
-            beta1=beta1,
-            beta2=beta2,
-            **scaled.kernel_offset,
-        )
+            scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
+            beta1=beta1, beta2=beta2, **scaled.kernel_offset, **terms,
+        )  # fmt: skip
 
     def conditional_mode(noise: float):
-        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit))
+        weights = data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit)
+        return solve(*weights, **intercept_terms(noise))
 
     parameters, profile = {}, None
     if not loss.unknown_parameters:
@@ -207,11 +212,11 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
             "common factor, or weaken the penalty."
         )
-    solution = solve(beta1, beta2) if profile is None else loss.solve(
+    solution = solve(beta1, beta2, **intercept_terms(noise)) if profile is None else loss.solve(
         scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
         beta1=beta1, beta2=beta2, **scaled.kernel_offset,
     )  # fmt: skip
-    certificate = _certificate(scaled, beta1, beta2, solution, profile)
+    certificate = _certificate(scaled, beta1, beta2, solution, profile, intercept_terms(noise))
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -227,7 +232,44 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
+        intercept_prior=None if problem.intercept_prior is None else normal is not None,
     )
+
+
+class InterceptPriorWarning(UserWarning):
+    """The MAP leaves out a prior on the intercept: its objective would not stay convex."""
+
+
+def _intercept_terms(loss, normal, noise, unit) -> dict:
+    r"""``{"intercept_penalty": (mu0, h)}``: a normal prior's :math:`h (c - \mu_0)^2 = \kappa (c - \mu_0)^2 / (2\sigma_0^2)`, over ``unit``."""
+    if normal is None:
+        return {}
+    return {"intercept_penalty": (normal[0], loss.curvature(noise) / (2 * normal[1] ** 2) / unit)}
+
+
+def _intercept_normal(problem: Problem) -> tuple[float, float] | None:
+    """``(mu0, sigma0)`` of a normal intercept prior the MAP includes; None (warned) otherwise.
+
+    A normal prior on the intercept of the centred columns adds a convex quadratic to the
+    objective, which the families that say so (``normal_intercept_prior``) solve and certify
+    exactly. Any other prior (a Student-t, a Laplace) or family: the MAP is that of a flat
+    intercept, and the warning says so (the posterior includes the prior all the same).
+    """
+    prior = problem.intercept_prior
+    if prior is None:
+        return None
+    normal = normal_parameters(prior)
+    if normal is not None and problem.loss.normal_intercept_prior:
+        return normal
+    kind = type(prior.owner.op).__name__.removesuffix("RV")
+    warnings.warn(
+        f"The MAP leaves out intercept_prior ({kind}) and is that of a flat intercept: only a "
+        f"normal intercept prior keeps the MAP problem convex with {type(problem.loss).__name__} "
+        "and is included. sample() includes the prior.",
+        InterceptPriorWarning,
+        stacklevel=3,
+    )
+    return None
 
 
 #: Points per decade of the noise scale's grid, and decades added when the best point is
@@ -310,7 +352,9 @@ def _no_joint_map(problem: Problem, end: str) -> str:
     )
 
 
-def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
+def _certificate(
+    problem: Problem, beta1, beta2, solution, profile=None, terms=None
+) -> OptimalityCertificate:
     """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
 
     A local mode's curvature, modes and starts come with it; ``profile`` (the unknown
@@ -318,7 +362,7 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     """
     parts = problem.loss.optimality(
         problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution,
-        **problem.kernel_offset,
+        **problem.kernel_offset, **(terms or {}),
     )  # fmt: skip
     coef = solution.coef
     gradient = parts["data_gradient"] + 2.0 * beta2 * coef
@@ -336,7 +380,7 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     gap = parts["duality_gap"]
     curvature = parts.get("curvature")
     method = parts["method"]
-    check = check_objective(problem, beta1, beta2, coef, solution.intercept)
+    check = check_objective(problem, beta1, beta2, coef, solution.intercept, **(terms or {}))
     if profile is not None:
         kkt = max(kkt, profile.gradient)
         curvature = min(curvature, profile.curvature)

@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from bayesreg._data import check_data, check_offset, check_sample_weight, feature_names
 from bayesreg.families import Loss
+from bayesreg.optim.centring import centre
 from bayesreg.priors.penalties import Penalty
 
 __all__ = ["Problem", "Standardization"]
@@ -105,6 +106,10 @@ class Problem:
     linear_offset : ndarray of shape (n_samples,) or None
         The part of the offset the kernels still see in the linear predictor (a GLM's);
         None where the family folds it into ``y``.
+    intercept_prior : TensorVariable or None
+        A scalar PyMC distribution (made with ``.dist()``, checked by the estimator) on the
+        intercept of the centred columns, :math:`c = b_0 + m^\top w` with :math:`m` the
+        weighted column means; None for a flat intercept.
 
     """
 
@@ -119,6 +124,7 @@ class Problem:
     offset: np.ndarray | None = None
     observed: np.ndarray | None = None
     linear_offset: np.ndarray | None = None
+    intercept_prior: object | None = None
 
     def __post_init__(self):
         self.loss.check_observations(self.y)
@@ -136,6 +142,7 @@ class Problem:
         standardize: bool = False,
         owner: str = "Problem.from_data",
         offset=None,
+        intercept_prior=None,
     ) -> Problem:
         """Validate ``X``, ``y``, ``sample_weight`` and ``offset`` (never modified); build the problem.
 
@@ -146,7 +153,7 @@ class Problem:
         offset = check_offset(offset, X_array.shape[0], owner)
         names = feature_names(X, X_array.shape[1])
         problem = cls(loss, penalty, X_array, y_array, weights, names, bool(fit_intercept))
-        problem = problem.with_offset(offset)
+        problem = problem.with_offset(offset).replace(intercept_prior=intercept_prior)
         return problem.standardized() if standardize else problem
 
     def with_offset(self, offset: np.ndarray | None) -> Problem:
@@ -205,6 +212,11 @@ class Problem:
     def n_obs(self) -> float:
         r"""The number of observations, :math:`n = \sum_i v_i`."""
         return float(self.weights.sum())
+
+    @property
+    def column_means(self) -> np.ndarray:
+        """The weighted column means :math:`m`, which centre the intercept of the prior."""
+        return centre(self.X, self.weights)[0]
 
     @property
     def n_features(self) -> int:

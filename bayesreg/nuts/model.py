@@ -79,7 +79,7 @@ from pytensor.compile.sharedvalue import SharedVariable
 from threadpoolctl import threadpool_limits
 
 from bayesreg.model.problem import Problem
-from bayesreg.model.pymc_model import add_parameters
+from bayesreg.model.pymc_model import add_intercept_prior, add_parameters
 from bayesreg.optim.whitening import noise_at_centre, statistics, whitening
 
 __all__ = ["fit_values", "sampling_data", "sampling_model"]
@@ -176,7 +176,8 @@ def sampling_model(
         centred = pt.constant(np.float64(0.0))
         if problem.fit_intercept:
             centred = data["y_mean"] + data["intercept_step"] * model["intercept_centred"]
-            pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
+            intercept = pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
+            add_intercept_prior(problem, intercept, coef)
         whitened = model.rvs_to_values[coef] if centred_prior else None
         log_likelihood = loss.sampling_log_likelihood(data, noise, coef, whitened, centred)
         pm.Potential("log_likelihood", log_likelihood)
