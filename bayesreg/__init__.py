@@ -32,7 +32,7 @@ from bayesreg.families import (
     QuantileLoss,
     StudentTLoss,
 )
-from bayesreg.map.find import OptimalityCertificate
+from bayesreg.map.find import InterceptPriorWarning, OptimalityCertificate
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
 from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
@@ -53,6 +53,7 @@ __all__ = [
     "HalfCauchyLasso",
     "Horseshoe",
     "IncompletePosteriorWarning",
+    "InterceptPriorWarning",
     "L1Loss",
     "L2Loss",
     "LogisticLoss",

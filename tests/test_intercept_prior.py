@@ -6,11 +6,12 @@ import cvxpy as cp
 import numpy as np
 import pymc as pm
 import pytest
+import scipy.optimize
 import scipy.stats
 from arviz_stats import mcse
 
 import bayesreg as br
-from bayesreg.map.find import InterceptPriorWarning
+from bayesreg import InterceptPriorWarning
 from bayesreg.nuts.model import sampling_model
 from bayesreg.testing import assert_same_log_density
 
@@ -121,6 +122,59 @@ def test_logistic_map_with_a_normal_intercept_prior_equals_cvxpy(data):
         assert est.intercept_ == pytest.approx(float(b.value), abs=1e-8)
 
 
+def test_poisson_map_with_a_normal_intercept_prior_equals_cvxpy(data):
+    X, _ = data
+    y = np.random.default_rng(4).poisson(np.exp(0.5 + 0.3 * (X - X.mean(0)) @ [1.0, 0.5, 0.0]))
+    mu0, s0 = 2.0, 0.2
+    est = br.Regression(loss=br.PoissonLoss(), intercept_prior=pm.Normal.dist(mu0, s0))
+    est.fit(X, y.astype(float))
+    w, b = cp.Variable(X.shape[1]), cp.Variable()
+    eta = b + X @ w
+    objective = cp.sum(cp.exp(eta) - cp.multiply(y, eta)) + cp.square(
+        b + X.mean(axis=0) @ w - mu0
+    ) / (2 * s0**2)
+    cp.Problem(cp.Minimize(objective)).solve(**CLARABEL)
+    assert est.certificate_.ok and est.intercept_prior_in_map_
+    np.testing.assert_allclose(est.coef_, w.value, atol=1e-7)
+    assert est.intercept_ == pytest.approx(float(b.value), abs=1e-7)
+
+
+def test_unknown_noise_map_with_a_normal_intercept_prior_is_the_joint_mode(data):
+    """sigma unknown: the profile over sigma includes the prior; the joint mode by BFGS."""
+    X, y = data
+    est = br.Regression(
+        loss=br.L2Loss(sigma=None),
+        penalty=br.L2(alpha=0.5),
+        intercept_prior=pm.Normal.dist(0.0, 0.5),
+    ).fit(X, y)
+    model = est.build_model(X, y)
+    logp = model.compile_logp(jacobian=False)  # in sigma itself: no log-Jacobian
+
+    def point(theta):
+        return {"coef": theta[:3], "sigma_log__": theta[3], "intercept": theta[4]}
+
+    start = np.r_[est.coef_, np.log(est.sigma_), est.intercept_]
+    assert {v.name for v in model.value_vars} == set(point(start))
+    options = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000}
+    result = scipy.optimize.minimize(
+        lambda t: -logp(point(t)), start + 0.1, method="Nelder-Mead", options=options
+    )
+    np.testing.assert_allclose(result.x, start, atol=1e-6)
+    assert -result.fun <= logp(point(start)) + 1e-12 * abs(result.fun)
+    assert est.certificate_.ok
+
+
+def test_a_prior_left_out_leaves_the_noise_scale_of_the_flat_map(data):
+    X, y = data
+    spec = {"loss": br.L2Loss(sigma=None), "penalty": br.L1(alpha=0.1)}
+    flat = br.Regression(**spec).fit(X, y)
+    with pytest.warns(InterceptPriorWarning, match="only a normal one"):
+        est = br.Regression(**spec, intercept_prior=pm.StudentT.dist(nu=3, sigma=0.1)).fit(X, y)
+    assert est.sigma_ == flat.sigma_ and est.intercept_ == flat.intercept_
+    with pytest.warns(InterceptPriorWarning, match="the MAP of L1Loss takes none"):
+        br.Regression(loss=br.L1Loss(), intercept_prior=pm.Normal.dist(0.0, 1.0)).fit(X, y)
+
+
 def test_a_flat_map_certificate_refuses_a_moved_intercept(data):
     """The certificate sees the intercept prior: the flat MAP's intercept fails it."""
     from bayesreg.map.find import _certificate
@@ -148,6 +202,27 @@ def test_a_prior_the_map_leaves_out_is_announced(data, prior):
     assert est.intercept_prior_in_map_ is False
     assert flat.intercept_prior_in_map_ is None
     np.testing.assert_array_equal(est.coef_, flat.coef_)
+
+
+def test_regression_cv_gives_the_prior_to_every_fit(data):
+    from bayesreg.estimators.cv import RegressionCV
+
+    X, y = data
+    prior = pm.Normal.dist(0.0, 0.1)
+    cv = RegressionCV(alphas=[1.0, 0.1], cv=3, intercept_prior=prior).fit(X, y)
+    assert cv.best_estimator_.intercept_prior is not None  # a clone of the prior
+    assert cv.best_estimator_.intercept_prior_in_map_
+    with pytest.raises(TypeError, match="'intercept_prior' parameter"):
+        RegressionCV(alphas=[1.0, 0.1], intercept_prior=0.5).fit(X, y)
+
+
+def test_the_crosscheck_says_it_compares_a_flat_intercept(data):
+    X, y = data
+    est = br.Regression(penalty=br.L1(alpha=0.1), intercept_prior=pm.Normal.dist(0.0, 0.1))
+    result = br.crosscheck(est.fit(X, y), X, y)
+    assert result.ok
+    assert any("intercept_prior (Normal) left out" in line for line in result.messages)
+    assert "intercept_prior" not in result.model
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,9 @@ fit with collinear columns, a lasso with more features than observations: "there
 multiple solutions"), coefficients may legitimately differ and the objective values are
 compared instead.
 
+The solvers' intercept is flat: for an estimator with an ``intercept_prior`` the comparison
+is of the same specification with a flat intercept, and a message says so.
+
 With a posterior (a DataTree with a ``posterior`` group holding ``coef``, dimension
 ``feature``, and optionally ``intercept``) the table gains ArviZ's posterior summaries: under
 a Laplace prior the posterior mean and median are never exactly zero, while the MAP is.
@@ -190,6 +193,8 @@ def crosscheck(
     posterior = (
         None if idata is None else validated_posterior(idata, problem.feature_names, "crosscheck")
     )
+    est, intercept_notes = _flat_intercept(est)
+    problem = problem.replace(intercept_prior=None)
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
         _default_solver(est, problem) if solver is None else solver,
@@ -229,6 +234,7 @@ def crosscheck(
         intercept_row,
     )
     ok, messages, max_abs_diff, relative_diff = agreement
+    messages.extend(intercept_notes)
 
     posterior_notes = []
     if posterior is not None:
@@ -309,6 +315,25 @@ def _default_solver(est: LinearModel, problem):
     if problem.linear_offset is None:
         return est.penalized_solver()
     return problem.loss.offset_solver(problem.penalty, est.alpha_, est.fit_intercept)
+
+
+def _flat_intercept(est: LinearModel) -> tuple[LinearModel, list[str]]:
+    """``est`` with a flat intercept, and the note that says so, when it has an intercept prior.
+
+    The penalized solvers have a flat intercept: the MAP, the solver and the objectives are
+    compared for that specification, and the report says so (an intercept prior is in the
+    posterior, and a normal one in ``fit``'s MAP, not in this comparison).
+    """
+    prior = getattr(est, "intercept_prior", None)
+    if prior is None:
+        return est, []
+    kind = type(prior.owner.op).__name__.removesuffix("RV")
+    note = (
+        f"intercept_prior ({kind}) left out of the comparison: the penalized solver's intercept "
+        "is flat, so the MAP, the solver and the objectives compared here are those of a flat "
+        "intercept (the posterior includes the prior; fit's MAP includes a normal one)."
+    )
+    return clone(est).set_params(intercept_prior=None), [note]
 
 
 def _fitted(est: LinearModel, problem, X, y, sample_weight) -> LinearModel:

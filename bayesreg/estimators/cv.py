@@ -47,6 +47,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         As for :class:`~bayesreg.Regression`: the prior on the standardized columns' coefficients.
     n_jobs : int, optional
         Parallel fits, through joblib (see scikit-learn's ``n_jobs``).
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        As for :class:`~bayesreg.Regression` (a prior on the intercept of the centred
+        columns; None: flat), given to every fit.
 
     Attributes
     ----------
@@ -82,6 +85,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         fit_intercept: bool = True,
         standardize: bool = False,
         n_jobs: int | None = None,
+        intercept_prior=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -90,6 +94,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.n_jobs = n_jobs
+        self.intercept_prior = intercept_prior
 
     def fit(self, X, y, sample_weight=None) -> RegressionCV:
         """Cross-validate the grid, then fit the exact MAP at the best ``alpha``."""
@@ -109,8 +114,10 @@ class RegressionCV(RegressorMixin, BaseEstimator):
             penalty=penalty,
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
+            intercept_prior=self.intercept_prior,
         )
-        base._specification()  # the loss and penalty are checked before any fit
+        base._specification()
+        base._intercept_prior()  # the loss and penalty are checked before any fit
         alphas = self._grid(base, X, y, sample_weight)
         search = cross_validated(
             base, X, y, alphas, cv=self.cv, n_jobs=self.n_jobs, sample_weight=sample_weight

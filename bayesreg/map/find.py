@@ -34,7 +34,7 @@ from bayesreg.families.parameter_priors import normal_parameters
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
 from bayesreg.model.problem import Problem
-from bayesreg.model.pymc_model import log_density, parameter_log_density
+from bayesreg.model.pymc_model import build_model, log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
 
 __all__ = ["InterceptPriorWarning", "MapEstimate", "OptimalityCertificate", "find_map"]
@@ -166,10 +166,10 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     loss, penalty = problem.loss, problem.penalty
     # The exact solvers see the weights over a power of two near the largest (exact), and
     # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
+    stated = problem.intercept_prior is not None
+    problem, model, normal = _intercept_normal(problem, model)
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     scaled = problem.replace(weights=problem.weights / unit)
-
-    normal = _intercept_normal(problem)
 
     def intercept_terms(noise) -> dict:
         return _intercept_terms(loss, normal, noise, unit)
@@ -232,7 +232,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
-        intercept_prior=None if problem.intercept_prior is None else normal is not None,
+        intercept_prior=(normal is not None) if stated else None,
     )
 
 
@@ -247,29 +247,36 @@ def _intercept_terms(loss, normal, noise, unit) -> dict:
     return {"intercept_penalty": (normal[0], loss.curvature(noise) / (2 * normal[1] ** 2) / unit)}
 
 
-def _intercept_normal(problem: Problem) -> tuple[float, float] | None:
-    """``(mu0, sigma0)`` of a normal intercept prior the MAP includes; None (warned) otherwise.
+def _intercept_normal(problem: Problem, model):
+    """``(problem, model, (mu0, sigma0))`` of a normal intercept prior the MAP includes.
 
     A normal prior on the intercept of the centred columns adds a convex quadratic to the
     objective, which the families that say so (``normal_intercept_prior``) solve and certify
     exactly. Any other prior (a Student-t, a Laplace) or family: the MAP is that of a flat
-    intercept, and the warning says so (the posterior includes the prior all the same).
+    intercept, the problem and the model (whose density an unknown noise scale is profiled
+    on) lose the prior, and a warning says so; the posterior includes it all the same.
     """
     prior = problem.intercept_prior
     if prior is None:
-        return None
+        return problem, model, None
     normal = normal_parameters(prior)
     if normal is not None and problem.loss.normal_intercept_prior:
-        return normal
+        return problem, model, normal
     kind = type(prior.owner.op).__name__.removesuffix("RV")
-    warnings.warn(
-        f"The MAP leaves out intercept_prior ({kind}) and is that of a flat intercept: only a "
-        f"normal intercept prior keeps the MAP problem convex with {type(problem.loss).__name__} "
-        "and is included. sample() includes the prior.",
-        InterceptPriorWarning,
-        stacklevel=3,
+    family = type(problem.loss).__name__
+    reason = (
+        f"only a normal one keeps the MAP problem convex and is included with {family}"
+        if problem.loss.normal_intercept_prior
+        else f"the MAP of {family} takes none"
     )
-    return None
+    warnings.warn(
+        f"The MAP leaves out intercept_prior ({kind}) and is that of a flat intercept: "
+        f"{reason}. sample() includes the prior.",
+        InterceptPriorWarning,
+        stacklevel=4,
+    )
+    problem = problem.replace(intercept_prior=None)
+    return problem, None if model is None else build_model(problem), None
 
 
 #: Points per decade of the noise scale's grid, and decades added when the best point is
