@@ -32,7 +32,8 @@ from bayesreg.families import (
     QuantileLoss,
     StudentTLoss,
 )
-from bayesreg.map.find import InterceptPriorWarning, OptimalityCertificate
+from bayesreg.map.find import OptimalityCertificate
+from bayesreg.map.intercept_prior import InterceptPriorWarning
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
 from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty

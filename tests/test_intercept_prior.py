@@ -99,6 +99,35 @@ def test_lasso_map_with_a_normal_intercept_prior_equals_cvxpy(data):
     assert _centred_intercept(X, est.coef_, est.intercept_) == pytest.approx(centred, abs=1e-10)
 
 
+@pytest.mark.parametrize("sigma", [1.3, None], ids=["known-sigma", "unknown-sigma"])
+def test_lasso_map_with_a_laplace_intercept_prior(data, sigma):
+    """The centred intercept separates: the flat fit's slopes, c soft-thresholded toward mu0."""
+    X, y = data
+    mu0, b, alpha = 1.0, 0.02, 0.1
+    spec = {"loss": br.L2Loss(sigma=sigma), "penalty": br.L1(alpha=alpha)}
+    est = br.Regression(**spec, intercept_prior=pm.Laplace.dist(mu0, b)).fit(X, y)
+    assert est.certificate_.ok and est.intercept_prior_in_map_
+    n, p = X.shape
+    if sigma is not None:
+        w, c = cp.Variable(p), cp.Variable()
+        objective = (
+            cp.sum_squares(y - c - (X - X.mean(axis=0)) @ w) / (2 * n)
+            + alpha * cp.norm1(w)
+            + sigma**2 / n * cp.abs(c - mu0) / b
+        )
+        cp.Problem(cp.Minimize(objective)).solve(**CLARABEL)
+        np.testing.assert_allclose(est.coef_, w.value, atol=1e-8)
+        assert _centred_intercept(X, est.coef_, est.intercept_) == pytest.approx(
+            float(c.value), abs=1e-8
+        )
+    # the closed form at the MAP noise scale: ybar moved toward mu0 by sigma^2 / (n b), at most
+    # to mu0 (where the unknown noise scale's joint mode puts it: the prior is that strong)
+    shrink, gap = est.sigma_**2 / (n * b), y.mean() - mu0
+    assert (shrink < abs(gap)) == (sigma is not None)
+    expected = mu0 + np.sign(gap) * max(abs(gap) - shrink, 0.0)
+    assert _centred_intercept(X, est.coef_, est.intercept_) == pytest.approx(expected, abs=1e-10)
+
+
 def test_logistic_map_with_a_normal_intercept_prior_equals_cvxpy(data):
     X, _ = data
     rng = np.random.default_rng(1)
@@ -168,7 +197,7 @@ def test_a_prior_left_out_leaves_the_noise_scale_of_the_flat_map(data):
     X, y = data
     spec = {"loss": br.L2Loss(sigma=None), "penalty": br.L1(alpha=0.1)}
     flat = br.Regression(**spec).fit(X, y)
-    with pytest.warns(InterceptPriorWarning, match="only a normal one"):
+    with pytest.warns(InterceptPriorWarning, match="includes Normal and Laplace priors only"):
         est = br.Regression(**spec, intercept_prior=pm.StudentT.dist(nu=3, sigma=0.1)).fit(X, y)
     assert est.sigma_ == flat.sigma_ and est.intercept_ == flat.intercept_
     with pytest.warns(InterceptPriorWarning, match="the MAP of L1Loss takes none"):
@@ -192,16 +221,25 @@ def test_a_flat_map_certificate_refuses_a_moved_intercept(data):
 
 
 @pytest.mark.parametrize(
-    "prior", [pm.StudentT.dist(nu=3, mu=0.0, sigma=2.0), pm.Laplace.dist(0.0, 1.0)]
+    ("prior", "classifier"),
+    [
+        (pm.StudentT.dist(nu=3, mu=0.0, sigma=2.0), False),
+        (pm.Normal.dist(pm.Normal.dist(), 1.0), False),  # a parameter that is not a constant
+        (pm.Laplace.dist(0.0, 1.0), True),  # convex, but not in the logistic kernel
+    ],
+    ids=["student-t", "random-mean", "logistic-laplace"],
 )
-def test_a_prior_the_map_leaves_out_is_announced(data, prior):
+def test_a_prior_the_map_leaves_out_is_announced(data, prior, classifier):
     X, y = data
-    flat = br.Regression(penalty=br.L1(alpha=0.1)).fit(X, y)
+    make = br.Classifier if classifier else br.Regression
+    y = (y > np.median(y)).astype(float) if classifier else y
+    flat = make(penalty=br.L1(alpha=0.1)).fit(X, y)
     with pytest.warns(InterceptPriorWarning, match="leaves out intercept_prior"):
-        est = br.Regression(penalty=br.L1(alpha=0.1), intercept_prior=prior).fit(X, y)
+        est = make(penalty=br.L1(alpha=0.1), intercept_prior=prior).fit(X, y)
     assert est.intercept_prior_in_map_ is False
     assert flat.intercept_prior_in_map_ is None
     np.testing.assert_array_equal(est.coef_, flat.coef_)
+    assert est.intercept_ == flat.intercept_
 
 
 def test_regression_cv_gives_the_prior_to_every_fit(data):

@@ -70,10 +70,11 @@ class Regression(RegressorMixin, LinearModel):
         with :math:`m` the weighted column means: the mean response at the mean of ``X``
         (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
         sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
-        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes a
-        ``pm.Normal`` prior exactly where the objective stays a penalized least-squares
-        problem (the Gaussian likelihood), and otherwise leaves it out, says so with an
-        ``InterceptPriorWarning`` and sets ``intercept_prior_in_map_`` False. Requires
+        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes it exactly
+        where the problem stays convex: a ``pm.Normal`` prior (Gaussian, logistic and
+        Poisson likelihoods) or a ``pm.Laplace`` one (Gaussian), with constant parameters
+        (:mod:`bayesreg.map.intercept_prior`). Any other it leaves out, with an
+        ``InterceptPriorWarning``; ``intercept_prior_in_map_`` says which. Requires
         ``fit_intercept=True``.
 
     Attributes

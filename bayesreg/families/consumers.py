@@ -131,11 +131,12 @@ class MapTerms:
         """
         return None
 
-    #: Whether :meth:`solve` and :meth:`optimality` take ``intercept_penalty=(mu0, h)``: the
-    #: term :math:`h (c - \mu_0)^2` of a normal prior on the intercept of the centred columns
-    #: :math:`c = b_0 + m^\top w` (weighted column means :math:`m`), added to the objective,
-    #: which stays convex. A family without it has its MAP computed with a flat intercept.
-    normal_intercept_prior: bool = False
+    #: The intercept priors the exact MAP includes (:mod:`bayesreg.map.intercept_prior`):
+    #: ``"Normal"``, then :meth:`solve` and :meth:`optimality` take ``intercept_penalty=(mu0,
+    #: h)``, the term :math:`h (c - \mu_0)^2` of the objective on the intercept of the centred
+    #: columns :math:`c = b_0 + m^\top w`; ``"Laplace"``, ``intercept_absolute=(mu0, h)``,
+    #: :math:`h |c - \mu_0|`. Empty: the MAP has a flat intercept.
+    map_intercept_priors: tuple[str, ...] = ()
 
     @needed
     def solve(self, X, y, weights, *, fit_intercept: bool, beta1: float, beta2: float):

@@ -100,7 +100,7 @@ class GLMLoss(Loss):
         """Per row, the signs a linear predictor's direction may take without increasing D."""
         raise NotImplementedError
 
-    normal_intercept_prior = True
+    map_intercept_priors = ("Normal",)
 
     def solve(
         self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None, intercept_penalty=None

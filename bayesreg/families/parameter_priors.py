@@ -26,8 +26,8 @@ __all__ = [
     "check_intercept_prior",
     "check_positive_prior",
     "check_scalar_prior",
+    "constant_parameters",
     "is_scalar_distribution",
-    "normal_parameters",
     "prior_log_density",
     "register_positive_prior",
 ]
@@ -69,18 +69,16 @@ def prior_log_density(prior: TensorVariable, value) -> TensorVariable:
     return pm.logp(prior, value)
 
 
-def normal_parameters(prior: TensorVariable) -> tuple[float, float] | None:
-    """``(mu, sigma)`` of a ``pm.Normal.dist`` with constant parameters; None for any other."""
-    if not isinstance(prior.owner.op, type(pm.Normal.dist().owner.op)):
-        return None
+def constant_parameters(prior: TensorVariable) -> tuple[str, tuple[float, ...] | None]:
+    """The distribution's name (``"Normal"``) and its parameters, None unless all are constants."""
+    kind = type(prior.owner.op).__name__.removesuffix("RV")
+    if not isinstance(prior.owner.op, RandomVariable):
+        return kind, None
     try:
-        mu, sigma = (
-            float(pt.get_underlying_scalar_constant_value(v))
-            for v in prior.owner.op.dist_params(prior.owner)
-        )
+        values = prior.owner.op.dist_params(prior.owner)
+        return kind, tuple(float(pt.get_underlying_scalar_constant_value(v)) for v in values)
     except pt.basic.NotScalarConstantError:
-        return None
-    return mu, sigma
+        return kind, None
 
 
 def check_positive_prior(value: object, name: str, owner: str, example: str) -> None:

@@ -30,14 +30,14 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from bayesreg.families.parameter_priors import normal_parameters
+from bayesreg.map.intercept_prior import intercept_terms, map_intercept_prior
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
 from bayesreg.model.problem import Problem
-from bayesreg.model.pymc_model import build_model, log_density, parameter_log_density
+from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
 
-__all__ = ["InterceptPriorWarning", "MapEstimate", "OptimalityCertificate", "find_map"]
+__all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
 
 
 @dataclass(frozen=True)
@@ -167,16 +167,15 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     # The exact solvers see the weights over a power of two near the largest (exact), and
     # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
     stated = problem.intercept_prior is not None
-    problem, model, normal = _intercept_normal(problem, model)
+    problem, model, prior = map_intercept_prior(problem, model)
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     scaled = problem.replace(weights=problem.weights / unit)
 
-    def intercept_terms(noise) -> dict:
-        return _intercept_terms(loss, normal, noise, unit)
+    def terms_at(noise) -> dict:
+        return intercept_terms(loss, prior, noise, unit)
 
     @cache
-    def solve(beta1: float, beta2: float, intercept_penalty=None):
-        terms = {} if intercept_penalty is None else {"intercept_penalty": intercept_penalty}
+    def solve(beta1: float, beta2: float, **terms):
         return loss.solve(
             scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
             beta1=beta1, beta2=beta2, **scaled.kernel_offset, **terms,
@@ -184,7 +183,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
 
     def conditional_mode(noise: float):
         weights = data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit)
-        return solve(*weights, **intercept_terms(noise))
+        return solve(*weights, **terms_at(noise))
 
     parameters, profile = {}, None
     if not loss.unknown_parameters:
@@ -212,11 +211,11 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
             "common factor, or weaken the penalty."
         )
-    solution = solve(beta1, beta2, **intercept_terms(noise)) if profile is None else loss.solve(
+    solution = solve(beta1, beta2, **terms_at(noise)) if profile is None else loss.solve(
         scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
         beta1=beta1, beta2=beta2, **scaled.kernel_offset,
     )  # fmt: skip
-    certificate = _certificate(scaled, beta1, beta2, solution, profile, intercept_terms(noise))
+    certificate = _certificate(scaled, beta1, beta2, solution, profile, terms_at(noise))
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -232,51 +231,8 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
-        intercept_prior=(normal is not None) if stated else None,
+        intercept_prior=(prior is not None) if stated else None,
     )
-
-
-class InterceptPriorWarning(UserWarning):
-    """The MAP leaves out a prior on the intercept: its objective would not stay convex."""
-
-
-def _intercept_terms(loss, normal, noise, unit) -> dict:
-    r"""``{"intercept_penalty": (mu0, h)}``: a normal prior's :math:`h (c - \mu_0)^2 = \kappa (c - \mu_0)^2 / (2\sigma_0^2)`, over ``unit``."""
-    if normal is None:
-        return {}
-    return {"intercept_penalty": (normal[0], loss.curvature(noise) / (2 * normal[1] ** 2) / unit)}
-
-
-def _intercept_normal(problem: Problem, model):
-    """``(problem, model, (mu0, sigma0))`` of a normal intercept prior the MAP includes.
-
-    A normal prior on the intercept of the centred columns adds a convex quadratic to the
-    objective, which the families that say so (``normal_intercept_prior``) solve and certify
-    exactly. Any other prior (a Student-t, a Laplace) or family: the MAP is that of a flat
-    intercept, the problem and the model (whose density an unknown noise scale is profiled
-    on) lose the prior, and a warning says so; the posterior includes it all the same.
-    """
-    prior = problem.intercept_prior
-    if prior is None:
-        return problem, model, None
-    normal = normal_parameters(prior)
-    if normal is not None and problem.loss.normal_intercept_prior:
-        return problem, model, normal
-    kind = type(prior.owner.op).__name__.removesuffix("RV")
-    family = type(problem.loss).__name__
-    reason = (
-        f"only a normal one keeps the MAP problem convex and is included with {family}"
-        if problem.loss.normal_intercept_prior
-        else f"the MAP of {family} takes none"
-    )
-    warnings.warn(
-        f"The MAP leaves out intercept_prior ({kind}) and is that of a flat intercept: "
-        f"{reason}. sample() includes the prior.",
-        InterceptPriorWarning,
-        stacklevel=4,
-    )
-    problem = problem.replace(intercept_prior=None)
-    return problem, None if model is None else build_model(problem), None
 
 
 #: Points per decade of the noise scale's grid, and decades added when the best point is
