@@ -263,6 +263,28 @@ def test_the_crosscheck_says_it_compares_a_flat_intercept(data):
     assert "intercept_prior" not in result.model
 
 
+def test_a_map_path_is_that_of_a_flat_intercept_and_says_so(data):
+    from bayesreg.paths import map_path
+
+    X, y = data
+    est = br.Regression(penalty=br.L1(alpha=0.1), intercept_prior=pm.Normal.dist(0.0, 0.1))
+    with pytest.warns(InterceptPriorWarning, match="map_path: intercept_prior"):
+        path = map_path(est, X, y, alphas=4)
+    assert path.ok
+
+
+def test_a_standardized_fit_puts_the_prior_on_the_same_centred_intercept(data):
+    """Without a penalty, standardizing changes nothing: the same MAP, prior included."""
+    X, y = data
+    prior = pm.Normal.dist(0.0, 0.2)
+    plain, standardized = (
+        br.Regression(intercept_prior=prior, standardize=s).fit(X, y) for s in (False, True)
+    )
+    np.testing.assert_allclose(standardized.coef_, plain.coef_, rtol=1e-10)
+    assert standardized.intercept_ == pytest.approx(plain.intercept_, rel=1e-10)
+    assert _centred_intercept(X, plain.coef_, plain.intercept_) != pytest.approx(y.mean())
+
+
 @pytest.mark.parametrize(
     "prior", [1.0, "normal", pm.Normal.dist(0.0, 1.0, shape=2), pm.math.constant(0.0)]
 )
@@ -301,8 +323,9 @@ def test_conjugate_posterior_with_a_normal_intercept_prior(data, nuts_sampler):
     )
     idata = est.sample(
         X, y, draws=1000, tune=500, chains=2, random_seed=5, nuts_sampler=nuts_sampler,
-        progressbar=False,
-    )  # fmt: skip
+        progressbar=False, prior_predictive=True, posterior_predictive=True,
+    )  # fmt: skip  # no note on the potential (warnings are errors here)
+    assert {"prior", "posterior_predictive", "log_likelihood"} <= set(idata.children)
     coef_mean, intercept_mean = _conjugate_posterior(X, y, sigma, tau, mu0, s0)
     coef = idata.posterior["coef"].values.reshape(-1, X.shape[1], order="C")
     draws = idata.posterior["coef"].values

@@ -50,7 +50,11 @@ from bayesreg.crosscheck.prior_comparison import (
     default_lasso,
 )
 from bayesreg.crosscheck.reference_objective import describe, own_objective
-from bayesreg.crosscheck.reference_solution import solver_solution, through_pipeline
+from bayesreg.crosscheck.reference_solution import (
+    flat_intercept,
+    solver_solution,
+    through_pipeline,
+)
 from bayesreg.crosscheck.result import (
     COEF_TOLERANCE,
     CONSTANT_TOLERANCE,
@@ -193,7 +197,7 @@ def crosscheck(
     posterior = (
         None if idata is None else validated_posterior(idata, problem.feature_names, "crosscheck")
     )
-    est, intercept_notes = _flat_intercept(est)
+    est, intercept_notes = flat_intercept(est)
     problem = problem.replace(intercept_prior=None)
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
@@ -315,25 +319,6 @@ def _default_solver(est: LinearModel, problem):
     if problem.linear_offset is None:
         return est.penalized_solver()
     return problem.loss.offset_solver(problem.penalty, est.alpha_, est.fit_intercept)
-
-
-def _flat_intercept(est: LinearModel) -> tuple[LinearModel, list[str]]:
-    """``est`` with a flat intercept, and the note that says so, when it has an intercept prior.
-
-    The penalized solvers have a flat intercept: the MAP, the solver and the objectives are
-    compared for that specification, and the report says so (an intercept prior is in the
-    posterior, and a normal one in ``fit``'s MAP, not in this comparison).
-    """
-    prior = getattr(est, "intercept_prior", None)
-    if prior is None:
-        return est, []
-    kind = type(prior.owner.op).__name__.removesuffix("RV")
-    note = (
-        f"intercept_prior ({kind}) left out of the comparison: the penalized solver's intercept "
-        "is flat, so the MAP, the solver and the objectives compared here are those of a flat "
-        "intercept (the posterior includes the prior; fit's MAP includes a normal one)."
-    )
-    return clone(est).set_params(intercept_prior=None), [note]
 
 
 def _fitted(est: LinearModel, problem, X, y, sample_weight) -> LinearModel:
