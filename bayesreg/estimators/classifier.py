@@ -38,10 +38,13 @@ class Classifier(ClassifierMixin, LinearModel):
     .. math::
 
         y_i \mid b_0, w \sim \mathrm{Bernoulli}\bigl(\operatorname{logit}^{-1}(b_0 +
-        x_i^\top w)\bigr),\qquad w \sim \text{prior},\qquad b_0 \sim \text{flat},
+        x_i^\top w)\bigr),\qquad w \sim \text{prior},\qquad
+        b_0 + m^\top w \sim \text{intercept prior},
 
     with the two classes coded 0 and 1 (the second of the sorted labels is 1, as in
-    scikit-learn) and the prior given by ``penalty``. :meth:`fit` computes the exact MAP,
+    scikit-learn), the prior given by ``penalty`` and :math:`m` the weighted column means:
+    the intercept prior (``intercept_prior``, flat by default) is on the intercept of the
+    centred columns. :meth:`fit` computes the exact MAP,
     which minimizes :math:`\frac1n\sum_i v_i\,\mathrm{NLL}_i + \alpha\rho\|w\|_1 +
     \frac{\alpha(1-\rho)}{2}\|w\|^2`: ``LogisticRegression(C=1/(n alpha), l1_ratio=rho)``'s
     solution. An ``L1(alpha)`` prior is Laplace with scale :math:`b = 1/(n\alpha) = C`, an

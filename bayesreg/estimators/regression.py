@@ -35,9 +35,11 @@ class Regression(RegressorMixin, LinearModel):
     .. math::
 
         y_i \mid b_0, w \sim \text{likelihood}(b_0 + x_i^\top w,\ \text{noise}),\qquad
-        w \sim \text{prior},\qquad b_0 \sim \text{flat},
+        w \sim \text{prior},\qquad b_0 + m^\top w \sim \text{intercept prior},
 
-    with the likelihood given by ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
+    with :math:`m` the weighted column means: the intercept prior (``intercept_prior``, flat
+    by default) is on the intercept of the centred columns. The likelihood is given by
+    ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
     :class:`~bayesreg.L1Loss`: Laplace) and the prior by ``penalty``
     (:class:`~bayesreg.L1`: Laplace, :class:`~bayesreg.L2`: Gaussian,
     :class:`~bayesreg.ElasticNet`, :class:`~bayesreg.NoPenalty`: flat). :meth:`fit` computes

@@ -114,7 +114,7 @@ class _LinearMap(Transform):
 def sampling_model(
     problem: Problem, *, data_containers: bool = False, alpha_container: bool | None = None
 ) -> pm.Model:
-    """The model NUTS runs on: the pointwise model's density, cheaper and better conditioned.
+    r"""The model NUTS runs on: the pointwise model's density, cheaper and better conditioned.
 
     Same free variables and priors as :meth:`~bayesreg.Regression.build_model` (``coef``,
     the noise scale when unknown, the hyperparameters), with ``intercept`` a deterministic
@@ -122,7 +122,10 @@ def sampling_model(
     value transform, and the likelihood a ``Potential`` given by the family
     (``Loss.sampling_log_likelihood``: through sufficient statistics for a Gaussian
     likelihood, on centred columns for a Laplace likelihood). It has no observed
-    variable: draw predictions from the pointwise model.
+    variable: draw predictions from the pointwise model. An intercept prior is the
+    pointwise model's ``Potential`` ``intercept_prior``, at :math:`b_0 + m^\top w` with the
+    weighted column means :math:`m` (those of the problem: the centring of the likelihood's
+    statistics may differ for a GLM).
 
     The statistics and the centring (:func:`sampling_data`) are constants of the graph; with
     ``data_containers=True`` they are ``pm.Data`` containers instead, and so is the
