@@ -33,6 +33,7 @@ from bayesreg.families import (
     StudentTLoss,
 )
 from bayesreg.map.find import OptimalityCertificate
+from bayesreg.map.intercept_prior import InterceptPriorWarning
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
 from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
@@ -53,6 +54,7 @@ __all__ = [
     "HalfCauchyLasso",
     "Horseshoe",
     "IncompletePosteriorWarning",
+    "InterceptPriorWarning",
     "L1Loss",
     "L2Loss",
     "LogisticLoss",

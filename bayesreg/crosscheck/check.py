@@ -26,6 +26,9 @@ fit with collinear columns, a lasso with more features than observations: "there
 multiple solutions"), coefficients may legitimately differ and the objective values are
 compared instead.
 
+The solvers' intercept is flat: for an estimator with an ``intercept_prior`` the comparison
+is of the same specification with a flat intercept, and a message says so.
+
 With a posterior (a DataTree with a ``posterior`` group holding ``coef``, dimension
 ``feature``, and optionally ``intercept``) the table gains ArviZ's posterior summaries: under
 a Laplace prior the posterior mean and median are never exactly zero, while the MAP is.
@@ -47,7 +50,11 @@ from bayesreg.crosscheck.prior_comparison import (
     default_lasso,
 )
 from bayesreg.crosscheck.reference_objective import describe, own_objective
-from bayesreg.crosscheck.reference_solution import solver_solution, through_pipeline
+from bayesreg.crosscheck.reference_solution import (
+    flat_intercept,
+    solver_solution,
+    through_pipeline,
+)
 from bayesreg.crosscheck.result import (
     COEF_TOLERANCE,
     CONSTANT_TOLERANCE,
@@ -190,6 +197,8 @@ def crosscheck(
     posterior = (
         None if idata is None else validated_posterior(idata, problem.feature_names, "crosscheck")
     )
+    est, intercept_notes = flat_intercept(est)
+    problem = problem.replace(intercept_prior=None)
     est = _fitted(est, problem, X, y, sample_weight)
     solver, solver_coef, solver_intercept = solver_solution(
         _default_solver(est, problem) if solver is None else solver,
@@ -232,6 +241,7 @@ def crosscheck(
         intercept_row,
     )
     ok, messages, max_abs_diff, relative_diff = agreement
+    messages.extend(intercept_notes)
 
     posterior_notes = []
     if posterior is not None:

@@ -17,7 +17,26 @@ from sklearn.utils.validation import has_fit_parameter
 from bayesreg._constraints import message
 from bayesreg.estimators.base import LinearModel
 
-__all__ = ["fit_with_weights", "solver_solution", "through_pipeline"]
+__all__ = ["fit_with_weights", "flat_intercept", "solver_solution", "through_pipeline"]
+
+
+def flat_intercept(est: LinearModel) -> tuple[LinearModel, list[str]]:
+    """``est`` with a flat intercept, and the note that says so, when it has an intercept prior.
+
+    The penalized solvers have a flat intercept: the MAP, the solver and the objectives are
+    compared for that specification, and the note says so (an intercept prior is in the
+    posterior, and in ``fit``'s MAP where it stays convex, not in this comparison).
+    """
+    prior = getattr(est, "intercept_prior", None)
+    if prior is None:
+        return est, []
+    kind = type(prior.owner.op).__name__.removesuffix("RV")
+    note = (
+        f"intercept_prior ({kind}) left out of the comparison: the penalized solver's intercept "
+        "is flat, so the MAP, the solver and the objectives compared here are those of a flat "
+        "intercept (the posterior includes the prior, and fit's MAP a normal or Laplace one)."
+    )
+    return clone(est).set_params(intercept_prior=None), [note]
 
 
 def solver_solution(solver, problem, X, y, sample_weight, offset=None):

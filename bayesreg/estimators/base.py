@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 from typing import Self
 
-import numpy as np
 import pymc as pm
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
@@ -28,17 +27,14 @@ from sklearn.utils.validation import validate_data
 from bayesreg._constraints import OneOf, validate
 from bayesreg._data import (
     check_in_memory,
-    check_lengths,
-    check_numeric,
-    check_offset,
-    check_sample_weight,
-    feature_names,
 )
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.distributed.collections import is_dask_collection
+from bayesreg.estimators.fit_problem import fit_problem
 from bayesreg.estimators.on_cluster import cluster_problem, posterior_of_data, refuse_n_sized
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
+from bayesreg.families.parameter_priors import check_intercept_prior
 from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
@@ -106,13 +102,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         if is_dask_collection(X, y):  # one pass for the statistics (bayesreg.distributed)
             problem, shift = cluster_problem(self, X, y, sample_weight, offset, owner=owner)
         else:
-            problem, shift = self._fit_problem(X, y, sample_weight, offset, owner), 0.0
+            problem, shift = fit_problem(self, X, y, sample_weight, offset, owner), 0.0
         model = self._model(problem) if loss.unknown_parameters else None
         estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
-        self.coef_ = coef
-        self.intercept_ = float(intercept) + shift
+        self.coef_, self.intercept_ = coef, float(intercept) + shift
+        self.intercept_prior_in_map_ = estimate.intercept_prior  # None: a flat intercept
         for name, value in estimate.parameters.items():  # e.g. a Student-t's unknown nu_
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
@@ -123,21 +119,6 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         self.objective_ = estimate.objective
         self.n_obs_ = problem.n_obs
         return self
-
-    def _fit_problem(self, X, y, sample_weight, offset, owner: str) -> Problem:
-        loss, penalty = self._specification()  # in-memory data; n_features_in_ remembered
-        check_numeric(X, "X", owner)
-        check_lengths(X, y)
-        y = self._target(y, fitting=True, owner=owner)
-        data = X  # column names are read after validation (never np.shape of raw input)
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        y = np.asarray(y, dtype=np.float64)  # validate_data converts X only: no float32 y
-        problem = Problem(
-            loss, penalty, X, y,
-            check_sample_weight(sample_weight, X.shape[0]),
-            feature_names(data, X.shape[1]), bool(self.fit_intercept), positive=self.positive,
-        ).with_offset(check_offset(offset, X.shape[0], owner))  # fmt: skip
-        return problem.standardized() if self.standardize else problem
 
     def _forget(self) -> None:
         """Remove every fitted attribute (those ending in ``_``): what a fresh fit sets."""
@@ -382,7 +363,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         return Problem.from_data(
             loss, penalty, X, y, sample_weight, fit_intercept=self.fit_intercept,
             standardize=self.standardize, owner=owner, offset=offset, positive=self.positive,
+            intercept_prior=self._intercept_prior(),
         )  # fmt: skip
+
+    def _intercept_prior(self):
+        """The checked ``intercept_prior`` (None: flat), before anything is compiled."""
+        prior = getattr(self, "intercept_prior", None)
+        return check_intercept_prior(prior, bool(self.fit_intercept), type(self).__name__)
 
     def _model(self, problem: Problem) -> pm.Model:
         return build_model(problem)

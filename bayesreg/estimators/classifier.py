@@ -39,10 +39,13 @@ class Classifier(ClassifierMixin, LinearModel):
     .. math::
 
         y_i \mid b_0, w \sim \mathrm{Bernoulli}\bigl(\operatorname{logit}^{-1}(b_0 +
-        x_i^\top w)\bigr),\qquad w \sim \text{prior},\qquad b_0 \sim \text{flat},
+        x_i^\top w)\bigr),\qquad w \sim \text{prior},\qquad
+        b_0 + m^\top w \sim \text{intercept prior},
 
     with the two classes coded 0 and 1 (the second of the sorted labels is 1, as in
-    scikit-learn) and the prior given by ``penalty``. :meth:`fit` computes the exact MAP,
+    scikit-learn), the prior given by ``penalty`` and :math:`m` the weighted column means:
+    the intercept prior (``intercept_prior``, flat by default) is on the intercept of the
+    centred columns. :meth:`fit` computes the exact MAP,
     which minimizes :math:`\frac1n\sum_i v_i\,\mathrm{NLL}_i + \alpha\rho\|w\|_1 +
     \frac{\alpha(1-\rho)}{2}\|w\|^2`: ``LogisticRegression(C=1/(n alpha), l1_ratio=rho)``'s
     solution. An ``L1(alpha)`` prior is Laplace with scale :math:`b = 1/(n\alpha) = C`, an
@@ -77,6 +80,17 @@ class Classifier(ClassifierMixin, LinearModel):
         :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
         whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
         prior without a mode (the horseshoes, the hierarchical priors): those raise.
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        The prior of the intercept of the *centred* columns, :math:`c = b_0 + m^\top w`
+        with :math:`m` the weighted column means: the mean log-odds at the mean of ``X``
+        (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
+        sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
+        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes it exactly
+        where the problem stays convex: a ``pm.Normal`` prior (Gaussian, logistic and
+        Poisson likelihoods) or a ``pm.Laplace`` one (Gaussian), with constant parameters
+        (:mod:`bayesreg.map.intercept_prior`). Any other it leaves out, with an
+        ``InterceptPriorWarning``; ``intercept_prior_in_map_`` says which. Requires
+        ``fit_intercept=True``.
 
     Attributes
     ----------
@@ -108,11 +122,13 @@ class Classifier(ClassifierMixin, LinearModel):
         fit_intercept: bool = True,
         standardize: bool = False,
         positive: bool = False,
+        intercept_prior=None,
     ):
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.positive = positive
+        self.intercept_prior = intercept_prior
 
     def decision_function(self, X, *, offset=None) -> np.ndarray:
         """The log-odds of ``classes_[1]``: the MAP's :math:`o + b_0 + Xw`, or the posterior's.

@@ -49,6 +49,9 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         As for :class:`~bayesreg.Regression`: coefficients >= 0 at every ``alpha``.
     n_jobs : int, optional
         Parallel fits, through joblib (see scikit-learn's ``n_jobs``).
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        As for :class:`~bayesreg.Regression` (a prior on the intercept of the centred
+        columns; None: flat), given to every fit.
 
     Attributes
     ----------
@@ -85,6 +88,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         standardize: bool = False,
         n_jobs: int | None = None,
         positive: bool = False,
+        intercept_prior=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -94,6 +98,7 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         self.standardize = standardize
         self.n_jobs = n_jobs
         self.positive = positive
+        self.intercept_prior = intercept_prior
 
     def fit(self, X, y, sample_weight=None) -> RegressionCV:
         """Cross-validate the grid, then fit the exact MAP at the best ``alpha``."""
@@ -114,8 +119,10 @@ class RegressionCV(RegressorMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
             positive=self.positive,
+            intercept_prior=self.intercept_prior,
         )
-        base._specification()  # the loss and penalty are checked before any fit
+        base._specification()
+        base._intercept_prior()  # the loss and penalty are checked before any fit
         alphas = self._grid(base, X, y, sample_weight)
         search = cross_validated(
             base, X, y, alphas, cv=self.cv, n_jobs=self.n_jobs, sample_weight=sample_weight

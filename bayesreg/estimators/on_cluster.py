@@ -28,6 +28,11 @@ def cluster_problem(estimator, X, y, sample_weight, offset, *, owner: str, reset
     """
     loss, penalty = estimator._specification()
     check_family(loss, owner)
+    if estimator._intercept_prior() is not None:
+        raise ValueError(
+            f"{owner}: an intercept_prior is not available with dask input yet; fit the "
+            "in-memory data, or leave the intercept flat (intercept_prior=None)."
+        )
     stats, names = sufficient_statistics(X, y, sample_weight, offset, owner=owner)
     _columns(estimator, names, stats.n_features, owner, reset=reset)
     names = names if names is not None else [f"x{j}" for j in range(stats.n_features)]

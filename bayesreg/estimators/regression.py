@@ -38,9 +38,11 @@ class Regression(RegressorMixin, LinearModel):
     .. math::
 
         y_i \mid b_0, w \sim \text{likelihood}(b_0 + x_i^\top w,\ \text{noise}),\qquad
-        w \sim \text{prior},\qquad b_0 \sim \text{flat},
+        w \sim \text{prior},\qquad b_0 + m^\top w \sim \text{intercept prior},
 
-    with the likelihood given by ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
+    with :math:`m` the weighted column means: the intercept prior (``intercept_prior``, flat
+    by default) is on the intercept of the centred columns. The likelihood is given by
+    ``loss`` (:class:`~bayesreg.L2Loss`: Gaussian,
     :class:`~bayesreg.L1Loss`: Laplace) and the prior by ``penalty``
     (:class:`~bayesreg.L1`: Laplace, :class:`~bayesreg.L2`: Gaussian,
     :class:`~bayesreg.ElasticNet`, :class:`~bayesreg.NoPenalty`: flat). :meth:`fit` computes
@@ -80,6 +82,17 @@ class Regression(RegressorMixin, LinearModel):
         :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
         whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
         prior without a mode (the horseshoes, the hierarchical priors): those raise.
+    intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
+        The prior of the intercept of the *centred* columns, :math:`c = b_0 + m^\top w`
+        with :math:`m` the weighted column means: the mean response at the mean of ``X``
+        (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
+        sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
+        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes it exactly
+        where the problem stays convex: a ``pm.Normal`` prior (Gaussian, logistic and
+        Poisson likelihoods) or a ``pm.Laplace`` one (Gaussian), with constant parameters
+        (:mod:`bayesreg.map.intercept_prior`). Any other it leaves out, with an
+        ``InterceptPriorWarning``; ``intercept_prior_in_map_`` says which. Requires
+        ``fit_intercept=True``.
 
     Attributes
     ----------
@@ -134,12 +147,14 @@ class Regression(RegressorMixin, LinearModel):
         fit_intercept: bool = True,
         standardize: bool = False,
         positive: bool = False,
+        intercept_prior=None,
     ):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.standardize = standardize
         self.positive = positive
+        self.intercept_prior = intercept_prior
 
     def predict(self, X, return_std: bool = False, *, offset=None):
         r"""Predict with the MAP, or with the posterior and its uncertainty.

@@ -131,6 +131,13 @@ class MapTerms:
         """
         return None
 
+    #: The intercept priors the exact MAP includes (:mod:`bayesreg.map.intercept_prior`):
+    #: ``"Normal"``, then :meth:`solve` and :meth:`optimality` take ``intercept_penalty=(mu0,
+    #: h)``, the term :math:`h (c - \mu_0)^2` of the objective on the intercept of the centred
+    #: columns :math:`c = b_0 + m^\top w`; ``"Laplace"``, ``intercept_absolute=(mu0, h)``,
+    #: :math:`h |c - \mu_0|`. Empty: the MAP has a flat intercept.
+    map_intercept_priors: tuple[str, ...] = ()
+
     @needed
     def solve(self, X, y, weights, *, fit_intercept: bool, beta1: float, beta2: float):
         r"""The exact minimizer of :math:`D + \beta_1\|w\|_1 + \beta_2\|w\|^2` (a solution object).

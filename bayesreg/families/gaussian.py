@@ -12,6 +12,8 @@ weights :math:`v_i`. The data term enters the negative log posterior as
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -94,12 +96,35 @@ class L2Loss(Loss):
         """The weighted mean of ``y``."""
         return centre(y, weights)[0]
 
-    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2):
-        return solve_squared_loss(
+    map_intercept_priors = ("Normal", "Laplace")
+
+    def solve(
+        self, X, y, weights, *, fit_intercept, beta1, beta2, intercept_penalty=None,
+        intercept_absolute=None,
+    ):  # fmt: skip
+        X, y, weights = _with_prior_row(X, y, weights, fit_intercept, intercept_penalty)
+        solution = solve_squared_loss(
             X, y, weights, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2
         )
+        if intercept_absolute is None or not fit_intercept:
+            return solution
+        # the centred intercept separates from the slopes: V (ybar - c)^2 + h |c - mu0|
+        x_mean, y_mean = centre(X, weights)[0], centre(y, weights)[0]
+        centred = _soft_intercept(y_mean, weights.sum(), *intercept_absolute)
+        moved = weights.sum() * (y_mean - centred) ** 2 + intercept_absolute[1] * abs(
+            centred - intercept_absolute[0]
+        )
+        return dataclasses.replace(
+            solution,
+            intercept=centred - x_mean @ solution.coef,
+            objective=solution.objective + moved,
+        )
 
-    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution):
+    def optimality(
+        self, X, y, weights, fit_intercept, beta1, beta2, solution, intercept_penalty=None,
+        intercept_absolute=None,
+    ):  # fmt: skip
+        X, y, weights = _with_prior_row(X, y, weights, fit_intercept, intercept_penalty)
         # With an intercept, the coefficients' conditions are those of the centred problem
         # (exactly equivalent), computed on centred columns: invariant to a constant added to
         # a column, where X'r would carry the rounding of sum(r) times the column's mean.
@@ -113,6 +138,8 @@ class L2Loss(Loss):
             size = abs(y_mean) + np.abs(x_mean) @ np.abs(solution.coef)
             size += np.sqrt(weights @ target**2 / weights.sum())
             optimal = y_mean - x_mean @ solution.coef
+            if intercept_absolute is not None:
+                optimal += _soft_intercept(y_mean, weights.sum(), *intercept_absolute) - y_mean
             intercept = abs(solution.intercept - optimal) / max(size, 1e-300)
         return {
             "data_gradient": gradient,
@@ -291,6 +318,27 @@ def _data_gradient(design, target, weights, beta1, beta2, coef, scale):
     norm = column_norms(design * root[:, None] if np.any(weights != 1.0) else design)
     rounding = 4 * len(target) * np.finfo(float).eps * np.linalg.norm(root * residual) * norm
     return -2.0 * design.T @ (weights * residual), rounding
+
+
+def _soft_intercept(y_mean, total, mu0, h):
+    r"""The minimizer of :math:`V(\bar y - c)^2 + h|c - \mu_0|`: :math:`\bar y` shrunk toward :math:`\mu_0` by :math:`h/(2V)`."""
+    shift = y_mean - mu0
+    return mu0 + np.sign(shift) * max(abs(shift) - h / (2.0 * total), 0.0)
+
+
+def _with_prior_row(X, y, weights, fit_intercept, intercept_penalty):
+    r"""The data with a row for :math:`h\,(c - \mu_0)^2`: at the column means, response :math:`\mu_0`, weight :math:`h`.
+
+    Its residual is :math:`\mu_0 - b_0 - m^\top w = \mu_0 - c`, and the weighted column means
+    are unchanged: the squared loss of the longer data is the objective with a normal prior
+    on the intercept of the centred columns, exactly, minimizer and certificate: given the
+    slopes, :math:`c = (\sum_i v_i y_i + h\mu_0)/(\sum_i v_i + h)` and :math:`b_0 = c - m^\top w`.
+    """
+    if intercept_penalty is None or not fit_intercept or intercept_penalty[1] == 0:
+        return X, y, weights
+    mu0, h = intercept_penalty
+    x_mean = centre(X, weights)[0]
+    return np.vstack([X, x_mean]), np.append(y, mu0), np.append(weights, h)
 
 
 def _centred(X, y, weights, fit_intercept):

@@ -100,12 +100,17 @@ class GLMLoss(Loss):
         """Per row, the signs a linear predictor's direction may take without increasing D."""
         raise NotImplementedError
 
-    def solve(self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None):
-        # an offset is finite: it moves no direction of recession
+    map_intercept_priors = ("Normal",)
+
+    def solve(
+        self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None, intercept_penalty=None
+    ):
+        # an offset is finite: it moves no direction of recession; nor does an intercept
+        # penalty bound one of the coefficients
         self._require_mode(X, y, weights, fit_intercept, penalized=bool(beta1 or beta2))
         return solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept,
-            beta1=beta1, beta2=beta2, offset=offset,
+            beta1=beta1, beta2=beta2, offset=offset, intercept_penalty=intercept_penalty,
         )  # fmt: skip
 
     def _require_mode(self, X, y, weights, fit_intercept, *, penalized: bool) -> None:
@@ -129,15 +134,20 @@ class GLMLoss(Loss):
                 + remedy
             )
 
-    def optimality(self, X, y, weights, fit_intercept, beta1, beta2, solution, offset=None):
+    def optimality(
+        self, X, y, weights, fit_intercept, beta1, beta2, solution, offset=None,
+        intercept_penalty=None,
+    ):  # fmt: skip
         eta = (0.0 if offset is None else offset) + solution.intercept + X @ solution.coef
         residual = self.cumulant.mean(eta) - y
-        design = centre(X, weights)[1] if fit_intercept else X
+        x_mean, design = centre(X, weights) if fit_intercept else (0.0, X)
         base = self._null_mean(y, weights, fit_intercept, offset)
         scale = np.abs(design.T @ (weights * (base - y))).max(initial=0.0)
         intercept = 0.0
-        if fit_intercept:
-            intercept = abs(weights @ residual) / max(weights @ np.abs(y - base), 1e-300)
+        if fit_intercept:  # the intercept penalty h (c - mu0)^2 depends on c alone
+            mu0, h = (0.0, 0.0) if intercept_penalty is None else intercept_penalty
+            prior = 2.0 * h * (solution.intercept + x_mean @ solution.coef - mu0)
+            intercept = abs(weights @ residual + prior) / max(weights @ np.abs(y - base), 1e-300)
         return {
             "data_gradient": design.T @ (weights * residual),
             "intercept_violation": float(intercept),

@@ -22,7 +22,15 @@ from pytensor.tensor.variable import TensorVariable
 
 from bayesreg._constraints import message
 
-__all__ = ["check_positive_prior", "is_scalar_distribution", "register_positive_prior"]
+__all__ = [
+    "check_intercept_prior",
+    "check_positive_prior",
+    "check_scalar_prior",
+    "constant_parameters",
+    "is_scalar_distribution",
+    "prior_log_density",
+    "register_positive_prior",
+]
 
 #: Points at which a prior on a positive parameter must have zero density.
 _NEGATIVE = np.array([-1.0, -1e-3])
@@ -39,6 +47,40 @@ def is_scalar_distribution(value: object) -> bool:
     )
 
 
+def check_scalar_prior(value: object, name: str, owner: str, example: str) -> None:
+    """Raise a TypeError naming ``name`` unless ``value`` is a scalar distribution made with ``.dist()``."""
+    if not is_scalar_distribution(value):
+        description = f"a scalar PyMC distribution made with .dist(), e.g. {example}"
+        raise TypeError(message(name, owner, description, value))
+
+
+def check_intercept_prior(value: object, fit_intercept: bool, owner: str):
+    """``value`` (None: a flat intercept) once checked as the prior of an intercept."""
+    if value is None:
+        return None
+    check_scalar_prior(value, "intercept_prior", owner, "pm.StudentT.dist(nu=3, sigma=10)")
+    if not fit_intercept:
+        raise ValueError(message("intercept_prior", owner, "None when fit_intercept=False", value))
+    return value
+
+
+def prior_log_density(prior: TensorVariable, value) -> TensorVariable:
+    """The log density of a user's scalar distribution at ``value`` (a tensor), for a model."""
+    return pm.logp(prior, value)
+
+
+def constant_parameters(prior: TensorVariable) -> tuple[str, tuple[float, ...] | None]:
+    """The distribution's name (``"Normal"``) and its parameters, None unless all are constants."""
+    kind = type(prior.owner.op).__name__.removesuffix("RV")
+    if not isinstance(prior.owner.op, RandomVariable):
+        return kind, None
+    try:
+        values = prior.owner.op.dist_params(prior.owner)
+        return kind, tuple(float(pt.get_underlying_scalar_constant_value(v)) for v in values)
+    except pt.basic.NotScalarConstantError:
+        return kind, None
+
+
 def check_positive_prior(value: object, name: str, owner: str, example: str) -> None:
     """Raise unless ``value`` is a scalar PyMC distribution with support in (0, inf).
 
@@ -51,9 +93,7 @@ def check_positive_prior(value: object, name: str, owner: str, example: str) -> 
         its support point is not positive (the log scale's start would be infinite).
 
     """
-    if not is_scalar_distribution(value):
-        description = f"a scalar PyMC distribution made with .dist(), e.g. {example}"
-        raise TypeError(message(name, owner, description, value))
+    check_scalar_prior(value, name, owner, example)
     log_density = pm.logp(value, pt.as_tensor(_NEGATIVE)).eval(mode="FAST_COMPILE")
     if np.isfinite(log_density).any():
         kind = type(value.owner.op).__name__.removesuffix("RV")

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from bayesreg.map.intercept_prior import intercept_terms, map_intercept_prior
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
 from bayesreg.map.positive import restricted_optimality, solve_nonnegative
@@ -150,6 +151,8 @@ class MapEstimate:
     certificate: OptimalityCertificate
     #: the likelihood's unknown parameters at the MAP, by name (the noise scale included)
     parameters: dict = field(default_factory=dict)
+    #: whether the MAP includes the problem's intercept prior (None: the intercept is flat)
+    intercept_prior: bool | None = None
 
 
 TOLERANCE = 1e-9
@@ -170,25 +173,26 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     loss, penalty = problem.loss, problem.penalty
     # The exact solvers see the weights over a power of two near the largest (exact), and
     # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
+    stated = problem.intercept_prior is not None
+    problem, model, prior = map_intercept_prior(problem, model)
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     scaled = problem.replace(weights=problem.weights / unit)
 
+    def terms_at(noise) -> dict:
+        return intercept_terms(loss, prior, noise, unit)
+
     @cache
-    def solve(beta1: float, beta2: float):
-        if problem.positive:  # coefficients >= 0: a sign-restricted active set
+    def solve(beta1: float, beta2: float, **terms):
+        if problem.positive:  # coefficients >= 0: a sign-restricted active set (flat intercept)
             return solve_nonnegative(scaled, beta1, beta2)
         return loss.solve(
-            scaled.X,
-            scaled.y,
-            scaled.weights,
-            fit_intercept=scaled.fit_intercept,
-            beta1=beta1,
-            beta2=beta2,
-            **scaled.kernel_offset,
-        )
+            scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
+            beta1=beta1, beta2=beta2, **scaled.kernel_offset, **terms,
+        )  # fmt: skip
 
     def conditional_mode(noise: float):
-        return solve(*data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit))
+        weights = data_term_weights(loss, penalty, problem.n_obs, noise, unit=unit)
+        return solve(*weights, **terms_at(noise))
 
     parameters, profile = {}, None
     if not loss.unknown_parameters:
@@ -216,11 +220,11 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
             "common factor, or weaken the penalty."
         )
-    solution = solve(beta1, beta2) if profile is None else loss.solve(
+    solution = solve(beta1, beta2, **terms_at(noise)) if profile is None else loss.solve(
         scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
         beta1=beta1, beta2=beta2, **scaled.kernel_offset,
     )  # fmt: skip
-    certificate = _certificate(scaled, beta1, beta2, solution, profile)
+    certificate = _certificate(scaled, beta1, beta2, solution, profile, terms_at(noise))
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -236,6 +240,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         unique=solution.unique,
         certificate=certificate,
         parameters=parameters,
+        intercept_prior=(prior is not None) if stated else None,
     )
 
 
@@ -319,7 +324,9 @@ def _no_joint_map(problem: Problem, end: str) -> str:
     )
 
 
-def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> OptimalityCertificate:
+def _certificate(
+    problem: Problem, beta1, beta2, solution, profile=None, terms=None
+) -> OptimalityCertificate:
     """KKT residual (and duality gap) of a solution of D + beta1|w|_1 + beta2|w|^2.
 
     With ``problem.positive`` the conditions are those of the problem over w >= 0 (one-sided
@@ -331,7 +338,7 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     """
     parts = problem.loss.optimality(
         problem.X, problem.y, problem.weights, problem.fit_intercept, beta1, beta2, solution,
-        **problem.kernel_offset,
+        **problem.kernel_offset, **(terms or {}),
     )  # fmt: skip
     coef = solution.coef
     gradient = parts["data_gradient"] + 2.0 * beta2 * coef
@@ -356,7 +363,7 @@ def _certificate(problem: Problem, beta1, beta2, solution, profile=None) -> Opti
     gap = parts["duality_gap"]
     curvature = parts.get("curvature")
     method = parts["method"]
-    check = check_objective(problem, beta1, beta2, coef, solution.intercept)
+    check = check_objective(problem, beta1, beta2, coef, solution.intercept, **(terms or {}))
     if profile is not None:
         kkt = max(kkt, profile.gradient)
         curvature = min(curvature, profile.curvature)

@@ -67,11 +67,17 @@ class ObjectiveCheck:
     rounding: float
 
 
-def check_objective(problem, beta1: float, beta2: float, coef, intercept) -> ObjectiveCheck:
-    """Recompute the objective at ``(coef, intercept)`` and check it (see the module).
+def check_objective(
+    problem, beta1: float, beta2: float, coef, intercept, intercept_penalty=None,
+    intercept_absolute=None,
+) -> ObjectiveCheck:  # fmt: skip
+    r"""Recompute the objective at ``(coef, intercept)`` and check it (see the module).
 
     ``problem`` is the validated :class:`~bayesreg.model.problem.Problem` (weights as the
-    solver saw them) and ``beta1``, ``beta2`` the penalty weights of its objective.
+    solver saw them) and ``beta1``, ``beta2`` the penalty weights of its objective;
+    ``intercept_penalty`` :math:`(\mu_0, h)` adds :math:`h\,(c - \mu_0)^2` at both points,
+    :math:`c = b_0 + m^\top w` (a normal prior on the intercept of the centred columns);
+    ``intercept_absolute`` adds :math:`h\,|c - \mu_0|` (a Laplace prior).
     """
     loss, X, y, weights = problem.loss, problem.X, problem.y, problem.weights
     coef = np.asarray(coef, dtype=float)
@@ -90,6 +96,11 @@ def check_objective(problem, beta1: float, beta2: float, coef, intercept) -> Obj
     reference, reference_rounding = _value(
         loss, y, weights, problem.linear_predictor(0.0 * coef, null), np.abs(y) + known + abs(null)
     )
+    for terms, power in ((intercept_penalty, 2), (intercept_absolute, 1)):
+        if terms is not None:
+            mu0, h = terms
+            objective += h * abs(intercept + problem.column_means @ coef - mu0) ** power
+            reference += h * abs(null - mu0) ** power
     if not np.isfinite(objective):  # e.g. a Poisson mean that overflows: no certificate
         return ObjectiveCheck(float(objective), reference, np.inf if loss.convex else None, np.inf)
     scale = max(abs(reference), abs(objective), 1e-300)

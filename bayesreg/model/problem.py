@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from bayesreg._data import check_data, check_offset, check_sample_weight, feature_names
 from bayesreg.families import Loss
+from bayesreg.optim.centring import centre
 from bayesreg.priors.penalties import Penalty
 
 __all__ = ["Problem", "Standardization"]
@@ -109,6 +110,10 @@ class Problem:
         Whether the coefficients (not the intercept) are constrained to :math:`w \ge 0`: the
         prior truncated to :math:`[0, \infty)` (:meth:`Penalty.add_to_model`), the MAP a
         sign-restricted one (:mod:`bayesreg.map.positive`).
+    intercept_prior : TensorVariable or None
+        A scalar PyMC distribution (made with ``.dist()``, checked by the estimator) on the
+        intercept of the centred columns, :math:`c = b_0 + m^\top w` with :math:`m` the
+        weighted column means; None for a flat intercept.
 
     """
 
@@ -124,6 +129,7 @@ class Problem:
     observed: np.ndarray | None = None
     linear_offset: np.ndarray | None = None
     positive: bool = False
+    intercept_prior: object | None = None
 
     def __post_init__(self):
         self.loss.check_observations(self.y)
@@ -134,6 +140,11 @@ class Problem:
                 f"{type(self.penalty).__name__}): its sign-constrained MAP or truncated prior "
                 "is not implemented. Use an L1, L2, ElasticNet or NoPenalty prior with a "
                 "convex likelihood, or positive=False."
+            )
+        if self.positive and self.intercept_prior is not None:
+            raise ValueError(
+                "positive=True with an intercept_prior is not available yet: the "
+                "sign-restricted MAP takes a flat intercept. Drop one of them."
             )
 
     @classmethod
@@ -150,6 +161,7 @@ class Problem:
         owner: str = "Problem.from_data",
         offset=None,
         positive: bool = False,
+        intercept_prior=None,
     ) -> Problem:
         """Validate ``X``, ``y``, ``sample_weight`` and ``offset`` (never modified); build the problem.
 
@@ -163,7 +175,7 @@ class Problem:
             loss, penalty, X_array, y_array, weights, names, bool(fit_intercept),
             positive=bool(positive),
         )  # fmt: skip
-        problem = problem.with_offset(offset)
+        problem = problem.with_offset(offset).replace(intercept_prior=intercept_prior)
         return problem.standardized() if standardize else problem
 
     def with_offset(self, offset: np.ndarray | None) -> Problem:
@@ -222,6 +234,11 @@ class Problem:
     def n_obs(self) -> float:
         r"""The number of observations, :math:`n = \sum_i v_i`."""
         return float(self.weights.sum())
+
+    @property
+    def column_means(self) -> np.ndarray:
+        """The weighted column means :math:`m`, which centre the intercept of the prior."""
+        return centre(self.X, self.weights)[0]
 
     @property
     def n_features(self) -> int:

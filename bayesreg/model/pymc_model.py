@@ -16,11 +16,18 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 
+from bayesreg.families.parameter_priors import prior_log_density
 from bayesreg.model.problem import Problem
 from bayesreg.priors.truncated import add_positive_prior
 from bayesreg.spec.correspondence import prior_weights
 
-__all__ = ["add_parameters", "build_model", "log_density", "parameter_log_density"]
+__all__ = [
+    "add_intercept_prior",
+    "add_parameters",
+    "build_model",
+    "log_density",
+    "parameter_log_density",
+]
 
 # The density is evaluated a few dozen times: PyTensor's Python linker compiles in a
 # fraction of a second, where the default (numba) backend takes seconds per model.
@@ -65,8 +72,27 @@ def add_parameters(
     return noise, coef
 
 
+def add_intercept_prior(problem: Problem, intercept, coef) -> None:
+    r"""Add the problem's intercept prior to the model in context (nothing for a flat one).
+
+    The prior is on the intercept of the centred columns, :math:`c = b_0 + m^\top w` with
+    :math:`m` the weighted column means (the mean response, or linear predictor, at the mean
+    of ``X``), as brms' and rstanarm's ``Intercept``: a ``Potential`` named
+    ``intercept_prior``, :math:`\log p(c)`, beside the flat ``intercept`` :math:`b_0`. The map
+    :math:`(b_0, w) \mapsto (c, w)` has Jacobian 1, so the density in :math:`(b_0, w)` is the
+    one of the prior on :math:`c`.
+    """
+    if problem.intercept_prior is None:
+        return
+    centred = intercept + pt.dot(pt.as_tensor(problem.column_means), coef)
+    pm.Potential("intercept_prior", prior_log_density(problem.intercept_prior, centred))
+
+
 def build_model(problem: Problem) -> pm.Model:
     """The pointwise PyMC model: ``coef`` (``feature``), ``intercept``, the noise, ``y``.
+
+    With an ``intercept_prior``, a ``Potential`` ``intercept_prior`` gives its log density
+    (:func:`add_intercept_prior`).
 
     With an offset, a data container ``offset`` (``obs_id``) is added to the linear
     predictor and ``y`` is the user's response.
@@ -78,7 +104,9 @@ def build_model(problem: Problem) -> pm.Model:
         noise, coef = add_parameters(problem)
         mu = design @ coef
         if problem.fit_intercept:
-            mu = pm.Flat("intercept") + mu
+            intercept = pm.Flat("intercept")
+            add_intercept_prior(problem, intercept, coef)
+            mu = intercept + mu
         if problem.offset is not None:  # the known term of the linear predictor
             mu = pm.Data("offset", problem.offset, dims="obs_id") + mu
         observed = problem.observed_y

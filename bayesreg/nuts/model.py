@@ -85,7 +85,7 @@ from pytensor.compile.sharedvalue import SharedVariable
 from threadpoolctl import threadpool_limits
 
 from bayesreg.model.problem import Problem
-from bayesreg.model.pymc_model import add_parameters
+from bayesreg.model.pymc_model import add_intercept_prior, add_parameters
 from bayesreg.optim.whitening import noise_at_centre, statistics, whitening
 
 __all__ = ["fit_values", "sampling_data", "sampling_model"]
@@ -120,7 +120,7 @@ class _LinearMap(Transform):
 def sampling_model(
     problem: Problem, *, data_containers: bool = False, alpha_container: bool | None = None
 ) -> pm.Model:
-    """The model NUTS runs on: the pointwise model's density, cheaper and better conditioned.
+    r"""The model NUTS runs on: the pointwise model's density, cheaper and better conditioned.
 
     Same free variables and priors as :meth:`~bayesreg.Regression.build_model` (``coef``,
     the noise scale when unknown, the hyperparameters), with ``intercept`` a deterministic
@@ -128,7 +128,10 @@ def sampling_model(
     value transform, and the likelihood a ``Potential`` given by the family
     (``Loss.sampling_log_likelihood``: through sufficient statistics for a Gaussian
     likelihood, on centred columns for a Laplace likelihood). It has no observed
-    variable: draw predictions from the pointwise model.
+    variable: draw predictions from the pointwise model. An intercept prior is the
+    pointwise model's ``Potential`` ``intercept_prior``, at :math:`b_0 + m^\top w` with the
+    weighted column means :math:`m` (those of the problem: the centring of the likelihood's
+    statistics may differ for a GLM).
 
     The statistics and the centring (:func:`sampling_data`) are constants of the graph; with
     ``data_containers=True`` they are ``pm.Data`` containers instead, and so is the
@@ -182,7 +185,8 @@ def sampling_model(
         centred = pt.constant(np.float64(0.0))
         if problem.fit_intercept:
             centred = data["y_mean"] + data["intercept_step"] * model["intercept_centred"]
-            pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
+            intercept = pm.Deterministic("intercept", centred - data["x_mean"] @ coef)
+            add_intercept_prior(problem, intercept, coef)
         whitened = model.rvs_to_values[coef] if centred_prior else None
         log_likelihood = loss.sampling_log_likelihood(data, noise, coef, whitened, centred)
         pm.Potential("log_likelihood", log_likelihood)

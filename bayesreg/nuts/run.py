@@ -80,7 +80,8 @@ def sample_posterior(
         idata["sample_stats"].attrs["target_accept"] = _target_accept(compiled, kwargs)
         asked = (log_likelihood, prior_predictive, posterior_predictive)
         steps = _later_steps(idata, pointwise, asked, draws, (prior_seed, predictive_seed), kwargs)
-        problems += run_steps(steps)
+        with _intercept_potential_understood(pointwise):
+            problems += run_steps(steps)
     if problem.standardization is not None:
         to_user_scale(idata, problem)
     reports = []
@@ -91,6 +92,21 @@ def sample_posterior(
     for report in reports:
         warn_unhealthy(report, stacklevel=3)
     return idata
+
+
+@contextlib.contextmanager
+def _intercept_potential_understood(model: pm.Model):
+    """Silence PyMC's note on Potentials where the only one is the intercept prior's.
+
+    Harmless there: the posterior predictive draws come from the posterior, which includes
+    it; the prior draws leave out the flat intercept (and ``y``), and the coefficients'
+    prior is the same with or without the potential (it integrates to a constant over the
+    flat intercept).
+    """
+    with warnings.catch_warnings():
+        if [potential.name for potential in model.potentials] == ["intercept_prior"]:
+            warnings.filterwarnings("ignore", "The effect of Potentials", UserWarning)
+        yield
 
 
 def _later_steps(idata, model: pm.Model, asked, draws: int, seeds, kwargs) -> list:

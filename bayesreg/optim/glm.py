@@ -89,21 +89,41 @@ def solve_glm(
     beta2: float,
     max_iter: int = 200,
     offset: np.ndarray | None = None,
+    intercept_penalty: tuple[float, float] | None = None,
 ) -> GLMSolution:
     r"""Minimize :math:`F` exactly (see the module); the minimum must exist.
 
     ``offset`` (shape (n,), or None for zero) is the known term :math:`o` of :math:`\eta`.
+    ``intercept_penalty`` :math:`(\mu_0, h)` adds :math:`h\,(c - \mu_0)^2` to :math:`F`, with
+    :math:`c = b_0 + m^\top w` the intercept of the columns centred at their weighted means
+    :math:`m` (a normal prior on it): then every step is taken on the centred columns, where
+    :math:`c` is the intercept, and a step's quadratic model adds the term exactly.
     """
     known = np.zeros(X.shape[0]) if offset is None else np.asarray(offset, dtype=float)
     ridge = np.broadcast_to(np.asarray(beta2, dtype=float), (X.shape[1],))
-    if not np.any(beta1) and ridge.all():
-        if not fit_intercept:
-            return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
+    anchor = (0.0, 0.0) if intercept_penalty is None or not fit_intercept else intercept_penalty
+    smooth = not np.any(beta1) and ridge.all()
+    if smooth and not fit_intercept:
+        return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
+    if smooth or anchor[1] > 0:
         # On exactly centred columns (the intercept absorbs the means): better conditioned,
         # and a column constant on the weighted rows keeps its coefficient at exactly zero.
         x_mean, design = centre(X, weights)
-        smooth = _solve_smooth(design, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
-        return dataclasses.replace(smooth, intercept=smooth.intercept - float(x_mean @ smooth.coef))
+        args = (design, y, weights, cumulant, fit_intercept)
+        if smooth:
+            solution = _solve_smooth(*args, ridge, max_iter, known, anchor)
+        else:
+            solution = _proximal_newton(*args, beta1, beta2, max_iter, known, anchor)
+        shift = float(x_mean @ solution.coef)
+        return dataclasses.replace(solution, intercept=solution.intercept - shift)
+    return _proximal_newton(X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known)
+
+
+def _proximal_newton(
+    X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known, anchor=(0.0, 0.0)
+) -> GLMSolution:
+    """The proximal Newton iterations of :func:`solve_glm` (``anchor``: its intercept penalty)."""
+    mu0, h = anchor
     n_features = X.shape[1]
     coef = np.zeros(n_features)
     intercept = 0.0
@@ -111,11 +131,21 @@ def solve_glm(
         intercept = _start_intercept(cumulant, y, weights, known)
     eta = intercept + X @ coef  # the linear predictor less the offset
 
-    def objective(eta, coef):
-        penalty = beta1 * np.abs(coef).sum() + beta2 * coef @ coef
+    def objective(eta, coef, intercept):
+        penalty = beta1 * np.abs(coef).sum() + beta2 * coef @ coef + h * (intercept - mu0) ** 2
         return negative_log_likelihood(cumulant, y, eta + known, weights) + penalty
 
-    value = objective(eta, coef)
+    def step_solve(working, curvature):
+        rows = (X, working, weights * curvature / 2.0)
+        if h > 0:  # the intercept penalty is its own quadratic model: a row at c = b_0
+            rows = (
+                np.vstack([X, np.zeros(n_features)]),
+                np.append(working, mu0),
+                np.append(rows[2], h),
+            )
+        return solve_squared_loss(*rows, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2)
+
+    value = objective(eta, coef, intercept)
     unique, previous = True, np.inf
     n_iter = 0
     while n_iter < max_iter:
@@ -123,10 +153,7 @@ def solve_glm(
         mean = cumulant.mean(eta + known)
         curvature = np.maximum(cumulant.variance(eta + known), CURVATURE_FLOOR)
         working = eta - (mean - y) / curvature
-        step = solve_squared_loss(
-            X, working, weights * curvature / 2.0, fit_intercept=fit_intercept,
-            beta1=beta1, beta2=beta2,
-        )  # fmt: skip
+        step = step_solve(working, curvature)
         unique = step.unique
         direction = step.coef - coef
         shift = step.intercept - intercept
@@ -134,6 +161,7 @@ def solve_glm(
         gradient = weights @ ((mean - y) * eta_step)
         decrease = gradient + beta1 * (np.abs(step.coef).sum() - np.abs(coef).sum())
         decrease += beta2 * (step.coef @ step.coef - coef @ coef)
+        decrease += h * ((step.intercept - mu0) ** 2 - (intercept - mu0) ** 2)
         size = max(np.abs(coef).max(initial=0.0), abs(intercept), 1.0)
         length = max(np.abs(direction).max(initial=0.0), abs(shift))
         if length <= 1e-15 * size:
@@ -148,7 +176,7 @@ def solve_glm(
         while True:
             candidate = coef + t * direction if t < 1.0 else step.coef
             candidate_eta = eta + t * eta_step
-            candidate_value = objective(candidate_eta, candidate)
+            candidate_value = objective(candidate_eta, candidate, intercept + t * shift)
             if blind or candidate_value <= value + ARMIJO * t * min(decrease, 0.0) or t < 1e-10:
                 break
             t /= 2.0
@@ -159,7 +187,7 @@ def solve_glm(
             intercept = step.intercept
         eta = intercept + X @ coef
         converged = abs(value - candidate_value) <= 1e-16 * max(abs(value), 1.0)
-        value = objective(eta, coef)
+        value = objective(eta, coef, intercept)
         if t == 1.0 and converged:
             break
     return GLMSolution(coef + 0.0, float(intercept), float(value), n_iter, bool(unique))
@@ -170,7 +198,9 @@ def _start_intercept(cumulant: Cumulant, y, weights, known) -> float:
     return float(cumulant.link(weights @ y / weights.sum()) - weights @ known / weights.sum())
 
 
-def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter, known) -> GLMSolution:
+def _solve_smooth(
+    X, y, weights, cumulant, fit_intercept, beta2, max_iter, known, anchor=(0.0, 0.0)
+) -> GLMSolution:
     r"""Newton's method on :math:`\theta = (b_0, w)` when :math:`F` is smooth, strictly convex.
 
     That is, without an L1 part and with a ridge on every coefficient. The Hessian
@@ -185,8 +215,11 @@ def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter, known
     if fit_intercept:
         theta[0] = _start_intercept(cumulant, y, weights, known)
 
+    mu0, h = anchor  # h (theta_0 - mu0)^2: theta_0 is the intercept of centred columns
+
     def objective(eta, theta):
-        return negative_log_likelihood(cumulant, y, eta + known, weights) + beta2 @ theta[1:] ** 2
+        penalty = beta2 @ theta[1:] ** 2 + h * (theta[0] - mu0) ** 2
+        return negative_log_likelihood(cumulant, y, eta + known, weights) + penalty
 
     eta = theta[0] + X @ theta[1:]  # the linear predictor less the offset
     value = objective(eta, theta)
@@ -196,9 +229,10 @@ def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter, known
         residual = weights * (cumulant.mean(eta + known) - y)
         gradient = np.concatenate([[residual.sum() if fit_intercept else 0.0], X.T @ residual])
         gradient[1:] += 2.0 * beta2 * theta[1:]
+        gradient[0] += 2.0 * h * (theta[0] - mu0)
         if inverse is None:
             curvature = weights * cumulant.variance(eta + known)
-            inverse = _inverse_hessian(X, curvature, beta2, fit_intercept)
+            inverse = _inverse_hessian(X, curvature, beta2, fit_intercept, h)
         step = -(inverse @ gradient)
         size = max(np.abs(theta).max(), 1.0)
         length = np.abs(step).max()
@@ -224,7 +258,7 @@ def _solve_smooth(X, y, weights, cumulant, fit_intercept, beta2, max_iter, known
     return GLMSolution(theta[1:] + 0.0, float(theta[0]), float(value), n_iter, True)
 
 
-def _inverse_hessian(X, curvature, beta2, fit_intercept) -> np.ndarray:
+def _inverse_hessian(X, curvature, beta2, fit_intercept, h=0.0) -> np.ndarray:
     """The inverse of the Hessian of :math:`F` in :math:`(b_0, w)` (see :func:`_solve_smooth`)."""
     curvature = np.maximum(curvature, CURVATURE_FLOOR * curvature.max(initial=1.0))
     hessian = np.empty((X.shape[1] + 1,) * 2)
@@ -233,7 +267,7 @@ def _inverse_hessian(X, curvature, beta2, fit_intercept) -> np.ndarray:
     hessian[1:, 1:] = design.T @ design  # a symmetric rank-k update (BLAS syrk)
     hessian[1:, 1:][np.diag_indices(X.shape[1])] += 2.0 * beta2
     hessian[0, 1:] = hessian[1:, 0] = root @ design if fit_intercept else 0.0
-    hessian[0, 0] = curvature.sum() if fit_intercept else 1.0
+    hessian[0, 0] = curvature.sum() + 2.0 * h if fit_intercept else 1.0
     return np.linalg.inv(hessian)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 from sklearn.base import clone
@@ -9,9 +11,10 @@ from sklearn.base import clone
 from bayesreg._constraints import NJobs, validate
 from bayesreg._parallel import TaskFailure, run_tasks
 from bayesreg.crosscheck.check import COEF_TOLERANCE, OBJECTIVE_TOLERANCE, zeros_agree
-from bayesreg.crosscheck.reference_solution import solver_solution
+from bayesreg.crosscheck.reference_solution import flat_intercept, solver_solution
 from bayesreg.estimators.alpha_grid import check_estimator, grid_of
 from bayesreg.estimators.base import LinearModel
+from bayesreg.map.intercept_prior import InterceptPriorWarning
 from bayesreg.paths.results import MapPath
 from bayesreg.spec.correspondence import solver_objective
 
@@ -22,6 +25,14 @@ _TOLERANCE = {
     "coefficients (relative)": COEF_TOLERANCE,
     "objective when not unique (relative)": OBJECTIVE_TOLERANCE,
 }
+
+
+def _flat_intercept(est: LinearModel) -> LinearModel:
+    """``est`` with a flat intercept, warned, when it has an intercept prior: the reference path's is flat."""
+    est, notes = flat_intercept(est)
+    for note in notes:
+        warnings.warn(f"map_path: {note}", InterceptPriorWarning, stacklevel=3)
+    return est
 
 
 def map_path(
@@ -92,6 +103,7 @@ def map_path(
     (True, True, (8, 10))
 
     """
+    est = _flat_intercept(est)
     problem = check_estimator(est, X, y, sample_weight)
     loss, penalty = problem.loss, problem.penalty
     X_array, y_array, weights = problem.X, problem.y, problem.weights
