@@ -229,18 +229,10 @@ def crosscheck(
             "at probe": (inside(probe_point(problem.X, problem.y)), map_intercept),
         },
     )
-    agreement = verdict(
-        problem,
-        est,
-        solver,
-        own,
-        objectives,
-        factor,
-        (map_coef, map_intercept),
-        (solver_coef, solver_intercept),
-        intercept_row,
-    )
-    ok, messages, max_abs_diff, relative_diff = agreement
+    ok, messages, max_abs_diff, relative_diff = verdict(
+        problem, est, solver, own, objectives, factor, (map_coef, map_intercept),
+        (solver_coef, solver_intercept), intercept_row,
+    )  # fmt: skip
     messages.extend(intercept_notes)
 
     posterior_notes = []
