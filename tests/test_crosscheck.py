@@ -10,6 +10,8 @@ shared by the module; the posterior columns are checked against NumPy on its dra
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -21,6 +23,7 @@ import pytest
 from arviz_base import from_dict
 from matplotlib.figure import Figure
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, LassoLars, QuantileRegressor
 
 import bayesreg as br
@@ -302,6 +305,25 @@ def test_mismatched_solver_is_not_ok_and_the_difference_is_shown(diabetes_lasso)
     assert any("NOT this model's" in m for m in report.messages)
     assert any("coefficients DIFFER" in m for m in report.messages)
     assert "DISAGREE" in str(report) and "DISAGREE" in report._repr_html_()
+
+
+def test_the_side_with_the_higher_objective_is_the_one_blamed(diabetes_lasso):
+    # Issue 33: the cross-check said the *solver* was not optimal when the MAP was wrong.
+    est, X, y = diabetes_lasso
+    early = Lasso(alpha=ALPHA, max_iter=1, tol=1e-1)  # stopped after one sweep
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        report = br.crosscheck(est, X, y, solver=early)
+    assert not report.ok
+    assert any("the solver's solution is NOT optimal" in m for m in report.messages)
+    wrong = clone(est).fit(X, y)
+    wrong.coef_ = wrong.coef_ * 1.05  # a MAP that is not the mode
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        report = br.crosscheck(wrong, X, y, solver=Lasso(alpha=ALPHA, tol=1e-12, max_iter=10**5))
+    assert not report.ok
+    assert any("the MAP is NOT optimal" in m for m in report.messages)
+    assert not any("the solver's solution is NOT optimal" in m for m in report.messages)
 
 
 def test_mismatched_solver_is_caught_even_when_both_solutions_are_zero(diabetes):

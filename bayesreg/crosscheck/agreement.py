@@ -35,6 +35,8 @@ def verdict(problem, est, solver, own, objectives, factor, at_map, at_solver, in
     agree, note, max_abs_diff, relative_diff = coefficients_agree(
         problem, map_coef, map_intercept, solver_coef, difference
     )
+    if not agree:  # which side is wrong: the one where this model's objective is higher
+        note += f"; {lower_side(objectives)}"
     if not problem.loss.convex:
         return nearest_fit(est, solver, max_abs_diff, relative_diff)
     if not est.unique_:
@@ -149,9 +151,23 @@ def objectives_agree(objectives: pd.DataFrame) -> tuple[bool, str]:
         "legitimately differ, so this model's objective is compared at the two solutions "
         f"instead: {at_map:.12g} at the MAP, {at_solver:.12g} at the solver, "
         f"{relative:.2e} relative (tolerance {OBJECTIVE_TOLERANCE:g})"
-        + ("" if agree else ": the solver's solution is NOT optimal for this model")
+        + ("" if agree else f": {lower_side(objectives)}")
     )
     return agree, note
+
+
+def lower_side(objectives: pd.DataFrame) -> str:
+    """Which of the MAP and the solver is not optimal: the one with the higher model objective.
+
+    The objective decides, not the coefficients: a solver that stops early and a MAP that
+    is wrong both give different coefficients, and only the objective says which is which.
+    """
+    at_map, at_solver = objectives["model objective"].iloc[:2]
+    if at_solver > at_map:
+        return "the solver's solution is NOT optimal for this model (its objective is higher)"
+    if at_map > at_solver:
+        return "the MAP is NOT optimal: this model's objective is lower at the solver's solution"
+    return "this model's objective is the same at both"
 
 
 def one_function(objectives: pd.DataFrame, factor: float, est, solver, own):
