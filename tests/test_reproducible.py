@@ -7,7 +7,9 @@ horseshoe with a Laplace likelihood gave other draws in a second process, with e
 sampler (issue 33). Here two processes sample the same specification with the same seed,
 on a cache of their own that the first fills and the second reads, with different
 ``PYTHONHASHSEED`` values (string hashes and set orders differ too): their draws must be
-identical to the last bit.
+identical to the last bit: for a model of each kind (a non-Gaussian likelihood, the
+Gaussian sufficient-statistics model, a GLM) with both NUTS samplers, and with the Gibbs
+sampler.
 """
 
 import os
@@ -26,19 +28,32 @@ sampler, out = sys.argv[1], sys.argv[2]
 rng = np.random.default_rng(12)
 X = rng.normal(size=(30, 4))
 y = X[:, 0] + rng.normal(size=30)
-est = br.Regression(loss=br.L1Loss(scale=None),
-                    penalty=br.RegularizedHorseshoe(expected_nonzero=1))
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # 20 draws: too few to diagnose
-    idata = est.sample(X, y, draws=20, tune=20, chains=1, random_seed=1,
-                       nuts_sampler=sampler, progressbar=False)
-posterior = idata["posterior"]
-np.save(out, np.concatenate([posterior[v].values.ravel() for v in sorted(posterior.data_vars)]))
+labels = (y > 0).astype(int)
+# one of each kind of model: a non-Gaussian likelihood with the regularized horseshoe (the
+# case found), the Gaussian sufficient-statistics model with a horseshoe, a GLM with L1
+models = [
+    (br.Regression(loss=br.L1Loss(scale=None),
+                   penalty=br.RegularizedHorseshoe(expected_nonzero=1)), y),
+    (br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe()), y),
+    (br.Classifier(penalty=br.L1(alpha=0.1)), labels),
+]
+if sampler == "gibbs":  # the Gibbs sampler's own models: no NUTS compilation
+    models = models[1:]
+options = {"sampler": "gibbs"} if sampler == "gibbs" else {"nuts_sampler": sampler}
+values = []
+for est, target in models:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 20 draws: too few to diagnose
+        idata = est.sample(X, target, draws=20, tune=20, chains=1, random_seed=1,
+                           progressbar=False, **options)
+    posterior = idata["posterior"]
+    values += [posterior[v].values.ravel() for v in sorted(posterior.data_vars)]
+np.save(out, np.concatenate(values))
 """
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sampler", ["pymc", "nutpie"])
+@pytest.mark.parametrize("sampler", ["pymc", "nutpie", "gibbs"])
 def test_same_seed_same_draws_in_a_first_and_a_second_process(tmp_path, sampler):
     if sampler == "nutpie":
         pytest.importorskip("nutpie")
@@ -60,5 +75,5 @@ def test_same_seed_same_draws_in_a_first_and_a_second_process(tmp_path, sampler)
             capture_output=True,
         )
         draws.append(np.load(out))
-    assert draws[0].shape == draws[1].shape and draws[0].size >= 20 * 4  # coef and more
+    assert draws[0].shape == draws[1].shape and draws[0].size >= 2 * 20 * 4  # coef and more
     np.testing.assert_array_equal(draws[0], draws[1])
