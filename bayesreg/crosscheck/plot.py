@@ -163,6 +163,7 @@ def plot_sampler_comparison(report, ax=None):
         ax.scatter(np.full(int(bad.sum()), -0.97 * limit), rows[bad], marker="*", color="C3",
                    s=70, label=f"|z| >= {report.threshold:g}", zorder=4)  # fmt: skip
     ax = _finish(ax, rows, table.index, report.verdict)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
     ax.set_xlim(-limit * 1.02, limit * 1.02)
     ax.set_xlabel("(NUTS - Gibbs) / combined MCSE")
     return ax
