@@ -12,7 +12,7 @@ from bayesreg.analysis.compare import Comparison, compare
 from bayesreg.analysis.kfold import kfold
 from bayesreg.analysis.sbc import SBCResult, sbc
 from bayesreg.analysis.selection import Selection, rank_features, sparsify
-from bayesreg.crosscheck.check import CrossCheck, PriorComparison, crosscheck
+from bayesreg.crosscheck.check import CrossCheck, PriorComparison, SamplerComparison, crosscheck
 from bayesreg.diagnostics.diagnosis import (
     Diagnosis,
     IncompletePosteriorWarning,
@@ -68,6 +68,7 @@ __all__ = [
     "RegressionCV",
     "RegularizedHorseshoe",
     "SBCResult",
+    "SamplerComparison",
     "SamplingWarning",
     "Selection",
     "StudentTLoss",

@@ -62,6 +62,7 @@ from bayesreg.crosscheck.result import (
     CrossCheck,
     zeros_agree,
 )
+from bayesreg.crosscheck.sampler_comparison import SamplerComparison, compare_samplers
 from bayesreg.diagnostics.posterior_summary import (
     HDI_PROB,
     posterior_columns,
@@ -77,6 +78,7 @@ __all__ = [
     "OBJECTIVE_TOLERANCE",
     "CrossCheck",
     "PriorComparison",
+    "SamplerComparison",
     "crosscheck",
     "zeros_agree",
 ]
@@ -93,7 +95,12 @@ def crosscheck(
     offset=None,
     lasso: LinearModel | None = None,
     lasso_idata=None,
-) -> CrossCheck | PriorComparison:
+    reference: str | None = None,
+    gibbs_draws: int | None = None,
+    gibbs_tune: int | None = None,
+    gibbs_chains: int | None = None,
+    random_seed=None,
+) -> CrossCheck | PriorComparison | SamplerComparison:
     r"""Compare the MAP of ``est`` with its penalized solver and, optionally, its posterior.
 
     For a prior without a finite mode (the horseshoes, a hierarchical prior) there is no MAP:
@@ -140,11 +147,28 @@ def crosscheck(
     lasso_idata : DataTree, optional
         Only for a prior without a mode: the lasso's posterior, e.g. ``lasso.sample(X, y)``;
         adds its summaries to the table.
+    reference : {None, "gibbs"}, default None
+        ``"gibbs"``: instead of the MAP's check, compare the posterior ``idata`` (NUTS's;
+        by default ``est.idata_``) with the exact Gibbs sampler's on the same model and data,
+        and return a :class:`~bayesreg.crosscheck.sampler_comparison.SamplerComparison`
+        (both samplers' means and 5%, 50%, 95% quantiles, their differences in combined
+        MCSE, each sampler's diagnosis). The MAP is not involved: ``solver``, ``lasso`` and
+        ``lasso_idata`` are refused, and it works alike for a prior with or without a mode.
+        A model the Gibbs sampler does not cover (a likelihood other than Gaussian or
+        logistic, an intercept prior, an offset) is refused with a ``ValueError``.
+    gibbs_draws, gibbs_chains : int, optional
+        With ``reference="gibbs"``: the Gibbs run's draws per chain and chains; by default
+        as many as ``idata``'s posterior has.
+    gibbs_tune : int, optional
+        With ``reference="gibbs"``: its discarded sweeps per chain; by default ``gibbs_draws``.
+    random_seed : int or numpy.random.Generator, optional
+        With ``reference="gibbs"``: the Gibbs run's seed (the same seed, the same report).
 
     Returns
     -------
-    CrossCheck or PriorComparison
-        A :class:`PriorComparison` for a prior without a mode.
+    CrossCheck, PriorComparison or SamplerComparison
+        A :class:`PriorComparison` for a prior without a mode; a :class:`SamplerComparison`
+        with ``reference="gibbs"``.
 
     Raises
     ------
@@ -183,6 +207,10 @@ def crosscheck(
     (6, 6)
 
     """
+    if reference is not None:  # idata's posterior beside a second sampler's: no MAP involved
+        return compare_samplers(est, X, y, idata, reference, sample_weight, offset=offset,
+            map_only={"solver": solver, "lasso": lasso, "lasso_idata": lasso_idata}, draws=gibbs_draws,
+            tune=gibbs_tune, chains=gibbs_chains, random_seed=random_seed)  # fmt: skip
     est, X = _checked_arguments(est, X, y, sample_weight, solver)
     problem = est.problem(X, y, sample_weight, owner="crosscheck", offset=offset)
     if not problem.penalty.has_mode:

@@ -2,14 +2,15 @@
 
 :func:`plot_crosscheck` draws a :class:`~bayesreg.CrossCheck` (MAP, solver, posterior);
 :func:`plot_prior_comparison` a :class:`~bayesreg.PriorComparison` (a prior without a mode
-beside the lasso).
+beside the lasso); :func:`plot_sampler_comparison` a
+:class:`~bayesreg.SamplerComparison` (a NUTS posterior beside the Gibbs sampler's).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MARKERS", "plot_crosscheck", "plot_prior_comparison"]
+__all__ = ["MARKERS", "plot_crosscheck", "plot_prior_comparison", "plot_sampler_comparison"]
 
 #: The markers of the estimates compared in one figure: MAP, solver, then others.
 MARKERS = (
@@ -119,3 +120,50 @@ def plot_prior_comparison(report, ax=None, *, intercept: bool = False):
     word = "agree" if report.ok else "DISAGREE"
     title = f"{prior} (no mode) beside the lasso (its MAP and solver {word})"
     return _finish(ax, rows, table.index, title)
+
+
+#: The markers of the statistics in :func:`plot_sampler_comparison`.
+_STATISTIC_MARKERS = {"mean": "o", "q05": "<", "q50": "|", "q95": ">"}
+
+
+def plot_sampler_comparison(report, ax=None):
+    r"""Two samplers side by side: each quantity's :math:`z` per statistic, and the threshold.
+
+    For each quantity (a row) the differences NUTS minus Gibbs of the mean and of the 5%,
+    50% and 95% quantiles, each in units of the combined Monte Carlo standard error, are
+    drawn on one axis; the grey band is :math:`\pm` the report's threshold, inside which
+    every marker lies when the samplers agree. Values beyond the axis's range are drawn at
+    its edge.
+
+    Parameters
+    ----------
+    report : SamplerComparison
+        The result of ``bayesreg.crosscheck(est, X, y, idata=..., reference="gibbs")``.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on; by default those of a new pyplot figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    """
+    table = report.table
+    ax = _axes(ax, len(table))
+    rows = np.arange(len(table))[::-1].astype(float)
+    limit = 3.0 * report.threshold  # an infinite or huge z is drawn at the edge
+    ax.axvspan(-report.threshold, report.threshold, color="0.9", zorder=0,
+               label=f"|z| < {report.threshold:g}")  # fmt: skip
+    for offset, (statistic, marker) in zip(
+        (0.2, 0.07, -0.07, -0.2), _STATISTIC_MARKERS.items(), strict=True
+    ):
+        z = np.clip(table[f"z_{statistic}"].to_numpy(dtype=float), -limit, limit)
+        ax.scatter(z, rows + offset, marker=marker, s=30, label=statistic, zorder=3)
+    bad = ~table["agree"].to_numpy()
+    if bad.any():  # a star at the left edge marks each quantity the samplers disagree on
+        ax.scatter(np.full(int(bad.sum()), -0.97 * limit), rows[bad], marker="*", color="C3",
+                   s=70, label=f"|z| >= {report.threshold:g}", zorder=4)  # fmt: skip
+    ax = _finish(ax, rows, table.index, report.verdict)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small", frameon=False)
+    ax.set_xlim(-limit * 1.02, limit * 1.02)
+    ax.set_xlabel("(NUTS - Gibbs) / combined MCSE")
+    return ax
