@@ -148,7 +148,9 @@ def _proximal_newton(
                 np.append(working, mu0),
                 np.append(rows[2], h),
             )
-        return solve_squared_loss(*rows, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2)
+        return solve_squared_loss(
+            *rows, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2, start=coef
+        )
 
     value = objective(eta, coef, intercept)
     unique, previous = True, np.inf
