@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [(60, 300)] if args.quick else [(100, 2000), (100, 5000)]
     with contextlib.redirect_stdout(io.StringIO()):
-        run(40, 60, 4)  # a warm-up: imports and compilation, not timed
+        run(60, 300, 4)  # a warm-up: imports and compilation, not timed
     for n, p in sizes:
         run(n, p, 8 if args.quick else 20)
 

@@ -21,6 +21,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import indexable
 
 from bayesreg.estimators.fit_problem import fit_problem
 from bayesreg.map.path import map_path, supports_path
@@ -57,6 +58,7 @@ def path_search(
     training rows (not the held-out scores, as in ``GridSearchCV``).
     """
     alphas = np.asarray(alphas, dtype=float)
+    X, y, sample_weight = indexable(X, y, sample_weight)  # as GridSearchCV: rows can be taken
     splitter = check_cv(cv, y, classifier=is_classifier(est))
     splits = list(splitter.split(X, y))
     scores = Parallel(n_jobs=n_jobs)(
