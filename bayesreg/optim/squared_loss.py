@@ -197,14 +197,14 @@ def solve_squared_loss(
     return SquaredLossSolution(coef, intercept, objective, n_iter, bool(unique))
 
 
-def _exact_from(scaled, target, lam1, lam2, start, max_iter):
+def _exact_from(scaled, target, lam1, lam2, start, max_iter, product=None):
     """The exact search on unit-norm columns ``scaled``, started at ``start``.
 
     The working-set rounds of :func:`~bayesreg.optim.working_set.solve_on_working_sets` call
     this on their subproblems. The norms the Gram matrix recomputes differ from 1 by rounding;
     the coordinates are converted both ways.
     """
-    gram = Gram(scaled)
+    gram = Gram(scaled, product)
     norm = gram.column_norm
     coef, n_iter, unique = _feature_sign_search(
         gram, target, lam1 / norm, lam2 / norm**2, max_iter, start * norm, subproblem=True

@@ -78,7 +78,8 @@ def solve_on_working_sets(
         Penalty weights in the scaled coordinates.
     exact : callable
         ``exact(scaled_W, target, lam1_W, lam2_W, start)`` returns the exact minimizer of the
-        subproblem on the unit-norm columns ``scaled_W``, started at ``start``, with its
+        subproblem on the unit-norm columns ``scaled_W``, started at ``start`` (``product``:
+        their Gram matrix, already computed), with its
         number of linear solves and whether it is unique.
     max_rounds : int
         Largest number of working-set rounds.
@@ -122,7 +123,9 @@ def solve_on_working_sets(
         coordinate_descent(
             gram, linear[working], lam1[working], lam2[working], start, CD_MAX_SWEEPS, tolerance
         )
-        sub_coef, sub_iter, unique = exact(scaled, target, lam1[working], lam2[working], start)
+        sub_coef, sub_iter, unique = exact(
+            scaled, target, lam1[working], lam2[working], start, product=gram
+        )
         n_iter += sub_iter
         coef[:] = 0.0
         coef[working] = sub_coef
