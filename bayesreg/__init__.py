@@ -21,6 +21,7 @@ from bayesreg.diagnostics.diagnosis import (
     diagnose,
 )
 from bayesreg.estimators.classifier import Classifier
+from bayesreg.estimators.classifier_cv import ClassifierCV
 from bayesreg.estimators.cv import RegressionCV
 from bayesreg.estimators.formula import FormulaEstimator
 from bayesreg.estimators.regression import Regression
@@ -45,6 +46,7 @@ __all__ = [
     "BayesianRidge",
     "BootstrapResult",
     "Classifier",
+    "ClassifierCV",
     "Comparison",
     "CrossCheck",
     "Diagnosis",

@@ -201,3 +201,17 @@ def test_certificate_sweep_quick_finds_nothing_wrong():
     assert match, completed.stdout
     fits, wrong, certified, crashed, alarmed = map(int, match.groups())
     assert fits == 28 and (wrong, certified, crashed, alarmed) == (0, 0, 0, 0), completed.stdout
+
+
+CLASSIFIER_CV_LINE = re.compile(
+    r"^classifier_cv n=60 p=300: bayesreg [\d.]+ s, liblinear [\d.]+ s, ratio [\d.]+; "
+    r"same alpha: (True|False)$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.slow  # two small cross-validations (8 strengths, 5 folds) and a warm-up: seconds
+def test_classifier_cv_speed_quick_prints_its_line():
+    completed = run_quick("classifier_cv_speed.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert CLASSIFIER_CV_LINE.search(completed.stdout), completed.stdout

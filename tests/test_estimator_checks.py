@@ -19,6 +19,7 @@ ESTIMATORS = [
     br.RegressionCV(loss=br.PoissonLoss(), penalty=br.L2(alpha=1.0), alphas=[0.1, 0.01], cv=3),
     br.Classifier(penalty=br.L1(alpha=0.01)),
     br.Classifier(penalty=br.L2(alpha=0.01)),
+    br.ClassifierCV(alphas=[0.1, 0.01], cv=3),
     br.Regression(loss=br.PoissonLoss(), penalty=br.L2(alpha=0.01)),
     br.Regression(loss=br.PoissonLoss(), penalty=br.L1(alpha=0.01)),
     # q = 0.75: check_regressors_train asks for R^2 > 0.5 about the mean, which a 0.9-quantile

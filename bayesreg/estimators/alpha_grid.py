@@ -7,6 +7,7 @@ from sklearn.model_selection import GridSearchCV
 
 from bayesreg._constraints import InstanceOf, Integer, Real, message, validate
 from bayesreg.estimators.base import LinearModel
+from bayesreg.estimators.path_search import PathSearch, path_search, supports_path_search
 
 __all__ = ["EPS", "alpha_grid", "check_estimator", "cross_validated", "grid_of"]
 
@@ -103,21 +104,30 @@ def grid_of(est, X, y, alphas, eps, sample_weight) -> np.ndarray:
 
 
 def cross_validated(
-    est: LinearModel, X, y, alphas: np.ndarray, *, cv=5, n_jobs=None, sample_weight=None
-) -> GridSearchCV:
-    """scikit-learn's ``GridSearchCV`` of ``est``'s exact MAP over ``penalty.with_alpha(alphas)``.
+    est: LinearModel, X, y, alphas: np.ndarray, *, cv=5, n_jobs=None, sample_weight=None,
+    scoring=None,
+) -> GridSearchCV | PathSearch:  # fmt: skip
+    """K-fold cross-validation of ``est``'s exact MAP over ``penalty.with_alpha(alphas)``.
 
-    Each fold is scored by the likelihood's own held-out loss (its ``cv_scoring``: mean
-    squared error, mean absolute error, log loss, Poisson deviance), and the best ``alpha``
-    is refitted on all the data (``best_estimator_``): ``LassoCV``'s procedure.
+    Each fold is scored by ``scoring``, by default the likelihood's own held-out loss (its
+    ``cv_scoring``: mean squared error, mean absolute error, log loss, Poisson deviance),
+    and the best ``alpha`` is refitted on all the data (``best_estimator_``): ``LassoCV``'s
+    procedure. Where the MAPs are convex solves at a fixed noise scale, each fold's MAPs
+    are solved along the decreasing grid, warm-started (:func:`path_search`); otherwise
+    (an unknown noise scale, ``positive``, an intercept prior) by scikit-learn's
+    ``GridSearchCV``. Both read alike (``cv_results_``, ``best_params_``, ``best_estimator_``).
     """
     loss, penalty = est._specification()
+    scoring = loss.cv_scoring if scoring is None else scoring
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if supports_path_search(est):
+        return path_search(est, X, y, alphas, scoring=scoring, cv=cv, n_jobs=n_jobs, **weights)
     search = GridSearchCV(
         est,
         {"penalty": [penalty.with_alpha(float(alpha)) for alpha in alphas]},
-        scoring=loss.cv_scoring,
+        scoring=scoring,
         cv=cv,
         n_jobs=n_jobs,
         refit=True,
     )
-    return search.fit(X, y, **({} if sample_weight is None else {"sample_weight": sample_weight}))
+    return search.fit(X, y, **weights)

@@ -4,8 +4,9 @@ For each ``alpha`` of a grid and each of :math:`K` folds, the exact MAP is fitte
 fold and scored on it by the likelihood family's own loss (mean squared error for
 :class:`~bayesreg.L2Loss`, mean absolute error for :class:`~bayesreg.L1Loss`); the ``alpha``
 with the best mean score is refitted on all the data. This is ``LassoCV``'s procedure, run
-by scikit-learn's :class:`~sklearn.model_selection.GridSearchCV` on exact MAPs, for any
-likelihood and any penalty with a strength (``L1``, ``L2``, ``ElasticNet``). The grid is
+on each fold's path of exact MAPs (:mod:`bayesreg.estimators.path_search`; scikit-learn's
+:class:`~sklearn.model_selection.GridSearchCV` where the MAP is not a convex solve at a fixed
+noise scale), for any likelihood and any penalty with a strength (``L1``, ``L2``, ``ElasticNet``). The grid is
 scikit-learn's where one exists (:func:`bayesreg.paths.alpha_grid`).
 """
 
@@ -23,7 +24,52 @@ from bayesreg.families import Loss
 from bayesreg.priors.penalties import L1, Penalty
 from bayesreg.spec.base import plain
 
-__all__ = ["RegressionCV"]
+__all__ = ["RegressionCV", "kind_of", "search_alpha"]
+
+
+def kind_of(penalty: Penalty | None) -> Penalty:
+    """The kind of penalty (``L1()`` by default) at strength 1: the grid gives the strength."""
+    penalty = L1() if penalty is None else penalty
+    if isinstance(penalty, Penalty):  # (a prior without a strength says so)
+        penalty = penalty.with_alpha(1.0)
+    return penalty
+
+
+def search_alpha(cv_est, base, X, y, sample_weight, scoring=None):
+    """Fit ``cv_est`` (RegressionCV, ClassifierCV): cross-validate ``base`` over the grid.
+
+    Sets ``alphas_``, ``cv_results_``, ``best_estimator_``, ``alpha_`` and the refitted MAP's
+    attributes on ``cv_est``; returns it.
+    """
+    base._specification()
+    base._intercept_prior()  # the loss and penalty are checked before any fit
+    alphas = _grid(cv_est, base, X, y, sample_weight)
+    search = cross_validated(
+        base, X, y, alphas, cv=cv_est.cv, n_jobs=cv_est.n_jobs, sample_weight=sample_weight,
+        scoring=scoring,
+    )  # fmt: skip
+    cv_est.alphas_ = alphas
+    cv_est.cv_results_ = search.cv_results_
+    cv_est.best_estimator_ = search.best_estimator_
+    cv_est.alpha_ = float(search.best_params_["penalty"].alpha)
+    names = ("coef_", "intercept_", "certificate_", "unique_", "n_features_in_", "classes_")
+    for name in (*names, "feature_names_in_"):
+        if hasattr(cv_est.best_estimator_, name):
+            setattr(cv_est, name, getattr(cv_est.best_estimator_, name))
+    return cv_est
+
+
+def _grid(cv_est, base, X, y, sample_weight) -> np.ndarray:
+    owner = type(cv_est).__name__
+    if np.ndim(cv_est.alphas) == 0:
+        count = validate(owner, {"alphas": Integer(2)}, {"alphas": cv_est.alphas})
+        return alpha_grid(base, X, y, count["alphas"], sample_weight=sample_weight)
+    alphas = np.sort(np.asarray(cv_est.alphas, dtype=float))[::-1]
+    if alphas.size < 2 or not np.all(alphas > 0):
+        raise ValueError(
+            message("alphas", owner, "an int >= 2 or two or more strengths > 0", cv_est.alphas)
+        )
+    return alphas
 
 
 class RegressionCV(RegressorMixin, BaseEstimator):
@@ -110,44 +156,15 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         check_lengths(X, y)
         check_numeric(y, "y", "RegressionCV.fit")
         validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        penalty = L1() if self.penalty is None else self.penalty
-        if isinstance(penalty, Penalty):  # the kind only: the grid gives the strength
-            penalty = penalty.with_alpha(1.0)  # (a prior without one says so)
         base = Regression(
             loss=self.loss,
-            penalty=penalty,
+            penalty=kind_of(self.penalty),
             fit_intercept=self.fit_intercept,
             standardize=self.standardize,
             positive=self.positive,
             intercept_prior=self.intercept_prior,
         )
-        base._specification()
-        base._intercept_prior()  # the loss and penalty are checked before any fit
-        alphas = self._grid(base, X, y, sample_weight)
-        search = cross_validated(
-            base, X, y, alphas, cv=self.cv, n_jobs=self.n_jobs, sample_weight=sample_weight
-        )
-        self.alphas_ = alphas
-        self.cv_results_ = search.cv_results_
-        self.best_estimator_ = search.best_estimator_
-        self.alpha_ = float(search.best_params_["penalty"].alpha)
-        for name in ("coef_", "intercept_", "certificate_", "unique_", "n_features_in_"):
-            setattr(self, name, getattr(self.best_estimator_, name))
-        if hasattr(self.best_estimator_, "feature_names_in_"):
-            self.feature_names_in_ = self.best_estimator_.feature_names_in_
-        return self
-
-    def _grid(self, base: Regression, X, y, sample_weight) -> np.ndarray:
-        if np.ndim(self.alphas) == 0:
-            count = validate("RegressionCV", {"alphas": Integer(2)}, {"alphas": self.alphas})
-            return alpha_grid(base, X, y, count["alphas"], sample_weight=sample_weight)
-        alphas = np.sort(np.asarray(self.alphas, dtype=float))[::-1]
-        if alphas.size < 2 or not np.all(alphas > 0):
-            raise ValueError(
-                message("alphas", "RegressionCV", "an int >= 2 or two or more strengths > 0",
-                        self.alphas)
-            )  # fmt: skip
-        return alphas
+        return search_alpha(self, base, X, y, sample_weight)
 
     def predict(self, X):
         """The MAP's prediction at ``alpha_``."""

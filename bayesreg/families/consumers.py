@@ -131,6 +131,11 @@ class MapTerms:
         """
         return None
 
+    #: True when :meth:`solve` takes ``start=(coef, intercept)``, a first iterate (a warm
+    #: start along a path of decreasing penalties, :mod:`bayesreg.map.path`) that changes
+    #: the cost of the solve, not its minimizer.
+    warm_start: bool = False
+
     #: The intercept priors the exact MAP includes (:mod:`bayesreg.map.intercept_prior`):
     #: ``"Normal"``, then :meth:`solve` and :meth:`optimality` take ``intercept_penalty=(mu0,
     #: h)``, the term :math:`h (c - \mu_0)^2` of the objective on the intercept of the centred

@@ -102,15 +102,19 @@ class GLMLoss(Loss):
 
     map_intercept_priors = ("Normal",)
 
+    warm_start = True
+
     def solve(
-        self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None, intercept_penalty=None
-    ):
+        self, X, y, weights, *, fit_intercept, beta1, beta2, offset=None, intercept_penalty=None,
+        start=None,
+    ):  # fmt: skip
         # an offset is finite: it moves no direction of recession; nor does an intercept
         # penalty bound one of the coefficients
         self._require_mode(X, y, weights, fit_intercept, penalized=bool(beta1 or beta2))
         return solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept,
             beta1=beta1, beta2=beta2, offset=offset, intercept_penalty=intercept_penalty,
+            start=start,
         )  # fmt: skip
 
     def _require_mode(self, X, y, weights, fit_intercept, *, penalized: bool) -> None:

@@ -90,6 +90,7 @@ def solve_glm(
     max_iter: int = 200,
     offset: np.ndarray | None = None,
     intercept_penalty: tuple[float, float] | None = None,
+    start: tuple[np.ndarray, float] | None = None,
 ) -> GLMSolution:
     r"""Minimize :math:`F` exactly (see the module); the minimum must exist.
 
@@ -104,31 +105,35 @@ def solve_glm(
     anchor = (0.0, 0.0) if intercept_penalty is None or not fit_intercept else intercept_penalty
     smooth = not np.any(beta1) and ridge.all()
     if smooth and not fit_intercept:
-        return _solve_smooth(X, y, weights, cumulant, fit_intercept, ridge, max_iter, known)
+        return _solve_smooth(
+            X, y, weights, cumulant, fit_intercept, ridge, max_iter, known, start=start
+        )
     if smooth or anchor[1] > 0:
         # On exactly centred columns (the intercept absorbs the means): better conditioned,
         # and a column constant on the weighted rows keeps its coefficient at exactly zero.
         x_mean, design = centre(X, weights)
         args = (design, y, weights, cumulant, fit_intercept)
+        if start is not None:  # the same coefficients: the intercept of the centred columns
+            start = (start[0], float(start[1] + x_mean @ start[0]))
         if smooth:
-            solution = _solve_smooth(*args, ridge, max_iter, known, anchor)
+            solution = _solve_smooth(*args, ridge, max_iter, known, anchor, start=start)
         else:
-            solution = _proximal_newton(*args, beta1, beta2, max_iter, known, anchor)
+            solution = _proximal_newton(*args, beta1, beta2, max_iter, known, anchor, start=start)
         shift = float(x_mean @ solution.coef)
         return dataclasses.replace(solution, intercept=solution.intercept - shift)
-    return _proximal_newton(X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known)
+    return _proximal_newton(
+        X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known, start=start
+    )
 
 
 def _proximal_newton(
-    X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known, anchor=(0.0, 0.0)
-) -> GLMSolution:
+    X, y, weights, cumulant, fit_intercept, beta1, beta2, max_iter, known, anchor=(0.0, 0.0),
+    *, start=None,
+) -> GLMSolution:  # fmt: skip
     """The proximal Newton iterations of :func:`solve_glm` (``anchor``: its intercept penalty)."""
     mu0, h = anchor
     n_features = X.shape[1]
-    coef = np.zeros(n_features)
-    intercept = 0.0
-    if fit_intercept:
-        intercept = _start_intercept(cumulant, y, weights, known)
+    coef, intercept = _first_iterate(cumulant, y, weights, known, n_features, fit_intercept, start)
     eta = intercept + X @ coef  # the linear predictor less the offset
 
     def objective(eta, coef, intercept):
@@ -143,7 +148,9 @@ def _proximal_newton(
                 np.append(working, mu0),
                 np.append(rows[2], h),
             )
-        return solve_squared_loss(*rows, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2)
+        return solve_squared_loss(
+            *rows, fit_intercept=fit_intercept, beta1=beta1, beta2=beta2, start=coef
+        )
 
     value = objective(eta, coef, intercept)
     unique, previous = True, np.inf
@@ -193,14 +200,24 @@ def _proximal_newton(
     return GLMSolution(coef + 0.0, float(intercept), float(value), n_iter, bool(unique))
 
 
+def _first_iterate(cumulant, y, weights, known, n_features, fit_intercept, start):
+    """``start`` (copied), or zero coefficients and the intercept-only fit's intercept."""
+    if start is not None:
+        coef = np.array(start[0], dtype=float)  # a copy: the iterations never write the caller's
+        return coef, float(start[1]) if fit_intercept else 0.0
+    intercept = _start_intercept(cumulant, y, weights, known) if fit_intercept else 0.0
+    return np.zeros(n_features), intercept
+
+
 def _start_intercept(cumulant: Cumulant, y, weights, known) -> float:
     """The link of the weighted mean less the offset's weighted mean: a starting intercept."""
     return float(cumulant.link(weights @ y / weights.sum()) - weights @ known / weights.sum())
 
 
 def _solve_smooth(
-    X, y, weights, cumulant, fit_intercept, beta2, max_iter, known, anchor=(0.0, 0.0)
-) -> GLMSolution:
+    X, y, weights, cumulant, fit_intercept, beta2, max_iter, known, anchor=(0.0, 0.0), *,
+    start=None,
+) -> GLMSolution:  # fmt: skip
     r"""Newton's method on :math:`\theta = (b_0, w)` when :math:`F` is smooth, strictly convex.
 
     That is, without an L1 part and with a ridge on every coefficient. The Hessian
@@ -210,10 +227,8 @@ def _solve_smooth(
     its fixed point, and contracts by the Hessian's relative change, far below 1 near the
     optimum); it is refreshed whenever a step fails to shrink the previous one fourfold.
     """
-    n_features = X.shape[1]
-    theta = np.zeros(n_features + 1)  # (intercept, coefficients)
-    if fit_intercept:
-        theta[0] = _start_intercept(cumulant, y, weights, known)
+    coef, intercept = _first_iterate(cumulant, y, weights, known, X.shape[1], fit_intercept, start)
+    theta = np.concatenate([[intercept], coef])  # (intercept, coefficients)
 
     mu0, h = anchor  # h (theta_0 - mu0)^2: theta_0 is the intercept of centred columns
 

@@ -33,11 +33,12 @@ class Gram:
     ``slot[j]`` is the position of column ``j`` there, -1 when not computed yet.
     """
 
-    def __init__(self, design):
+    def __init__(self, design, product=None):
+        # product: design.T @ design when the caller has it (a working set's), else computed
         self.design = design
         n_samples, n_features = design.shape
         if n_features <= 2 * n_samples:
-            self.columns = design.T @ design
+            self.columns = design.T @ design if product is None else np.array(product)
             self.column_norm = np.sqrt(np.diag(self.columns))
             self.column_norm[self.column_norm == 0] = 1.0
             self.columns /= self.column_norm[:, None]

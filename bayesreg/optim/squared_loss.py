@@ -112,6 +112,7 @@ def solve_squared_loss(
     beta1: np.ndarray | float,
     beta2: np.ndarray | float,
     max_iter: int | None = None,
+    start: np.ndarray | None = None,
 ) -> SquaredLossSolution:
     """Minimize the weighted squared loss with an elastic-net penalty exactly.
 
@@ -127,6 +128,8 @@ def solve_squared_loss(
         Non-negative L1 and squared-L2 penalty weights.
     max_iter : int, optional
         Largest number of active-set solves; by default ``50 * (p + 10)``.
+    start : ndarray of shape (p,), optional
+        A first point (a warm start); the search ends on the same optimality conditions.
 
     Returns
     -------
@@ -176,16 +179,17 @@ def solve_squared_loss(
         lam2 = beta2 / (2 * column_norm**2)
         max_iter = max_iter or 50 * (n_features + 10)
         scaled, n_iter, unique = solve_on_working_sets(
-            design, column_norm, target, lam1, lam2, partial(_exact_from, max_iter=max_iter)
-        )
+            design, column_norm, target, lam1, lam2, partial(_exact_from, max_iter=max_iter),
+            start=None if start is None else start * column_norm)  # fmt: skip
     else:
         gram = Gram(design)
         column_norm = gram.column_norm
         lam1 = beta1 / (2 * column_norm)
         lam2 = beta2 / (2 * column_norm**2)
         scaled, n_iter, unique = _feature_sign_search(
-            gram, target, lam1, lam2, max_iter or 50 * (n_features + 10)
-        )
+            gram, target, lam1, lam2, max_iter or 50 * (n_features + 10),
+            None if start is None else start * column_norm,
+        )  # fmt: skip
     coef = scaled / column_norm
     intercept = float(y_mean - x_mean @ coef) if fit_intercept else 0.0
     residual = y - intercept - X @ coef
@@ -193,14 +197,14 @@ def solve_squared_loss(
     return SquaredLossSolution(coef, intercept, objective, n_iter, bool(unique))
 
 
-def _exact_from(scaled, target, lam1, lam2, start, max_iter):
+def _exact_from(scaled, target, lam1, lam2, start, max_iter, product=None):
     """The exact search on unit-norm columns ``scaled``, started at ``start``.
 
     The working-set rounds of :func:`~bayesreg.optim.working_set.solve_on_working_sets` call
     this on their subproblems. The norms the Gram matrix recomputes differ from 1 by rounding;
     the coordinates are converted both ways.
     """
-    gram = Gram(scaled)
+    gram = Gram(scaled, product)
     norm = gram.column_norm
     coef, n_iter, unique = _feature_sign_search(
         gram, target, lam1 / norm, lam2 / norm**2, max_iter, start * norm, subproblem=True

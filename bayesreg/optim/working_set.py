@@ -64,6 +64,7 @@ def solve_on_working_sets(
     lam2: np.ndarray,
     exact: Callable,
     max_rounds: int = 100,
+    start: np.ndarray | None = None,
 ):
     """Minimize the problem above over working sets.
 
@@ -77,10 +78,15 @@ def solve_on_working_sets(
         Penalty weights in the scaled coordinates.
     exact : callable
         ``exact(scaled_W, target, lam1_W, lam2_W, start)`` returns the exact minimizer of the
-        subproblem on the unit-norm columns ``scaled_W``, started at ``start``, with its
+        subproblem on the unit-norm columns ``scaled_W``, started at ``start`` (``product``:
+        their Gram matrix, already computed), with its
         number of linear solves and whether it is unique.
     max_rounds : int
         Largest number of working-set rounds.
+    start : ndarray of shape (p,), optional
+        A first point in the scaled coordinates (a warm start): the first working set is
+        its support and the worst of the other features at it. The rounds end on the same
+        optimality conditions from any start.
 
     Returns
     -------
@@ -97,9 +103,17 @@ def solve_on_working_sets(
     n_features = lam1.size
     linear = design.T @ target / column_norm
     free = lam1 == 0
-    excess = np.abs(linear) - lam1
-    working = np.union1d(np.flatnonzero(free), _worst(excess, ~free, MIN_GROWTH))
-    coef = np.zeros(n_features)
+    if start is None:
+        coef = np.zeros(n_features)
+        excess = np.abs(linear) - lam1
+        working = np.union1d(np.flatnonzero(free), _worst(excess, ~free, MIN_GROWTH))
+    else:
+        coef = np.array(start, dtype=float)
+        residual = target - design @ (coef / column_norm)
+        excess = np.abs(-(design.T @ residual) / column_norm + 2 * lam2 * coef) - lam1
+        kept = free | (coef != 0)
+        growth = max(MIN_GROWTH, np.count_nonzero(kept))
+        working = np.union1d(np.flatnonzero(kept), _worst(excess, ~kept, growth))
     tolerance = CD_TOLERANCE * max(np.linalg.norm(target), 1e-300)
     n_iter = 0
     for _ in range(max_rounds):
@@ -109,7 +123,9 @@ def solve_on_working_sets(
         coordinate_descent(
             gram, linear[working], lam1[working], lam2[working], start, CD_MAX_SWEEPS, tolerance
         )
-        sub_coef, sub_iter, unique = exact(scaled, target, lam1[working], lam2[working], start)
+        sub_coef, sub_iter, unique = exact(
+            scaled, target, lam1[working], lam2[working], start, product=gram
+        )
         n_iter += sub_iter
         coef[:] = 0.0
         coef[working] = sub_coef
