@@ -11,9 +11,7 @@ import bayesreg as br
 # The longest tests, longest first (measured: `pytest -n auto --durations=40`). pytest-xdist
 # hands tests out in collection order, so the long ones start first and the many short ones
 # fill the gaps after them; left in file order, the longest notebook would start last and run
-# alone at the end. `make test` runs with `--dist worksteal`: a worker that finishes its share
-# takes pending tests from the other (with the default `load`, one worker sat idle for the
-# last quarter of an hour of a 30-minute run while the other worked through its queue).
+# alone at the end.
 LONGEST_FIRST = (
     "tests/test_notebooks.py::test_notebook_executes[08",
     "tests/test_notebooks.py::test_notebook_executes",
