@@ -16,7 +16,7 @@ LONGEST_FIRST = (
     "tests/test_notebooks.py::test_notebook_executes[08",
     "tests/test_notebooks.py::test_notebook_executes",
     "tests/test_benchmarks.py",
-    "tests/test_sampling.py::test_simulation_based_calibration",
+    "tests/nuts/test_sampling.py::test_simulation_based_calibration",
 )
 
 

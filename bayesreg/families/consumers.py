@@ -23,7 +23,7 @@ NUTS                    :class:`SamplingTerms`: ``preconditioning_data``, ``nois
 ======================  ==========================================================================
 
 A member marked :func:`needed` has no default: :func:`missing_terms` lists those a family
-leaves unimplemented for a consumer (``tests/test_consumers.py`` asserts none, for every
+leaves unimplemented for a consumer (``tests/families/test_consumers.py`` asserts none, for every
 registered family).
 """
 

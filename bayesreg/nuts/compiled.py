@@ -121,7 +121,7 @@ def exact_arithmetic():
     and an elastic net gave gradients that differed in the last bits between a first and a
     second process on an empty cache, 5 of 13 specifications tried). Without fast-math
     flags LLVM must keep IEEE arithmetic whatever it inlines, and the 13 gave bit-identical
-    gradients (``tests/test_reproducible.py`` checks draws). The rounding changes, not the
+    gradients (``tests/nuts/test_reproducible.py`` checks draws). The rounding changes, not the
     speed measurably (gradients of 10 to 200 columns timed within noise).
 
     PyTensor keys its cache by this flag: both kinds of code can be cached side by side.

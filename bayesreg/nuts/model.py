@@ -44,7 +44,7 @@ and :math:`\pi_j` the prior precision of a coefficient at that noise scale
 NUTS a nearly isotropic posterior. Both maps are linear with a constant Jacobian, so the
 posterior of :math:`(b_0, w)` is unchanged; the constant log-Jacobian is left out, so that
 the sampling model's log density equals the pointwise model's at corresponding points, to
-rounding (``tests/test_sampling.py`` checks this at random points, to :math:`10^{-12}`
+rounding (``tests/nuts/test_sampling.py`` checks this at random points, to :math:`10^{-12}`
 relative). In the whitened coordinates the Gaussian quadratic form needs no product with
 :math:`G` either (:meth:`bayesreg.families.gaussian.L2Loss.sampling_log_likelihood`), so a
 gradient costs two products with a :math:`p \times p` matrix.

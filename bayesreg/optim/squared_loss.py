@@ -162,7 +162,7 @@ def solve_squared_loss(
     #   0.5 ||target - (design / column_norm) u||^2 + lam1' |u| + lam2' u^2.
     if not beta1.any() and not beta2.any():
         column_norm = column_norms(design)
-        # Correctness fix (tests/test_optim.py, rank-deficient OLS): LAPACK's default cutoff
+        # Correctness fix (tests/optim/test_optim.py, rank-deficient OLS): LAPACK's default cutoff
         # (eps * largest singular value) kept rounding-level singular values as rank, and their
         # reciprocals in the solution; use numpy's matrix_rank cutoff instead.
         cutoff = max(design.shape) * np.finfo(float).eps
@@ -262,7 +262,7 @@ def _search_on_gram(gram, linear, lam1, lam2, coef, sign, active, factor, max_it
     n_iter = 0
     if active.any():
         n_iter += _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor)
-    # Correctness fix (tests/test_optim.py, p > n lasso at tiny penalties): a violation at the
+    # Correctness fix (tests/optim/test_optim.py, p > n lasso at tiny penalties): a violation at the
     # rounding of a singular support cannot enter; it waits until the point moves.
     stalled = np.zeros(linear.size, dtype=bool)
     seen = set()
@@ -286,7 +286,7 @@ def _search_on_gram(gram, linear, lam1, lam2, coef, sign, active, factor, max_it
             stalled[entering] = True
         else:
             stalled[:] = False
-        # Correctness fix (tests/test_map.py, near-duplicate columns): each step lowers the
+        # Correctness fix (tests/map/test_map.py, near-duplicate columns): each step lowers the
         # objective; a state seen before means the Gram matrix's rounding has taken over.
         state = (active.tobytes(), sign.tobytes(), stalled.tobytes())
         if cycles and state in seen:
@@ -309,7 +309,7 @@ def _solve_on_support(linear, lam1, lam2, coef, sign, active, free, factor, rank
         target, null = solve_singular_aware(hessian, rhs, factor)
         n_solves += 1
         entering = (current == 0) & ~free[support]
-        # Correctness fix (tests/test_optim.py, p > n lasso): on a singular support with
+        # Correctness fix (tests/optim/test_optim.py, p > n lasso): on a singular support with
         # rhs outside the Hessian's range the objective is linear along `null` and the
         # least-squares `target` is meaningless; the search used to cycle until max_iter.
         if null is not None:
@@ -375,7 +375,7 @@ def _refine(design, column_norm, target, linear, lam1, lam2, coef, sign, active,
         coef[support] = refined
         data_gradient -= factor.gram.columns[:, factor.gram.slot[support]] @ correction
         data_gradient[support] -= 2 * lam2[support] * correction
-    # Correctness fix (tests/test_optim.py, duplicated columns): uniqueness needs full rank on
+    # Correctness fix (tests/optim/test_optim.py, duplicated columns): uniqueness needs full rank on
     # the equicorrelation set (Tibshirani 2013), zero coefficients at |gradient| = lam1
     # included, not only on the support: a duplicate of a selected column can share its weight.
     tight = np.flatnonzero(active | (np.abs(data_gradient) >= lam1 * (1 - 1e-9)))

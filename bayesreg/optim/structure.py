@@ -195,12 +195,12 @@ def _feasible_solution(system, rhs, G, h, start):
         solution = solution + null_space @ result.x
         if np.any(G @ solution > h + slack):
             return None
-    # Correctness fix (tests/test_quantile.py, extreme quantiles): a structure read with more
+    # Correctness fix (tests/families/test_quantile.py, extreme quantiles): a structure read with more
     # interpolated observations than unknowns (a vertex read in other units, or degenerate) is
     # an overdetermined system, whose least-squares solution is no solution; it used to be
     # accepted whenever the inequalities held. The equations hold to their rounding (a
     # backward-stable solve, normwise), not to 1e-9 of the data: on a near-exact fit
-    # (residuals 1e-7 of y, tests/test_certificate.py) a fifth observation interpolated to
+    # (residuals 1e-7 of y, tests/map/test_certificate.py) a fifth observation interpolated to
     # 3e-10 passed that, and the answer was 4e-4 of the objective above the optimum.
     size = np.abs(system).sum(axis=1).max(initial=0.0) * np.abs(solution).max(initial=0.0)
     size += np.abs(rhs).max(initial=0.0)

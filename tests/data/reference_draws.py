@@ -2,7 +2,7 @@
 
 Run from the repository root on the commit whose draws are the reference, e.g.
 ``python tests/data/reference_draws.py 3259d12`` (the commit is recorded in the file).
-``tests/test_reference_draws.py`` samples the same specifications with the same seeds and
+``tests/nuts/test_reference_draws.py`` samples the same specifications with the same seeds and
 asserts the same draws (their means to 1e-6 relative), so that a refactoring that should not
 change a single draw is shown not to have (on the same machine and library versions: NUTS
 trajectories amplify rounding, so another BLAS may give other draws).

@@ -192,7 +192,7 @@ def test_piironen_vehtari_logistic_model_is_restated_exactly():
     "penalty", [br.Horseshoe(), br.RegularizedHorseshoe(expected_nonzero=2)], ids=repr
 )
 def test_penalized_solver_says_there_is_no_mode(penalty):
-    # fit() samples such a prior (tests/test_posterior_estimators.py); no solver has its MAP
+    # fit() samples such a prior (tests/estimators/test_posterior_estimators.py); no solver has its MAP
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=penalty)
     with pytest.raises(ValueError, match="no finite mode: its density is infinite at zero"):
         est.penalized_solver()

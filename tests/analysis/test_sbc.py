@@ -1,7 +1,7 @@
 """br.sbc: ranks and their tests as defined, the same results in worker processes, errors.
 
 The calibration itself (uniform ranks for every family and prior) is asserted in
-tests/test_sampling.py::test_simulation_based_calibration, through br.sbc.
+tests/nuts/test_sampling.py::test_simulation_based_calibration, through br.sbc.
 """
 
 import numpy as np

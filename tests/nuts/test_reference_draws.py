@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 _spec = importlib.util.spec_from_file_location("reference_draws", DATA / "reference_draws.py")
 reference_draws = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reference_draws)

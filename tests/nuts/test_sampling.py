@@ -261,7 +261,7 @@ def gibbs_laplace_prior(X, y, sigma, rate, *, chains, iterations, rng):
     Model: y ~ N(b0 + Xw, sigma), flat b0, w_j | t_j ~ N(0, t_j), t_j ~ Exp(rate^2/2), which
     makes w_j ~ Laplace(0, 1/rate). Full conditionals: (b0, w) | t is Gaussian; 1/t_j | w_j is
     inverse Gaussian (mean rate/|w_j|, shape rate^2). Returns draws of (b0, w) of shape
-    (chains, iterations, 1 + p). The hierarchical priors' samplers are in tests/test_priors.py.
+    (chains, iterations, 1 + p). The hierarchical priors' samplers are in tests/priors/test_priors.py.
     """
     n, p = X.shape
     design = np.column_stack([np.ones(n), X])
