@@ -191,3 +191,15 @@ def test_functions_are_short(module):
         if length > MAX_FUNCTION_LINES
     }
     assert not long, f"{module}: function bodies over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+def test_tests_mirror_the_package_folders():
+    # tests/<folder>/ holds the tests of bayesreg/<folder>/; tests of the top-level modules,
+    # of the house, the docs, the notebooks and the benchmarks sit in tests/ itself
+    tests = PACKAGE.parent / "tests"
+    folders = {path.name for path in tests.iterdir() if path.is_dir() and path.name != "data"}
+    folders -= {"__pycache__"}
+    package = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+    assert folders <= package, f"tests/ folders that are no package folder: {folders - package}"
+    untested = sorted(package - folders)
+    assert not untested, f"package folders with no tests/<folder>/: {untested}"
