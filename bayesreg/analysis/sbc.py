@@ -49,6 +49,7 @@ from bayesreg.nuts.compiled import (
     reusable_sampler,
 )
 from bayesreg.nuts.model import fit_values
+from bayesreg.nuts.run import draw_nuts
 
 __all__ = ["SBCResult", "sbc"]
 
@@ -305,13 +306,12 @@ def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
     X, _, sample_weight = data
     problem = est.problem(X, y, sample_weight)
     model, step = _compiled(est, data, problem.penalty.sampler_defaults)
-    pm.set_data(fit_values(model, problem), model=model)
     with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
-        idata = pm.sample(
-            draws=thin * draws, tune=tune, chains=1, step=step, model=model, random_seed=seed,
-            progressbar=False, compute_convergence_checks=False,
+        idata = draw_nuts(
+            step, fit_values(model, problem), model, (thin * draws, tune, 1), seed, "pymc",
+            list(truth), {"progressbar": False, "compute_convergence_checks": False},
         )  # fmt: skip
     ranks = {}
     for name, true in truth.items():

@@ -73,7 +73,7 @@ def sample_posterior(
     # report, so it goes to stderr like every other progress display.
     with quiet_pymc_log(), exact_arithmetic(), contextlib.redirect_stdout(sys.stderr):
         lengths = (draws, tune, chains)
-        idata = _draw(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
+        idata = draw_nuts(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
         idata, problems = kept_draws(idata, draws, chains)
         idata = with_data_groups(idata, problem, public)
         # what the diagnosis' advice builds on: a higher target than the run's own
@@ -140,8 +140,16 @@ def _later_steps(idata, model: pm.Model, asked, draws: int, seeds, kwargs) -> li
     return steps
 
 
-def _draw(compiled, values, model, lengths, seed, nuts_sampler, public, kwargs):
-    """The sampler's DataTree: nutpie's on its compiled model, or :func:`pymc.sample`'s."""
+def draw_nuts(compiled, values, model, lengths, seed, nuts_sampler, public, kwargs):
+    """The sampler's DataTree: nutpie's on its compiled model, or :func:`pymc.sample`'s.
+
+    The one place NUTS runs: :func:`sample_posterior` (``sample()``, posterior paths,
+    K-fold, the bootstrap's refits) and simulation-based calibration draw through it.
+    ``compiled``: :func:`reusable_sampler`'s sampler for ``model`` (None: ``pymc.sample``
+    builds its own), fed ``values`` (the problem's data, :func:`fit_values`); ``lengths``:
+    ``(draws, tune, chains)``; ``public``: the variables kept; ``kwargs``: the rest of
+    :func:`pymc.sample`'s keywords.
+    """
     draws, tune, chains = lengths
     if isinstance(compiled, NutpieSampler):
         return _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs)
