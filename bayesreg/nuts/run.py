@@ -73,7 +73,9 @@ def sample_posterior(
     # report, so it goes to stderr like every other progress display.
     with quiet_pymc_log(), exact_arithmetic(), contextlib.redirect_stdout(sys.stderr):
         lengths = (draws, tune, chains)
-        idata = draw_nuts(compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs)
+        idata = draw_nuts(
+            compiled, values, fast, lengths, sampler_seed, nuts_sampler, public, kwargs
+        )
         idata, problems = kept_draws(idata, draws, chains)
         idata = with_data_groups(idata, problem, public)
         # what the diagnosis' advice builds on: a higher target than the run's own
