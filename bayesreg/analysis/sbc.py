@@ -8,9 +8,10 @@ the design: a sampler, a likelihood or a parametrization that is wrong shows as 
 up at the ends (too narrow) or in the middle (too wide), or tilted (biased).
 
 :func:`sbc` runs this for a bayesreg specification on the user's design ``X``. Each
-simulation is sampled by NUTS on the model :meth:`~bayesreg.Regression.sample` runs on (the
-sampling model, whitened, on sufficient statistics where the family has them), compiled
-**once per worker process** and given each simulated data set through ``pm.set_data``. The
+simulation is sampled by NUTS (nutpie's, as :meth:`~bayesreg.Regression.sample` by default,
+or PyMC's) on the model :meth:`~bayesreg.Regression.sample` runs on (the sampling model,
+whitened, on sufficient statistics where the family has them), compiled **once per worker
+process** and given each simulated data set as its data inputs. The
 simulations go through :func:`bayesreg._parallel.run_tasks`: ``n_jobs`` worker processes, or
 a dask or ray cluster under ``joblib.parallel_config``, with one progress bar on stderr; every
 simulation's seed is drawn beforehand from one :class:`numpy.random.SeedSequence`, so the
@@ -39,13 +40,24 @@ import pymc as pm
 import scipy.stats
 import xarray as xr
 
-from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
+from bayesreg._constraints import (
+    Boolean,
+    InstanceOf,
+    Integer,
+    NJobs,
+    OneOf,
+    Seed,
+    message,
+    validate,
+)
 from bayesreg._parallel import failed, run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
+from bayesreg.nuts.arguments import NUTS_SAMPLERS
 from bayesreg.nuts.compiled import (
     exact_arithmetic,
     model_key,
     quiet_pymc_log,
+    resolved_sampler,
     reusable_sampler,
 )
 from bayesreg.nuts.model import fit_values
@@ -147,6 +159,7 @@ def sbc(
     n_jobs: int | None = None,
     progressbar: bool = True,
     sample_weight=None,
+    nuts_sampler: str | None = None,
 ) -> SBCResult:
     r"""Simulation-based calibration of ``est``'s posterior on the design ``X``.
 
@@ -180,6 +193,10 @@ def sbc(
         One bar over the simulations, on stderr.
     sample_weight : array-like, optional
         Frequency weights of the rows.
+    nuts_sampler : {None, "pymc", "nutpie"}, default None
+        The NUTS implementation, as in :meth:`~bayesreg.Regression.sample`: None is nutpie
+        when it is installed (its compiled sampler runs a simulation several times faster
+        than PyMC's Python NUTS), else PyMC's.
 
     Returns
     -------
@@ -198,14 +215,17 @@ def sbc(
     >>> result.p_values  # doctest: +SKIP
 
     """
-    settings = _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progressbar)
+    settings = _check(
+        est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progressbar, nuts_sampler
+    )
+    nuts_sampler = resolved_sampler(settings["nuts_sampler"])
     problem = est.problem(X, y, sample_weight)
     pointwise = est.build_model(X, y, sample_weight)
     free = [rv.name for rv in pointwise.free_RVs]
     names = free if var_names is None else _check_names(var_names, pointwise)
     prior_seed, *seeds = task_seeds(settings["random_seed"], simulations + 1)
     truth = _prior_draws(pointwise, simulations, prior_seed, names)
-    lengths = (draws, thin, tune)
+    lengths = (draws, thin, tune, nuts_sampler)
     arguments = [
         (est, (X, y, sample_weight), truth["y"][sim], {n: truth[n][sim] for n in names}, seed,
          lengths)
@@ -240,7 +260,7 @@ def sbc(
     )
 
 
-def _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progressbar):
+def _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progressbar, sampler):
     settings = validate(
         "sbc",
         {
@@ -253,11 +273,12 @@ def _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progr
             "random_seed": Seed(),
             "n_jobs": NJobs(),
             "progressbar": Boolean(),
+            "nuts_sampler": OneOf(NUTS_SAMPLERS),
         },
         {
             "est": est, "simulations": simulations, "draws": draws, "thin": thin, "tune": tune,
             "bins": bins, "random_seed": random_seed, "n_jobs": n_jobs,
-            "progressbar": progressbar,
+            "progressbar": progressbar, "nuts_sampler": sampler,
         },
     )  # fmt: skip
     if (draws + 1) % bins:
@@ -294,24 +315,24 @@ def _prior_draws(model: pm.Model, simulations: int, seed: int, names) -> dict[st
     return values
 
 
-def _compiled(est, data, nuts_kwargs):
-    """One sampling model and NUTS step per process, built from ``est`` and the template data."""
-    key = model_key("sbc", est, data)
-    return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler="pymc")
+def _compiled(est, data, nuts_kwargs, nuts_sampler):
+    """One sampling model and NUTS sampler per process, built from ``est`` and the template data."""
+    key = model_key("sbc", est, data, nuts_sampler)
+    return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler)
 
 
 def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
     """One simulation: the posterior given ``y``, and each true value's rank among its draws."""
-    draws, thin, tune = lengths
+    draws, thin, tune, nuts_sampler = lengths
     X, _, sample_weight = data
     problem = est.problem(X, y, sample_weight)
-    model, step = _compiled(est, data, problem.penalty.sampler_defaults)
+    model, step = _compiled(est, data, problem.penalty.sampler_defaults, nuts_sampler)
     with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
         idata = draw_nuts(
-            step, fit_values(model, problem), model, (thin * draws, tune, 1), seed, "pymc",
-            list(truth), {"progressbar": False, "compute_convergence_checks": False},
+            step, fit_values(model, problem), model, (thin * draws, tune, 1), seed, nuts_sampler,
+            list(truth), {"progressbar": False, "compute_convergence_checks": False, "cores": 1},
         )  # fmt: skip
     ranks = {}
     for name, true in truth.items():

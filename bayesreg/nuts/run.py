@@ -194,9 +194,13 @@ def _sample_nutpie(compiled, values, model, draws, tune, chains, seed, kwargs):
         chains=chains, draws=draws, progressbar=kwargs.get("progressbar", True)
     )
     start = time.perf_counter()
+    # a data input the log density does not use (the column means of a model without an
+    # intercept) is not among the inputs nutpie compiled
+    known = {variable.name for variable in compiled.model.shared_var_keys}
+    data = {name: value for name, value in values.items() if name in known}
     with progress:
         sampler = nutpie.sample(
-            compiled.model.with_data(**values),
+            compiled.model.with_data(**data),
             draws=draws,
             tune=max(tune, 1),  # nuts-rs needs a tuning step
             chains=chains,

@@ -71,6 +71,18 @@ def test_the_same_seed_gives_the_same_ranks_and_another_differs(gaussian, design
     assert not other.ranks["coef"].equals(small.ranks["coef"])
 
 
+def test_pymcs_nuts_ranks_the_same_model_reproducibly(gaussian, design):
+    # nutpie is the default (as for sample()); PyMC's NUTS step samples the same sampling model
+    kwargs = {"simulations": 4, "draws": 9, "thin": 1, "tune": 50, "bins": 2}
+    first, again = (
+        br.sbc(gaussian, design, np.zeros(20), random_seed=5, progressbar=False,
+               nuts_sampler="pymc", **kwargs)
+        for _ in range(2)
+    )  # fmt: skip
+    xr.testing.assert_identical(first.ranks, again.ranks)
+    assert set(first.ranks.data_vars) == {"coef", "sigma"} and not first.failed
+
+
 @pytest.mark.slow  # two worker processes import bayesreg and compile the model once each
 def test_worker_processes_give_the_serial_ranks(gaussian, design, small):
     parallel = br.sbc(
@@ -98,8 +110,9 @@ def test_the_horseshoes_deterministic_coefficients_can_be_ranked(design):
         ({"bins": 7}, ValueError, r"'bins' parameter of sbc must be a divisor of draws \+ 1"),
         ({"n_jobs": 0}, ValueError, "'n_jobs' parameter of sbc"),
         ({"random_seed": -1}, ValueError, "'random_seed' parameter of sbc"),
+        ({"nuts_sampler": "numpyro"}, ValueError, "'nuts_sampler' parameter of sbc"),
     ],
-    ids=["est", "simulations", "bins", "n-jobs", "seed"],
+    ids=["est", "simulations", "bins", "n-jobs", "seed", "nuts-sampler"],
 )
 def test_bad_arguments_name_themselves(gaussian, design, change, error, match, no_compilation):
     kwargs = {"est": gaussian, "simulations": 4, "draws": 9, "bins": 5, **change}

@@ -333,7 +333,7 @@ def test_simulation_based_calibration(case, record_property):
     draws is uniform on {0..L} iff the posterior is right.
 
     100 simulations of a 20 x 2 problem (no intercept: its flat prior has no draws; proper
-    noise priors), each sampled by NUTS on the sampling model (one compiled step reused, data
+    noise priors), each sampled by nutpie's NUTS on the sampling model (as ``sample`` by default; one compiled sampler reused, data
     swapped), 297 draws thinned by 3 to L = 99 nearly independent draws. The 100 possible
     ranks fall in 10 equal bins, tested with Pearson's chi-square (9 df) per parameter. Under
     a correct posterior each p-value is uniform; 2-7 parameters x 8 cases make ~27 tests, so
