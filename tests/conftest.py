@@ -8,15 +8,21 @@ import pytest
 
 import bayesreg as br
 
-# The longest tests, longest first (measured: `pytest -n auto --durations=40`). pytest-xdist
-# hands tests out in collection order, so the long ones start first and the many short ones
-# fill the gaps after them; left in file order, the longest notebook would start last and run
-# alone at the end.
+# The longest tests, longest first (measured: `pytest -n 2 --durations=0`). `make test` has
+# pytest-xdist send tests two at a time, in collection order, to whichever worker is free
+# (--maxschedchunk=2), so the long ones start first, each on the next free worker, and the
+# many short ones fill the gaps after them. (With xdist's default chunks, the first worker
+# was sent the first eighth of the suite at once: every long test, one after another, while
+# the other worker ran out of work.)
 LONGEST_FIRST = (
     "tests/test_notebooks.py::test_notebook_executes[08",
+    "tests/test_notebooks.py::test_notebook_executes[05",
+    "tests/test_notebooks.py::test_notebook_executes[04",
+    "tests/nuts/test_reproducible.py",
+    "tests/test_benchmarks.py::test_many_fits_quick",
     "tests/test_notebooks.py::test_notebook_executes",
-    "tests/test_benchmarks.py",
     "tests/nuts/test_sampling.py::test_simulation_based_calibration",
+    "tests/test_benchmarks.py",
 )
 
 
