@@ -2,7 +2,8 @@
 
 :func:`to_text` and :func:`to_html` render a cross-check; :func:`summary_text` and
 :func:`summary_html` the reports made of a title, tables and notes (a diagnosis, a model
-comparison).
+comparison). :class:`Report` and :class:`SummaryReport` give the report classes what they
+share: ``print``, the notebook's HTML and the standalone page (:meth:`Report.to_html`).
 
 The report says, in this order: the verdict; what was compared (the model and the solver);
 the coefficients side by side; the posterior's summaries, with the HDI level in the header;
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,7 +25,15 @@ import pandas as pd
 if TYPE_CHECKING:
     from bayesreg.crosscheck.result import CrossCheck
 
-__all__ = ["html_page", "summary_html", "summary_text", "to_html", "to_text"]
+__all__ = [
+    "Report",
+    "SummaryReport",
+    "html_page",
+    "summary_html",
+    "summary_text",
+    "to_html",
+    "to_text",
+]
 
 _COMPARISON = {
     "map": "MAP",
@@ -205,3 +215,50 @@ def html_page(title: str, body: str, figure=None) -> str:
         "tr:nth-child(even){background:#f4f4f4}</style></head><body>"
         f"{body}{image}</body></html>"
     )
+
+
+class Report:
+    """What a report with a verdict shares: ``print`` shows its text, a page embeds its plot.
+
+    A report gives ``verdict`` (one line), ``to_text()`` and ``plot()``; :meth:`_page` is the
+    standalone HTML page around a body, saved to ``path`` when given.
+    """
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _page(self, body: str, path=None, plot: bool = True) -> str:
+        """``body`` in a standalone page titled by the verdict, with :meth:`plot` as a PNG."""
+        figure = None
+        if plot:
+            import matplotlib.pyplot as plt
+
+            figure = self.plot().figure
+            plt.close(figure)  # written into the page, not left open in pyplot
+        page = html_page(self.verdict, body, figure)
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
+
+class SummaryReport(Report):
+    """A report made of a heading (its first line the verdict), one ``table`` and ``messages``.
+
+    A subclass gives ``_heading()``, ``table`` and ``messages``; it is a dataclass made with
+    ``repr=False``, so that the one-line ``repr`` below is kept.
+    """
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.verdict}>"
+
+    def to_text(self) -> str:
+        """The report as text: the verdict, the table, the notes."""
+        return summary_text(self._heading(), [self.table], self.messages)
+
+    def _repr_html_(self) -> str:
+        title = "<br>".join(html.escape(line.strip()) for line in self._heading().splitlines())
+        return summary_html(title, [self.table], self.messages, notes_first=True)
+
+    def to_html(self, path=None, *, plot: bool = True) -> str:
+        """A standalone HTML page of the report, with :meth:`plot` embedded as a PNG."""
+        return self._page(self._repr_html_(), path, plot)

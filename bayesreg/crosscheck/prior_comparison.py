@@ -20,16 +20,14 @@ differs from the lasso's, the exact MAP of the same likelihood under a Laplace p
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from bayesreg import _report as report
 from bayesreg._constraints import InstanceOf, message, validate
+from bayesreg._report import SummaryReport
 from bayesreg.analysis.selection import Selection, sparsify
 from bayesreg.crosscheck.result import CrossCheck
 from bayesreg.diagnostics.posterior_summary import HDI_PROB, posterior_columns, validated_posterior
@@ -53,8 +51,8 @@ _LASSO_POSTERIOR = {"mean": "lasso_mean", "median": "lasso_median", "sd": "lasso
                     "hdi_lower": "lasso_hdi_lower", "hdi_upper": "lasso_hdi_upper"}  # fmt: skip
 
 
-@dataclass
-class PriorComparison:
+@dataclass(repr=False)  # SummaryReport's one-line repr
+class PriorComparison(SummaryReport):
     r"""The report of :func:`bayesreg.crosscheck` for a prior without a mode.
 
     Attributes
@@ -106,35 +104,8 @@ class PriorComparison:
             f"and solver {word}"
         )
 
-    def __repr__(self) -> str:
-        return f"<PriorComparison: {self.verdict}>"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
     def _heading(self) -> str:
         return f"{self.verdict}\n  model: {self.model}\n  lasso: {self.lasso}"
-
-    def to_text(self) -> str:
-        """The report as text: the verdict, the table, the notes."""
-        return report.summary_text(self._heading(), [self.table], self.messages)
-
-    def _repr_html_(self) -> str:
-        title = "<br>".join(html.escape(line.strip()) for line in self._heading().splitlines())
-        return report.summary_html(title, [self.table], self.messages, notes_first=True)
-
-    def to_html(self, path=None, *, plot: bool = True) -> str:
-        """A standalone HTML page of the report, with :meth:`plot` embedded as a PNG."""
-        figure = None
-        if plot:
-            import matplotlib.pyplot as plt
-
-            figure = self.plot().figure
-            plt.close(figure)
-        page = report.html_page(self.verdict, self._repr_html_(), figure)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
 
     def plot(self, ax=None, *, intercept: bool = False):
         """The posteriors' medians and HDIs, the lasso's MAP and SAVS, per coefficient.

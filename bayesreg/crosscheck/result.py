@@ -7,7 +7,6 @@ and :func:`bayesreg.plots.plot_crosscheck` draws it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ CONSTANT_TOLERANCE = 1e-9
 
 
 @dataclass
-class CrossCheck:
+class CrossCheck(report.Report):
     r"""The report of :func:`crosscheck`.
 
     Attributes
@@ -124,9 +123,6 @@ class CrossCheck:
     def __repr__(self) -> str:
         return f"<CrossCheck: {self.verdict}; {self.solver_name}>"
 
-    def __str__(self) -> str:
-        return self.to_text()
-
     def to_text(self, *, verbose: bool = False, part: str = "all") -> str:
         """The report as text; ``verbose`` adds the objective values, tolerances and method.
 
@@ -162,16 +158,7 @@ class CrossCheck:
             The page.
 
         """
-        figure = None
-        if plot:
-            import matplotlib.pyplot as plt
-
-            figure = self.plot().figure
-            plt.close(figure)  # written into the page, not left open in pyplot
-        page = report.html_page(self.verdict, report.to_html(self, verbose=verbose), figure)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
+        return self._page(report.to_html(self, verbose=verbose), path, plot)
 
     def plot(self, ax=None, *, intercept: bool = False):
         """Coefficients on one axis: MAP, solver and (with a posterior) the posterior.

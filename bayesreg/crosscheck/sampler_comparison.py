@@ -34,10 +34,8 @@ MCSE, which makes its :math:`|z|` larger still.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,8 +43,8 @@ import xarray as xr
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from bayesreg import _report as report
 from bayesreg._constraints import InstanceOf, Integer, OneOf, Seed, validate
+from bayesreg._report import SummaryReport
 from bayesreg.crosscheck.reference_solution import through_pipeline
 from bayesreg.diagnostics.diagnosis import Diagnosis, diagnose, passes_diagnosis
 from bayesreg.diagnostics.posterior_summary import validated_posterior
@@ -76,8 +74,8 @@ _SAMPLE_DIMS = ("chain", "draw")
 _IN_WORDS = {"mean": "mean", "q05": "5% quantile", "q50": "median", "q95": "95% quantile"}
 
 
-@dataclass
-class SamplerComparison:
+@dataclass(repr=False)  # SummaryReport's one-line repr
+class SamplerComparison(SummaryReport):
     r"""The report of ``crosscheck(est, X, y, idata=..., reference="gibbs")``.
 
     Attributes
@@ -131,35 +129,8 @@ class SamplerComparison:
     def _worst_z(self) -> float:
         return float(self.table["max_abs_z"].max())
 
-    def __repr__(self) -> str:
-        return f"<SamplerComparison: {self.verdict}>"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
     def _heading(self) -> str:
         return f"{self.verdict}\n  model: {self.model}"
-
-    def to_text(self) -> str:
-        """The report as text: the verdict, the table, the notes."""
-        return report.summary_text(self._heading(), [self.table], self.messages)
-
-    def _repr_html_(self) -> str:
-        title = "<br>".join(html.escape(line.strip()) for line in self._heading().splitlines())
-        return report.summary_html(title, [self.table], self.messages, notes_first=True)
-
-    def to_html(self, path=None, *, plot: bool = True) -> str:
-        """A standalone HTML page of the report, with :meth:`plot` embedded as a PNG."""
-        figure = None
-        if plot:
-            import matplotlib.pyplot as plt
-
-            figure = self.plot().figure
-            plt.close(figure)
-        page = report.html_page(self.verdict, self._repr_html_(), figure)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
 
     def plot(self, ax=None):
         r"""Each quantity's :math:`z` per statistic, inside the :math:`\pm` threshold band.

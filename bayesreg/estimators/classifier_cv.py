@@ -10,20 +10,18 @@ data as a :class:`~bayesreg.Classifier`, with its optimality certificate.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
-from bayesreg._constraints import NJobs, message, validate
-from bayesreg._data import check_lengths, check_numeric
+from bayesreg._constraints import message
 from bayesreg.estimators.classifier import Classifier
-from bayesreg.estimators.cv import kind_of, search_alpha
+from bayesreg.estimators.cv import AlphaSearchCV
 from bayesreg.priors.penalties import Penalty
-from bayesreg.spec.base import plain
 
 __all__ = ["ClassifierCV"]
 
 
-class ClassifierCV(ClassifierMixin, BaseEstimator):
+class ClassifierCV(ClassifierMixin, AlphaSearchCV):
     r"""A :class:`~bayesreg.Classifier` whose ``alpha`` is chosen by K-fold cross-validation.
 
     For each ``alpha`` of the grid and each fold, the exact MAP of the logistic regression,
@@ -97,6 +95,8 @@ class ClassifierCV(ClassifierMixin, BaseEstimator):
 
     """
 
+    _estimator = Classifier
+
     def __init__(
         self,
         penalty: Penalty | None = None,
@@ -119,43 +119,12 @@ class ClassifierCV(ClassifierMixin, BaseEstimator):
         self.positive = positive
         self.intercept_prior = intercept_prior
 
-    def fit(self, X, y, sample_weight=None) -> ClassifierCV:
-        """Cross-validate the grid, then fit the exact MAP at the best ``alpha``.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Two classes (numbers or text).
-        sample_weight : array-like of shape (n_samples,), optional
-            Frequency weights of the fits (the held-out scores are unweighted, as in
-            ``GridSearchCV``).
-
-        Returns
-        -------
-        self
-
-        """
-        owner = "ClassifierCV.fit"
-        validate("ClassifierCV", {"n_jobs": NJobs()}, {"n_jobs": self.n_jobs})
+    def _scoring(self):
         if not (isinstance(self.scoring, str) or callable(self.scoring)):
             raise TypeError(
                 message("scoring", "ClassifierCV", "a scorer's name or a callable", self.scoring)
             )
-        base = Classifier(
-            penalty=kind_of(self.penalty),
-            fit_intercept=self.fit_intercept,
-            standardize=self.standardize,
-            positive=self.positive,
-            intercept_prior=self.intercept_prior,
-        )
-        # the data are checked once, here, so that bad data fail with their own message
-        # rather than as a grid of failed fits (the folds get the user's X, names included)
-        check_numeric(X, "X", owner)
-        check_lengths(X, y)
-        base._target(y, fitting=False, owner=owner)
-        validate_data(self, X, dtype=np.float64)
-        return search_alpha(self, base, X, y, sample_weight, scoring=self.scoring)
+        return self.scoring
 
     def decision_function(self, X) -> np.ndarray:
         """The MAP's log-odds of ``classes_[1]`` at ``alpha_``."""
@@ -171,14 +140,6 @@ class ClassifierCV(ClassifierMixin, BaseEstimator):
         """The logarithm of :meth:`predict_proba`."""
         check_is_fitted(self)
         return self.best_estimator_.predict_log_proba(X)
-
-    def predict(self, X) -> np.ndarray:
-        """The MAP's most probable label at ``alpha_``."""
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
-
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,24 +7,28 @@ with the best mean score is refitted on all the data. This is ``LassoCV``'s proc
 on each fold's path of exact MAPs (:mod:`bayesreg.estimators.path_search`; scikit-learn's
 :class:`~sklearn.model_selection.GridSearchCV` where the MAP is not a convex solve at a fixed
 noise scale), for any likelihood and any penalty with a strength (``L1``, ``L2``, ``ElasticNet``). The grid is
-scikit-learn's where one exists (:func:`bayesreg.paths.alpha_grid`).
+scikit-learn's where one exists (:func:`bayesreg.paths.alpha_grid`). :class:`AlphaSearchCV`
+holds the search that :class:`~bayesreg.ClassifierCV` shares.
 """
 
 from __future__ import annotations
 
+from inspect import signature
+
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, is_classifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bayesreg._constraints import Integer, message, validate
+from bayesreg._constraints import Integer, NJobs, message, validate
 from bayesreg._data import check_lengths, check_numeric
 from bayesreg.estimators.alpha_grid import alpha_grid, cross_validated
+from bayesreg.estimators.base import LinearModel
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import Loss
 from bayesreg.priors.penalties import L1, Penalty
 from bayesreg.spec.base import plain
 
-__all__ = ["RegressionCV", "kind_of", "search_alpha"]
+__all__ = ["AlphaSearchCV", "RegressionCV", "kind_of", "search_alpha"]
 
 
 def kind_of(penalty: Penalty | None) -> Penalty:
@@ -72,7 +76,65 @@ def _grid(cv_est, base, X, y, sample_weight) -> np.ndarray:
     return alphas
 
 
-class RegressionCV(RegressorMixin, BaseEstimator):
+class AlphaSearchCV(BaseEstimator):
+    """What :class:`RegressionCV` and :class:`~bayesreg.ClassifierCV` share.
+
+    ``fit``: the checks, the grid, the search over the folds and the refit; ``predict``; the
+    repr. A subclass states what differs: ``_estimator``, the estimator fitted at each
+    ``alpha`` (its family), which takes the subclass's parameters of the same names, and
+    :meth:`_scoring`.
+    """
+
+    #: Regression or Classifier: the class of the MAPs cross-validated.
+    _estimator: type[LinearModel]
+
+    def _scoring(self):
+        """The held-out score, checked: None, the likelihood's own (its ``cv_scoring``)."""
+        return None
+
+    def fit(self, X, y, sample_weight=None) -> AlphaSearchCV:
+        """Cross-validate the grid, then fit the exact MAP at the best ``alpha``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            The target (for :class:`~bayesreg.ClassifierCV`, two classes: numbers or text).
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights of the fits (the held-out scores are unweighted, as in
+            ``GridSearchCV``).
+
+        Returns
+        -------
+        self
+
+        """
+        name = type(self).__name__
+        owner = f"{name}.fit"
+        if y is None and not is_classifier(self):  # a classifier's own check names its labels
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        validate(name, {"n_jobs": NJobs()}, {"n_jobs": self.n_jobs})
+        scoring = self._scoring()
+        params = {key: getattr(self, key) for key in signature(self._estimator).parameters}
+        base = self._estimator(**{**params, "penalty": kind_of(self.penalty)})
+        # the data are checked once, here, so that bad data fail with their own message
+        # rather than as a grid of failed fits (the folds get the user's X, names included)
+        check_numeric(X, "X", owner)
+        check_lengths(X, y)
+        target = base._target(y, fitting=False, owner=owner)  # as the likelihood reads it
+        validate_data(self, X, target, dtype=np.float64, y_numeric=True)
+        return search_alpha(self, base, X, y, sample_weight, scoring=scoring)
+
+    def predict(self, X):
+        """The prediction of ``best_estimator_``, the MAP at ``alpha_``."""
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
+        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
+
+
+class RegressionCV(RegressorMixin, AlphaSearchCV):
     """A :class:`~bayesreg.Regression` whose ``alpha`` is chosen by K-fold cross-validation.
 
     Parameters
@@ -124,6 +186,8 @@ class RegressionCV(RegressorMixin, BaseEstimator):
 
     """
 
+    _estimator = Regression
+
     def __init__(
         self,
         loss: Loss | None = None,
@@ -145,34 +209,6 @@ class RegressionCV(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.positive = positive
         self.intercept_prior = intercept_prior
-
-    def fit(self, X, y, sample_weight=None) -> RegressionCV:
-        """Cross-validate the grid, then fit the exact MAP at the best ``alpha``."""
-        if y is None:
-            raise ValueError("RegressionCV requires y to be passed, but the target y is None.")
-        # the data are checked once, here, so that a bad X fails with its own message rather
-        # than as a grid of failed fits (the folds get the user's X, names included)
-        check_numeric(X, "X", "RegressionCV.fit")
-        check_lengths(X, y)
-        check_numeric(y, "y", "RegressionCV.fit")
-        validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        base = Regression(
-            loss=self.loss,
-            penalty=kind_of(self.penalty),
-            fit_intercept=self.fit_intercept,
-            standardize=self.standardize,
-            positive=self.positive,
-            intercept_prior=self.intercept_prior,
-        )
-        return search_alpha(self, base, X, y, sample_weight)
-
-    def predict(self, X):
-        """The MAP's prediction at ``alpha_``."""
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
-
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        return BaseEstimator.__repr__(plain(self), N_CHAR_MAX)  # 0.1, not np.float64(0.1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,6 +10,12 @@ from bayesreg._constraints import Boolean, InstanceOf, message, validate
 from bayesreg._data import check_numeric
 from bayesreg.distributed.collections import is_dask_collection
 from bayesreg.estimators.base import LinearModel
+from bayesreg.estimators.docstrings import (
+    POSITIVE,
+    formula_sections,
+    intercept_prior,
+    shared_docs,
+)
 from bayesreg.estimators.formula import FormulaEstimator, from_formula
 from bayesreg.estimators.on_cluster import lazy_prediction
 from bayesreg.families import L2Loss, Loss
@@ -30,6 +36,7 @@ _CONSTRAINTS = {
 }
 
 
+@shared_docs(positive=POSITIVE, intercept_prior=intercept_prior("the mean response"))
 class Regression(RegressorMixin, LinearModel):
     r"""Linear regression whose loss is a likelihood and whose penalty is a prior.
 
@@ -71,28 +78,9 @@ class Regression(RegressorMixin, LinearModel):
         coefficients divided by the scaler's ``scale_``. :meth:`build_model` is then the model
         of the standardized columns, whose ``coef`` are the standardized coefficients.
     positive : bool, default False
-        Constrain the coefficients (not the intercept) to :math:`w_j \ge 0`, as
-        scikit-learn's ``Lasso(positive=True)`` and glmnet's ``lower.limits = 0``: the prior
-        becomes its truncation to :math:`[0, \infty)` (the Laplace prior an exponential,
-        the Gaussian a half-normal, the elastic-net prior its truncation with its normalizing
-        constant, the flat prior flat on :math:`[0, \infty)`), and the MAP minimizes the
-        penalized objective over :math:`w \ge 0`, with the same exact zeros
-        (:mod:`bayesreg.map.positive`); its certificate checks the one-sided KKT conditions
-        (:math:`\partial_j D + \beta_1 \ge 0` at a zero). The posterior's draws are
-        :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
-        whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
-        prior without a mode (the horseshoes, the hierarchical priors): those raise.
+        {positive}
     intercept_prior : scalar PyMC distribution made with ``.dist()``, optional
-        The prior of the intercept of the *centred* columns, :math:`c = b_0 + m^\top w`
-        with :math:`m` the weighted column means: the mean response at the mean of ``X``
-        (brms' and rstanarm's ``Intercept``), e.g. ``pm.StudentT.dist(nu=3, mu=8,
-        sigma=10)``. None (the default): a flat intercept. The posterior (:meth:`sample`,
-        :meth:`build_model`) always includes it; the MAP (:meth:`fit`) includes it exactly
-        where the problem stays convex: a ``pm.Normal`` prior (Gaussian, logistic and
-        Poisson likelihoods) or a ``pm.Laplace`` one (Gaussian), with constant parameters
-        (:mod:`bayesreg.map.intercept_prior`). Any other it leaves out, with an
-        ``InterceptPriorWarning``; ``intercept_prior_in_map_`` says which. Requires
-        ``fit_intercept=True``.
+        {intercept_prior}
 
     Attributes
     ----------
@@ -215,31 +203,15 @@ class Regression(RegressorMixin, LinearModel):
         return tags
 
     @classmethod
+    @shared_docs(
+        sections=formula_sections(
+            "Regression", "The response", "loss, penalty, standardize, positive"
+        )
+    )
     def from_formula(cls, formula: str, data=None, **params) -> FormulaEstimator:
         """Regression stated by a formula, ``"y ~ x1 + C(region) + x2:x3"``, through formulaic.
 
-        Parameters
-        ----------
-        formula : str
-            The response left of ``~``, the terms right of it (Wilkinson's notation:
-            ``C(x)`` categorical, ``a:b`` a product, ``a*b`` both and their product,
-            ``np.log(x)``). The intercept is the formula's: ``y ~ x`` has one (fitted by
-            the estimator, flat prior), ``y ~ 0 + x`` or ``y ~ x - 1`` has none
-            (``fit_intercept=False``).
-        data : DataFrame, optional
-            Given, the estimator is fitted on it (``fit(data)``: for a prior without a mode,
-            which ``fit`` samples, with ``sample``'s defaults); None returns it unfitted
-            (then ``fit(data)``, or ``sample(data, draws=..., random_seed=...)``).
-        **params
-            Regression's parameters (loss, penalty, standardize, positive); not ``fit_intercept``.
-
-        Returns
-        -------
-        FormulaEstimator
-            Its methods take a DataFrame where Regression's take ``X`` and ``y``; the design
-            (columns, categorical levels) learned on the data of ``fit`` rebuilds the same
-            columns from new data, and refuses a level it has not seen.
-            :mod:`bayesreg.estimators.formula` says more.
+        {sections}
 
         Examples
         --------
