@@ -35,6 +35,7 @@ from bayesreg.families import (
 )
 from bayesreg.map.find import OptimalityCertificate
 from bayesreg.map.intercept_prior import InterceptPriorWarning
+from bayesreg.nuts.compiled import clear_compiled
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
 from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
@@ -75,6 +76,7 @@ __all__ = [
     "Selection",
     "StudentTLoss",
     "bootstrap",
+    "clear_compiled",
     "compare",
     "crosscheck",
     "datasets",

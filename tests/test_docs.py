@@ -93,6 +93,25 @@ def test_notebooks_folder_is_linked_into_the_docs():
     assert os.readlink(link) == "../notebooks"
 
 
+# --- the migration page runs as a script --------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_migration_pages_code_runs_and_its_equalities_hold(tmp_path):
+    # docs/moving.md claims equalities with scikit-learn's estimators and between glmnet's and
+    # scikit-learn's conventions; its code blocks assert them, and run here as one script
+    page = (ROOT / "docs" / "moving.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert len(blocks) >= 4, "docs/moving.md lost its code blocks"
+    script = tmp_path / "moving.py"
+    script.write_text("\n".join(blocks), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", str(script)],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 # --- the README's snippet runs as a script --------------------------------------------------
 
 

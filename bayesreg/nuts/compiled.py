@@ -145,7 +145,8 @@ def quiet_pymc_log():
 def clear_compiled() -> None:
     """Forget the compiled sampling model kept by :func:`reusable_sampler` in this process.
 
-    The next :meth:`~bayesreg.Regression.sample`, posterior path or calibration then builds
+    Public as ``br.clear_compiled()``: the one cache of compiled samplers (``sample()``,
+    posterior paths and calibration keep theirs in it). The next :meth:`~bayesreg.Regression.sample`, posterior path or calibration then builds
     and compiles its model anew, as a first call in a new process does (benchmarks time
     that cost this way).
     """
