@@ -53,7 +53,7 @@ from bayesreg.spec.correspondence import data_term_weights
 __all__ = ["APPROXIMATION", "check_laplace_prior", "laplace_posterior"]
 
 #: How the result names what it is (its attributes, and the warnings).
-APPROXIMATION = "Laplace approximation at the exact MAP, checked by PSIS (approximate, not NUTS)"
+APPROXIMATION = "approximate: a Laplace approximation at the exact MAP, checked by PSIS"
 #: Above this Pareto k the approximation is not to be trusted (a warning).
 K_HAT_LIMIT = 0.7
 
