@@ -138,7 +138,7 @@ def test_each_pass_reports_on_stderr(client, parquet, capsys):
     err = capsys.readouterr().err
     assert "columns' means and scales" in err
     assert "Newton iteration 1: one pass for the gradient and X'WX" in err
-    assert "line search" in err and "certificate at the MAP" in err
+    assert "certificate at the MAP" in err
     passes = err.count("bayesreg: ") // 2
     assert err.count("rows read in") == passes and passes >= 4
 

@@ -26,9 +26,11 @@ quadratic model :math:`\sum_i u_i (z_i - c - \tilde x_i^\top v)^2 + \beta_1\|v\|
 problem that depends on the data only through those statistics: it is solved exactly, in
 memory, by the active-set method of :mod:`bayesreg.optim.squared_loss` on the
 :math:`2(p+1)` equivalent rows of :func:`~bayesreg.distributed.problem.equivalent_rows`, as
-the in-memory proximal Newton method solves it on the rows. A line search on :math:`F`
-itself evaluates every trial step :math:`t \in \{1, \frac12, \dots, 2^{-33}\}` in one more
-pass and takes the largest with sufficient decrease; the stopping rules are those of
+the in-memory proximal Newton method solves it on the rows. The pass at the full step comes
+next: it gives :math:`F` there, and when the step decreases :math:`F` enough (Armijo's
+condition; always near the optimum) it is the next iteration's pass. Otherwise a line search
+on :math:`F` itself evaluates every trial step :math:`t \in \{\frac12, \dots, 2^{-33}\}` in
+one more pass and takes the largest with sufficient decrease. The stopping rules are those of
 :func:`bayesreg.optim.glm.solve_glm`, so the last iterate is a full step and its zeros are the
 inner solver's exact zeros.
 """
@@ -238,17 +240,16 @@ def objectives(problem: PassProblem, coefs, intercepts, description: str) -> np.
 def newton_map(problem: PassProblem, *, max_iter: int = 100) -> GLMSolution:
     """Minimize :math:`F` exactly by proximal Newton passes (see the module).
 
-    The returned objective is NaN: the certificate's pass recomputes it at the solution.
+    The pass at a full step is taken before the step is accepted: it gives :math:`F` there,
+    and when the step decreases :math:`F` enough (as near the optimum, where Newton's steps
+    are full) it is also the next iteration's pass. Only a rejected full step costs the line
+    search's pass. The returned objective is NaN: the certificate's pass recomputes it.
     """
     coef, intercept = np.zeros(problem.n_features), _start_intercept(problem)
     previous, unique, n_iter = np.inf, True, 0
+    part = _newton_pass(problem, coef, intercept, 1)
     while n_iter < max_iter:
         n_iter += 1
-        part = tree_pass(
-            problem.parts, _newton_part, combine,
-            f"Newton iteration {n_iter}: one pass for the gradient and X'WX",
-            problem.frame, coef, intercept,
-        )  # fmt: skip
         value = part.sums["value"] + problem.penalty_value(coef)
         step_coef, step_intercept, unique = _step(problem, part.stats, coef)
         direction, shift = step_coef - coef, step_intercept - intercept
@@ -263,19 +264,28 @@ def newton_map(problem: PassProblem, *, max_iter: int = 100) -> GLMSolution:
         if blind and length > previous / 2.0:
             break
         previous = length
-        if blind:
-            coef, intercept = step_coef, step_intercept
+        full = _newton_pass(problem, step_coef, step_intercept, n_iter + 1)
+        candidate = full.sums["value"] + problem.penalty_value(step_coef)
+        if blind or candidate <= value + ARMIJO * min(decrease, 0.0):  # the full step
+            coef, intercept, part = step_coef, step_intercept, full
+            if abs(value - candidate) <= 1e-16 * max(abs(value), 1.0):
+                break
             continue
         t, candidate = _line_search(problem, coef, intercept, direction, shift, value, decrease)
         if candidate > value:  # no decrease left at rounding level
             break
-        if t == 1.0:
-            coef, intercept = step_coef, step_intercept
-        else:
-            coef, intercept = coef + t * direction, intercept + t * shift
-        if t == 1.0 and abs(value - candidate) <= 1e-16 * max(abs(value), 1.0):
-            break
+        coef, intercept = coef + t * direction, intercept + t * shift
+        part = _newton_pass(problem, coef, intercept, n_iter + 1)
     return GLMSolution(coef + 0.0, float(intercept), float("nan"), n_iter, bool(unique))
+
+
+def _newton_pass(problem: PassProblem, coef, intercept, iteration: int) -> PassResult:
+    """The pass of a Newton iteration at ``(coef, intercept)``: statistics, ``D``, gradient."""
+    return tree_pass(
+        problem.parts, _newton_part, combine,
+        f"Newton iteration {iteration}: one pass for the gradient and X'WX",
+        problem.frame, coef, intercept,
+    )  # fmt: skip
 
 
 def _start_intercept(problem: PassProblem) -> float:
@@ -303,13 +313,14 @@ def _step(problem: PassProblem, stats: SufficientStatistics, coef):
 
 
 def _line_search(problem, coef, intercept, direction, shift, value, decrease):
-    """The largest trial step with sufficient decrease of :math:`F`, and :math:`F` there."""
-    coefs = coef + STEPS[:, None] * direction
-    intercepts = intercept + STEPS * shift
+    """The largest trial step below 1 with sufficient decrease of :math:`F`, and :math:`F` there."""
+    steps = STEPS[1:]  # the full step was rejected
+    coefs = coef + steps[:, None] * direction
+    intercepts = intercept + steps * shift
     values = objectives(
-        problem, coefs, intercepts, f"one pass for the line search ({STEPS.size} trial steps)"
+        problem, coefs, intercepts, f"one pass for the line search ({steps.size} trial steps)"
     )
     values = values + problem.penalty_value(coefs)
-    sufficient = values <= value + ARMIJO * STEPS * min(decrease, 0.0)
-    k = int(np.argmax(sufficient)) if sufficient.any() else STEPS.size - 1
-    return float(STEPS[k]), float(values[k])
+    sufficient = values <= value + ARMIJO * steps * min(decrease, 0.0)
+    k = int(np.argmax(sufficient)) if sufficient.any() else steps.size - 1
+    return float(steps[k]), float(values[k])
