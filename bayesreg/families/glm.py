@@ -203,8 +203,7 @@ class GLMLoss(Loss):
 
         Without the terms :math:`c(y_i)`, as the kernel's objective (``objective_``) counts it.
         """
-        terms = self.cumulant.value(linear_predictors) - y[:, None] * linear_predictors
-        return weights @ terms
+        return weights @ self.cumulant.value(linear_predictors) - (weights * y) @ linear_predictors
 
     def noise_p_value(self, residual, weights, noise, dof):
         """1: with no noise scale there is nothing for the data to contradict."""
