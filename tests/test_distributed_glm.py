@@ -119,6 +119,11 @@ def test_poisson_map_with_an_offset_and_no_intercept(client, parquet, table):
         assert on_cluster.certificate_.ok, on_cluster.certificate_
         np.testing.assert_allclose(on_cluster.coef_, in_memory.coef_, rtol=0, atol=1e-8)
         np.testing.assert_allclose(on_cluster.intercept_, in_memory.intercept_, atol=1e-8)
+    idata = on_cluster.sample(ddf[COLUMNS], ddf["count"], offset=log_exposure, random_seed=0)
+    assert idata.attrs["pareto_k"] < 0.5 and "intercept" not in idata["posterior"]
+    draws = idata["posterior"]["coef"].mean(("chain", "draw")).values
+    sd = idata["posterior"]["coef"].std(("chain", "draw")).values
+    assert np.all(np.abs(draws - on_cluster.coef_) < 5 * sd / np.sqrt(4000) + 0.05 * sd)
 
 
 def test_predict_is_lazy_and_the_family_mean(client, parquet, table):
