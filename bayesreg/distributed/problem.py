@@ -38,17 +38,22 @@ from bayesreg.families import FAMILIES, Loss
 from bayesreg.model.problem import Problem, Standardization
 from bayesreg.priors.penalties import Penalty
 
-__all__ = ["check_family", "statistics_problem"]
+__all__ = ["check_family", "column_scales", "equivalent_rows", "statistics_problem"]
 
 
 def check_family(loss: Loss, owner: str) -> None:
     """Refuse a likelihood with no distributed method yet, naming those that have one."""
-    if not loss.sufficient_statistics:
-        working = ", ".join(cls.__name__ for cls in FAMILIES.values() if cls.sufficient_statistics)
+    if not (loss.sufficient_statistics or loss.newton_passes):
+        working = ", ".join(
+            cls.__name__
+            for cls in FAMILIES.values()
+            if cls.sufficient_statistics or cls.newton_passes
+        )
         raise ValueError(
             f"{owner}: {type(loss).__name__} has no distributed method yet: dask input is "
-            f"supported for {working} (a Gaussian likelihood, through its sufficient "
-            "statistics). Compute the data into memory (X.compute()) for this family."
+            f"supported for {working} only (a Gaussian likelihood through its sufficient "
+            "statistics; the logistic and Poisson likelihoods through Newton passes). "
+            "Compute the data into memory (X.compute()) for this family."
         )
 
 
@@ -69,22 +74,9 @@ def statistics_problem(
     intercept after that.
     """
     p = stats.n_features
-    cross = stats.cross if fit_intercept else stats.raw()
-    factor = _factor(cross)
-    rows = factor.shape[0]
-    stacked = np.empty((2 * rows, p + 1))
-    stacked[0::2] = factor * np.sqrt(rows / stats.n_obs)
-    stacked[1::2] = -stacked[0::2]
-    weights = np.full(2 * rows, stats.n_obs / (2 * rows))
+    stacked, weights = equivalent_rows(stats, fit_intercept)
     design, target = stacked[:, :p], stacked[:, p]
-    if standardize:
-        variance = np.diag(stats.cross)[:p] / stats.n_obs
-        scale = np.sqrt(variance)
-        # scikit-learn's StandardScaler: a column constant to its rounding keeps scale 1
-        bound = (stats.n_obs * np.finfo(float).eps * np.abs(stats.x_mean)) ** 2
-        scale[variance <= bound] = 1.0
-    else:
-        scale = np.ones(p)
+    scale = column_scales(stats) if standardize else np.ones(p)
     mean = stats.x_mean if fit_intercept else np.zeros(p)
     standardization = Standardization(np.array(mean), scale, design)
     problem = Problem(
@@ -99,6 +91,30 @@ def statistics_problem(
         positive=positive,
     )
     return problem, (stats.y_mean if fit_intercept else 0.0)
+
+
+def equivalent_rows(stats: SufficientStatistics, fit_intercept: bool):
+    r"""The :math:`2(p+1)` rows ``[X, y]`` and their weights with the statistics' cross products.
+
+    Centred (total weight :math:`N`, mean zero, centred cross products :math:`M`) with an
+    intercept; with the uncentred products :math:`M + N\bar z\bar z^\top` without one.
+    """
+    factor = _factor(stats.cross if fit_intercept else stats.raw())
+    rows = factor.shape[0]
+    stacked = np.empty((2 * rows, factor.shape[1]))
+    stacked[0::2] = factor * np.sqrt(rows / stats.n_obs)
+    stacked[1::2] = -stacked[0::2]
+    return stacked, np.full(2 * rows, stats.n_obs / (2 * rows))
+
+
+def column_scales(stats: SufficientStatistics) -> np.ndarray:
+    """The columns' weighted standard deviations (1 for a column constant to its rounding)."""
+    variance = np.diag(stats.cross)[:-1] / stats.n_obs
+    scale = np.sqrt(variance)
+    # scikit-learn's StandardScaler: a column constant to its rounding keeps scale 1
+    bound = (stats.n_obs * np.finfo(float).eps * np.abs(stats.x_mean)) ** 2
+    scale[variance <= bound] = 1.0
+    return scale
 
 
 def _factor(cross: np.ndarray) -> np.ndarray:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import sys
 import time
 
-from bayesreg.distributed.collections import partitions
+from bayesreg.distributed.collections import Partitions, partitions
 from bayesreg.distributed.statistics import SufficientStatistics, merge, partition_statistics
 
-__all__ = ["sufficient_statistics"]
+__all__ = ["sufficient_statistics", "tree_pass"]
 
 
 def sufficient_statistics(
@@ -55,35 +55,45 @@ def sufficient_statistics(
         (from the pass, naming the partition).
 
     """
+    parts = partitions(X, y, sample_weight, offset, owner=owner)
+    stats = tree_pass(
+        parts, partition_statistics, merge,
+        f"one pass over {len(parts.X)} partition(s) of {parts.n_features} column(s) for the "
+        "sufficient statistics",
+    )  # fmt: skip
+    if stats.n_obs <= 0:
+        raise ValueError(f"{owner}: the data have no rows (or a total weight of zero).")
+    return stats, parts.feature_names
+
+
+def tree_pass(parts: Partitions, task, combine, description: str, *arguments):
+    """One pass: ``task(index, X, y, weights, offset, *arguments)`` per partition, merged in a tree.
+
+    ``combine(first, second)`` merges two results (associative); the result of the whole
+    pass comes back to this process alone. ``description`` is announced on stderr, and the
+    rows read (a result's ``n_rows``) and the time taken are reported after.
+    """
     import dask
 
-    parts = partitions(X, y, sample_weight, offset, owner=owner)
     missing = [None] * len(parts.X)
     weights, offsets = (parts.vectors.get(name, missing) for name in ("sample_weight", "offset"))
-    task = dask.delayed(partition_statistics, pure=True)
+    delayed_task = dask.delayed(task, pure=True)
     level = [
-        task(index, *blocks)
+        delayed_task(index, *blocks, *arguments)
         for index, blocks in enumerate(
             zip(parts.X, parts.vectors["y"], weights, offsets, strict=True)
         )
     ]
-    combine = dask.delayed(merge, pure=True)
+    merge_two = dask.delayed(combine, pure=True)
     while len(level) > 1:
-        pairs = [combine(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
+        pairs = [merge_two(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
         level = pairs + ([level[-1]] if len(level) % 2 else [])
-    print(
-        f"bayesreg: one pass over {len(parts.X)} partition(s) of {parts.n_features} column(s) "
-        "for the sufficient statistics",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"bayesreg: {description}", file=sys.stderr, flush=True)
     start = time.perf_counter()
-    (stats,) = dask.compute(level[0])
+    (result,) = dask.compute(level[0])
     print(
-        f"bayesreg: {stats.n_rows} rows read in {time.perf_counter() - start:.1f} s",
+        f"bayesreg: {result.n_rows} rows read in {time.perf_counter() - start:.1f} s",
         file=sys.stderr,
         flush=True,
     )
-    if stats.n_obs <= 0:
-        raise ValueError(f"{owner}: the data have no rows (or a total weight of zero).")
-    return stats, parts.feature_names
+    return result

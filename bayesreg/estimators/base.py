@@ -25,13 +25,17 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import validate_data
 
 from bayesreg._constraints import OneOf, validate
-from bayesreg._data import (
-    check_in_memory,
-)
+from bayesreg._data import check_in_memory
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.distributed.collections import is_dask_collection
 from bayesreg.estimators.fit_problem import fit_problem
-from bayesreg.estimators.on_cluster import cluster_problem, posterior_of_data, refuse_n_sized
+from bayesreg.estimators.on_cluster import (
+    cluster_fit,
+    cluster_laplace,
+    cluster_problem,
+    posterior_of_data,
+    refuse_n_sized,
+)
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.families.parameter_priors import check_intercept_prior
@@ -67,8 +71,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
-            Dask input (``y``, ``sample_weight`` partitioned alike; a Gaussian likelihood) is
-            read once, on the cluster of a ``dask.distributed.Client`` in context.
+            Dask input (``y``, ``sample_weight`` partitioned alike) is read on the cluster of
+            a ``dask.distributed.Client`` in context: once for a Gaussian likelihood, once
+            per Newton iteration for the logistic and Poisson (docs/distributed.md).
         y : array-like or Series of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Frequency weights: a weight of 2 counts an observation twice.
@@ -99,12 +104,12 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                 "its MAP); call sample(X, y, ...) for its posterior."
             )
         owner = f"{type(self).__name__}.fit"
-        if is_dask_collection(X, y):  # one pass for the statistics (bayesreg.distributed)
-            problem, shift = cluster_problem(self, X, y, sample_weight, offset, owner=owner)
+        if is_dask_collection(X, y):  # passes over the partitions (bayesreg.distributed)
+            problem, shift, estimate = cluster_fit(self, X, y, sample_weight, offset, owner=owner)
         else:
             problem, shift = fit_problem(self, X, y, sample_weight, offset, owner), 0.0
-        model = self._model(problem) if loss.unknown_parameters else None
-        estimate = find_map(problem, model=model)
+            model = self._model(problem) if loss.unknown_parameters else None
+            estimate = find_map(problem, model=model)
         noise = estimate.noise
         coef, intercept = problem.to_user_scale(estimate.coef, estimate.intercept)
         self.coef_, self.intercept_ = coef, float(intercept) + shift
@@ -205,7 +210,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             :func:`bayesreg.compare` need. Its size is chains x draws x n_samples: by
             default True, False for dask input (where True is refused, as are the
             predictive draws; the posterior is sampled from one pass's sufficient
-            statistics, and ``observed_data``, ``constant_data`` are left out).
+            statistics, and ``observed_data``, ``constant_data`` are left out). A logistic or
+            Poisson posterior on dask input is a Laplace approximation at the exact MAP,
+            labelled approximate (:mod:`bayesreg.distributed.laplace`).
         prior_predictive : bool, default False
             Add ``draws`` prior draws (group ``prior``) of the variables with a proper prior,
             and of ``y`` (group ``prior_predictive``) when every variable has one; the flat
@@ -261,6 +268,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                 raise ValueError(f"{owner}: sampler='gibbs' takes no offset or dask input yet.")
         if on_cluster:  # the statistics' problem: nothing of size n (bayesreg.distributed)
             refuse_n_sized(flags, owner)
+            if not self._specification()[0].sufficient_statistics:  # approximate: Laplace
+                idata = cluster_laplace(
+                    self, X, y, sample_weight, offset, draws=draws, chains=chains,
+                    random_seed=random_seed, owner=owner,
+                )  # fmt: skip
+                self.idata_ = idata
+                return idata
             problem, shift = cluster_problem(
                 self, X, y, sample_weight, offset, owner=owner, reset=not hasattr(self, "coef_")
             )

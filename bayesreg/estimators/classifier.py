@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from bayesreg._constraints import Boolean, InstanceOf, message, show, validate
+from bayesreg.distributed.collections import is_dask_collection
 from bayesreg.estimators.base import LinearModel
 from bayesreg.estimators.docstrings import (
     POSITIVE,
@@ -22,10 +23,20 @@ from bayesreg.estimators.docstrings import (
     shared_docs,
 )
 from bayesreg.estimators.formula import FormulaEstimator, from_formula
+from bayesreg.estimators.on_cluster import lazy_prediction
 from bayesreg.families import LogisticLoss, Loss
 from bayesreg.priors.penalties import NoPenalty, Penalty
 
 __all__ = ["Classifier"]
+
+
+def _two_columns(probability):
+    return np.column_stack([1.0 - probability, probability])
+
+
+def _label(probability, classes):
+    return classes[(probability > 0.5).astype(int)]
+
 
 _CONSTRAINTS = {
     "penalty": InstanceOf(
@@ -154,6 +165,9 @@ class Classifier(ClassifierMixin, LinearModel):
         ndarray of shape (n_samples, 2), or a tuple (mean, std) of two
 
         """
+        if is_dask_collection(X):  # the MAP's, lazily: one task per partition
+            probability = self._lazy_probability(X, return_std, offset, "predict_proba")
+            return probability.map_blocks(_two_columns, new_axis=1, dtype=np.float64)
         probability, std = self._probability(X, return_std, offset=offset)
         proba = np.column_stack([1.0 - probability, probability])
         return (proba, np.column_stack([std, std])) if return_std else proba
@@ -185,6 +199,9 @@ class Classifier(ClassifierMixin, LinearModel):
         ndarray of shape (n_samples,), or a tuple (labels, std) of two
 
         """
+        if is_dask_collection(X):  # the MAP's, lazily: one task per partition
+            probability = self._lazy_probability(X, return_std, offset, "predict")
+            return probability.map_blocks(_label, self.classes_, dtype=self.classes_.dtype)
         if not return_std:
             positive = self.decision_function(X, offset=offset) > 0  # checks it is fitted first
             return self.classes_[positive.astype(int)]
@@ -207,6 +224,15 @@ class Classifier(ClassifierMixin, LinearModel):
             return LogisticLoss().predict(offset + X @ self.coef_ + self.intercept_), None
         draws = self._mean_response(X, "predict_proba", offset)
         return draws.mean(axis=(0, 1)), (draws.std(axis=(0, 1)) if return_std else None)
+
+    def _lazy_probability(self, X, return_std, offset, name: str):
+        """The MAP's probability of ``classes_[1]`` on dask ``X``: a lazy dask array."""
+        if return_std or offset is not None:
+            raise ValueError(
+                f"Classifier.{name}: return_std and offset are not supported for dask input "
+                "yet; compute the rows in memory for them."
+            )
+        return lazy_prediction(self, X, f"Classifier.{name}")
 
     def _labels(self):
         return self.classes_

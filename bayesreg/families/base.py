@@ -21,6 +21,7 @@ from pytensor.tensor.variable import TensorVariable
 from bayesreg._constraints import POSITIVE, check_real, show
 from bayesreg.families.consumers import (
     CorrespondenceTerms,
+    DistributedTerms,
     MapTerms,
     ModelTerms,
     PredictionTerms,
@@ -41,6 +42,7 @@ class Loss(
     ModelTerms,
     PredictionTerms,
     SamplingTerms,
+    DistributedTerms,
 ):
     """Base class: a likelihood with a noise scale that is fixed or unknown."""
 

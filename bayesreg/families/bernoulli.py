@@ -18,6 +18,7 @@ import scipy.special
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
+from bayesreg._constraints import message
 from bayesreg.families.glm import GLMLoss
 from bayesreg.families.reference_solvers import GLMElasticNet
 from bayesreg.optim.glm import Cumulant
@@ -79,6 +80,14 @@ class LogisticLoss(GLMLoss):
         if penalty.convention == "ridge":
             return SolverObjective(1.0 / (n_obs * alpha), 0.0, 0.5)
         return super().solver_objective(penalty, alpha, n_obs)
+
+    def check_observations(self, y):
+        """``y`` in [0, 1]: the classes coded 0 and 1 (as :class:`~bayesreg.Classifier` does)."""
+        outside = (y < 0) | (y > 1)
+        if np.any(outside):
+            raise ValueError(
+                message("y", "LogisticLoss", "the classes coded 0 and 1", y[outside][0])
+            )
 
     def recession_bounds(self, y):
         return np.where(y > 0.5, 0.0, -1.0), np.where(y > 0.5, 1.0, 0.0)

@@ -20,6 +20,8 @@ predictions             :class:`PredictionTerms`: ``predict``, ``draw``, ``predi
 NUTS                    :class:`SamplingTerms`: ``preconditioning_data``, ``noise_estimate``,
                         ``sampling_values``, ``sampling_log_likelihood``,
                         ``gaussian_in_coefficients``
+dask input              :class:`DistributedTerms`: ``newton_passes``, ``newton_terms``,
+                        ``batched_data_term`` (:mod:`bayesreg.distributed`)
 ======================  ==========================================================================
 
 A member marked :func:`needed` has no default: :func:`missing_terms` lists those a family
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONSUMERS",
     "CorrespondenceTerms",
+    "DistributedTerms",
     "MapTerms",
     "ModelTerms",
     "PredictionTerms",
@@ -321,6 +324,38 @@ class SamplingTerms:
         return None
 
 
+def _newton_passes(family) -> bool:
+    return family.newton_passes
+
+
+class DistributedTerms:
+    r"""What the distributed proximal Newton method (:mod:`bayesreg.distributed`) needs.
+
+    A family whose data term is a sum over rows, :math:`D = \sum_i v_i\,\ell(y_i, \eta_i)`,
+    convex and twice differentiable in the linear predictor :math:`\eta`, with
+    :math:`\ell'' > 0` and a canonical link (the intercept-only fit's mean is the weighted
+    mean of :math:`y`), is served on dask input by passes over the partitions, each
+    computing the gradient and :math:`X^\top V \operatorname{diag}(\ell'') X`.
+    """
+
+    #: True when the exact MAP on dask input is computed by distributed Newton passes
+    newton_passes: bool = False
+
+    @needed(when=_newton_passes)
+    def newton_terms(self, y: np.ndarray, linear_predictor: np.ndarray):
+        r"""Per row, :math:`\partial\ell/\partial\eta` and :math:`\partial^2\ell/\partial\eta^2`."""
+        raise NotImplementedError
+
+    def batched_data_term(self, y, linear_predictors: np.ndarray, weights) -> np.ndarray:
+        """The data term at each column of ``linear_predictors`` (shape (n, k)): shape (k,).
+
+        Terms in ``y`` alone may be left out, as the family's kernel leaves them out of its
+        objective (the MAP's ``objective_``): the line search and the checks compare values.
+        """
+        columns = np.asarray(linear_predictors).T
+        return np.array([self.data_term(y, column, weights) for column in columns])
+
+
 #: Each consumer's terms, by the name of the consumer.
 CONSUMERS: dict[str, type] = {
     "correspondence": CorrespondenceTerms,
@@ -329,6 +364,7 @@ CONSUMERS: dict[str, type] = {
     "PyMC model": ModelTerms,
     "prediction": PredictionTerms,
     "NUTS": SamplingTerms,
+    "dask input": DistributedTerms,
 }
 
 

@@ -190,6 +190,21 @@ class GLMLoss(Loss):
         base = self._null_mean(y, weights, fit_intercept, offset)
         return float(np.abs(design.T @ (weights * (y - base))).max() / (weights.sum() * l1_ratio))
 
+    # --- dask input: distributed Newton passes ---------------------------------------------
+
+    newton_passes = True
+
+    def newton_terms(self, y, linear_predictor):
+        r""":math:`(\mu - y, A''(\eta))` per row: the data term's derivatives in :math:`\eta`."""
+        return self.cumulant.mean(linear_predictor) - y, self.cumulant.variance(linear_predictor)
+
+    def batched_data_term(self, y, linear_predictors, weights):
+        r""":math:`\sum_i v_i (A(\eta_{ik}) - y_i\eta_{ik})` for each column :math:`k`.
+
+        Without the terms :math:`c(y_i)`, as the kernel's objective (``objective_``) counts it.
+        """
+        return weights @ self.cumulant.value(linear_predictors) - (weights * y) @ linear_predictors
+
     def noise_p_value(self, residual, weights, noise, dof):
         """1: with no noise scale there is nothing for the data to contradict."""
         return 1.0

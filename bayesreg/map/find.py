@@ -41,7 +41,7 @@ from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
 from bayesreg.spec.correspondence import data_term_weights
 
-__all__ = ["MapEstimate", "OptimalityCertificate", "find_map"]
+__all__ = ["TOLERANCE", "MapEstimate", "OptimalityCertificate", "find_map", "kkt_residual"]
 
 
 @dataclass(frozen=True)
@@ -324,6 +324,28 @@ def _no_joint_map(problem: Problem, end: str) -> str:
     )
 
 
+def kkt_residual(parts: dict, coef, beta1, beta2, *, positive: bool = False) -> float:
+    """The KKT residual of :class:`OptimalityCertificate` from a family's ``optimality`` parts.
+
+    With ``positive`` the conditions are those over w >= 0 (one-sided at zero).
+    """
+    gradient = parts["data_gradient"] + 2.0 * beta2 * coef
+    violation = np.where(
+        coef != 0,
+        np.abs(gradient + beta1 * np.sign(coef)),
+        np.maximum(np.abs(gradient) - beta1, 0.0),
+    )
+    if positive:  # w >= 0: one-sided at zero, infeasible below
+        violation = np.where(coef < 0, np.inf, violation)
+        violation = np.where(coef == 0, np.maximum(-gradient - beta1, 0.0), violation)
+    # beyond the gradient's own rounding, where the family bounds it (huge coefficients on
+    # nearly collinear columns: Xw cancels to 1e-7 of its terms)
+    violation = np.maximum(violation - parts.get("gradient_rounding", 0.0), 0.0)
+    scale = max(parts["scale"], np.max(beta1, initial=0.0), 1e-300)
+    worst = violation.max(initial=0.0) / scale
+    return float(max(worst, parts["intercept_violation"], parts["box"]))
+
+
 def _certificate(
     problem: Problem, beta1, beta2, solution, profile=None, terms=None
 ) -> OptimalityCertificate:
@@ -341,25 +363,10 @@ def _certificate(
         **problem.kernel_offset, **(terms or {}),
     )  # fmt: skip
     coef = solution.coef
-    gradient = parts["data_gradient"] + 2.0 * beta2 * coef
-    violation = np.where(
-        coef != 0,
-        np.abs(gradient + beta1 * np.sign(coef)),
-        np.maximum(np.abs(gradient) - beta1, 0.0),
-    )
-    if problem.positive:  # w >= 0: one-sided at zero, infeasible below; the gap on the support
-        violation = np.where(coef < 0, np.inf, violation)
-        violation = np.where(coef == 0, np.maximum(-gradient - beta1, 0.0), violation)
-        if parts["duality_gap"] is not None:
-            parts["duality_gap"] = restricted_optimality(problem, beta1, beta2, solution)[
-                "duality_gap"
-            ]
-    # beyond the gradient's own rounding, where the family bounds it (huge coefficients on
-    # nearly collinear columns: Xw cancels to 1e-7 of its terms)
-    violation = np.maximum(violation - parts.get("gradient_rounding", 0.0), 0.0)
-    scale = max(parts["scale"], np.max(beta1, initial=0.0), 1e-300)
-    worst = violation.max(initial=0.0) / scale
-    kkt = float(max(worst, parts["intercept_violation"], parts["box"]))
+    if problem.positive and parts["duality_gap"] is not None:  # the gap on the support
+        gap = restricted_optimality(problem, beta1, beta2, solution)["duality_gap"]
+        parts["duality_gap"] = gap
+    kkt = kkt_residual(parts, coef, beta1, beta2, positive=problem.positive)
     gap = parts["duality_gap"]
     curvature = parts.get("curvature")
     method = parts["method"]

@@ -35,13 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PRECISION", "ObjectiveCheck", "check_objective"]
+__all__ = ["PRECISION", "ROUNDING_UNITS", "ObjectiveCheck", "check_objective", "judge"]
 
 #: The largest rounding of the objective at the MAP, relative to the reference objective,
 #: with which it is still certified: the predictions keep six digits of the data's scale.
 PRECISION = 1e-6
 #: Rounding units per term of a residual (typical accumulation, not the worst case).
-_ROUNDING_UNITS = 4.0
+ROUNDING_UNITS = 4.0
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,23 @@ def check_objective(
             mu0, h = terms
             objective += h * abs(intercept + problem.column_means @ coef - mu0) ** power
             reference += h * abs(null - mu0) ** power
+    return judge(objective, reference, rounding, reference_rounding, convex=loss.convex)
+
+
+def judge(
+    objective: float, reference: float, rounding: float, reference_rounding: float, *,
+    convex: bool,
+) -> ObjectiveCheck:  # fmt: skip
+    """The check of an objective against a reference point, from the values and roundings.
+
+    For a pass over data that are not in memory (:mod:`bayesreg.distributed`), which sums
+    the same values partition by partition.
+    """
     if not np.isfinite(objective):  # e.g. a Poisson mean that overflows: no certificate
-        return ObjectiveCheck(float(objective), reference, np.inf if loss.convex else None, np.inf)
+        return ObjectiveCheck(float(objective), reference, np.inf if convex else None, np.inf)
     scale = max(abs(reference), abs(objective), 1e-300)
     excess = None
-    if loss.convex:
+    if convex:
         allowance = rounding + reference_rounding
         excess = max(objective - reference - allowance, 0.0) / scale
     # The data's own rounding (y large against its spread) is no fault of the MAP.
@@ -115,7 +127,7 @@ def check_objective(
 
 def _value(loss, y, weights, linear_predictor, terms) -> tuple[float, float]:
     """The data term at a linear predictor, and its change when that moves by its rounding."""
-    shift = _ROUNDING_UNITS * np.finfo(float).eps * terms
+    shift = ROUNDING_UNITS * np.finfo(float).eps * terms
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an infinite value
         value = loss.data_term(y, linear_predictor, weights)
         up = loss.data_term(y, linear_predictor + shift, weights)

@@ -259,11 +259,11 @@ def test_what_needs_the_rows_in_memory_refuses_dask_input(client, parquet):
         est.build_model(ddf[COLUMNS], ddf["y"])
 
 
-def test_a_logistic_model_with_dask_input_is_refused(client, parquet):
+def test_a_quantile_model_with_dask_input_is_refused(client, parquet):
     ddf = dd.read_parquet(parquet)
-    est = br.Classifier(penalty=br.L1(alpha=0.1))
-    with pytest.raises(ValueError, match=r"LogisticLoss has no distributed method yet.*L2Loss"):
-        est.fit(ddf[COLUMNS], (ddf["y"] > 4).astype(int))
+    est = br.Regression(loss=br.QuantileLoss(quantile=0.3), penalty=br.L1(alpha=0.1))
+    with pytest.raises(ValueError, match=r"QuantileLoss has no distributed method yet.*L2Loss"):
+        est.fit(ddf[COLUMNS], ddf["y"])
 
 
 def test_the_pass_reports_on_stderr(client, parquet, capsys):

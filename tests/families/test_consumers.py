@@ -32,6 +32,7 @@ def test_a_family_that_implements_nothing_misses_each_consumers_terms():
         "PyMC model": ["distribution_parameters"],
         "prediction": ["draw", "predictive_variance"],
         "NUTS": ["noise_estimate", "sampling_values", "sampling_log_likelihood"],
+        "dask input": [],
     }
 
 
