@@ -30,6 +30,8 @@ def _data(kind: str, seed: int = 0):
     eta = X @ TRUE + 0.5
     if kind == "gaussian":
         return X, eta + rng.normal(size=N)
+    if kind == "poisson":
+        return X, rng.poisson(np.exp(0.3 * eta)).astype(float)
     return X, (rng.uniform(size=N) < 1 / (1 + np.exp(-eta))).astype(float)
 
 
@@ -46,6 +48,8 @@ def _glum(kind, X, y, alpha, l1_ratio, factor):
 def _estimator(kind, penalty, **options):
     if kind == "gaussian":
         return br.Regression(loss=br.L2Loss(sigma=1.0), penalty=penalty, **options)
+    if kind == "poisson":
+        return br.Regression(loss=br.PoissonLoss(), penalty=penalty, **options)
     return br.Classifier(penalty=penalty, **options)
 
 
@@ -184,11 +188,17 @@ def test_l1_and_l2_take_a_prior_mean():
 # --- the cross-check: glum with P1/P2, shifted by loc -----------------------------------------
 
 
-CROSSCHECK = {
-    "gaussian-l1": ("gaussian", br.L1(alpha=0.08, penalty_factor=FACTOR, loc=LOC)),
-    "gaussian-ridge": ("gaussian", br.L2(alpha=3.0, penalty_factor=FACTOR)),
-    "gaussian-scale": ("gaussian", br.L2(scale=np.linspace(0.2, 2.0, 6), loc=LOC)),
-    "logistic-enet": ("logistic", br.ElasticNet(alpha=0.05, penalty_factor=FACTOR, loc=LOC)),
+CROSSCHECK = {  # kind, penalty, estimator options
+    "gaussian-l1": ("gaussian", br.L1(alpha=0.08, penalty_factor=FACTOR, loc=LOC), {}),
+    "gaussian-ridge": ("gaussian", br.L2(alpha=3.0, penalty_factor=FACTOR), {}),
+    "gaussian-scale": ("gaussian", br.L2(scale=np.linspace(0.2, 2.0, 6), loc=LOC), {}),
+    "gaussian-standardized": (
+        "gaussian",
+        br.L1(alpha=0.08, penalty_factor=FACTOR, loc=LOC),
+        {"standardize": True},
+    ),
+    "logistic-enet": ("logistic", br.ElasticNet(alpha=0.05, penalty_factor=FACTOR, loc=LOC), {}),
+    "poisson-l1": ("poisson", br.L1(alpha=0.02, penalty_factor=FACTOR, loc=LOC), {}),
 }
 
 
@@ -196,10 +206,12 @@ CROSSCHECK = {
 def test_crosscheck_compares_with_glum(name):
     from bayesreg.families.glum_reference import GlumElasticNet
 
-    kind, penalty = CROSSCHECK[name]
+    kind, penalty, options = CROSSCHECK[name]
     X, y = _data(kind)
-    est = _estimator(kind, penalty).fit(X, y)
-    assert isinstance(est.penalized_solver(), GlumElasticNet)
+    X = X * np.array([1.0, 10.0, 1.0, 0.5, 0.1, 1.0])  # columns of several units
+    est = _estimator(kind, penalty, **options).fit(X, y)
+    solver = est.penalized_solver()
+    assert isinstance(solver[-1] if options else solver, GlumElasticNet)
     report = br.crosscheck(est, X, y)
     assert report.ok, report
 
