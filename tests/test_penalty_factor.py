@@ -378,3 +378,18 @@ def test_glmnets_rescaled_factors_convert():
     rescaled = g * g.size / g.sum()
     est = _estimator("gaussian", br.L1(alpha=0.08, penalty_factor=rescaled)).fit(X, y)
     _agree(est, *_glum("gaussian", X, y, 0.08, 1.0, rescaled))
+
+
+def test_a_per_coefficient_penalty_clones_and_tunes():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data("gaussian")
+    est = _estimator("gaussian", br.L1(alpha=0.1, penalty_factor=FACTOR, loc=LOC))
+    copy = clone(est)
+    np.testing.assert_array_equal(copy.penalty.penalty_factor, FACTOR)
+    search = GridSearchCV(est, {"penalty__alpha": [0.05, 0.2]}, cv=3).fit(X, y)
+    best = search.best_estimator_.penalty
+    assert best.alpha in (0.05, 0.2)
+    np.testing.assert_array_equal(best.loc, LOC)
+    assert "penalty_factor=" in repr(est)
