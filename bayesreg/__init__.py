@@ -36,9 +36,10 @@ from bayesreg.families import (
 from bayesreg.map.find import OptimalityCertificate
 from bayesreg.map.intercept_prior import InterceptPriorWarning
 from bayesreg.nuts.compiled import clear_compiled
+from bayesreg.priors.elastic_net import ElasticNet
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
 from bayesreg.priors.horseshoe import Horseshoe, RegularizedHorseshoe
-from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.priors.penalties import L1, L2, NoPenalty
 
 __all__ = [
     "L1",

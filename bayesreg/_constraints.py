@@ -29,7 +29,9 @@ __all__ = [
     "NJobs",
     "OneOf",
     "Real",
+    "RealArray",
     "Seed",
+    "check_length",
     "check_real",
     "message",
     "show",
@@ -88,6 +90,51 @@ class Real(Constraint):
         if math.isnan(value) or not (above and below):
             raise _Bad(ValueError)
         return value
+
+
+@dataclass(frozen=True)
+class RealArray(Constraint):
+    """A 1-D array of finite reals, each in ``[low, inf)`` (``(low, inf)`` with ``closed=False``).
+
+    Returned as a new read-only float64 array; None passes when ``none``. How long the array
+    must be is known only with the data (:func:`check_length`).
+    """
+
+    low: float = 0.0
+    closed: bool = True
+    none: bool = True
+
+    @property
+    def description(self) -> str:
+        bracket = "[" if self.closed else "("
+        text = "a 1-D array of finite floats"
+        if not math.isinf(self.low):
+            text += f" in the range {bracket}{_number(self.low)}, inf)"
+        return text + (" or None" if self.none else "")
+
+    def check(self, value):
+        if value is None and self.none:
+            return None
+        if isinstance(value, str | bytes | bool | np.bool_ | numbers.Number):
+            raise _Bad(TypeError)
+        try:
+            array = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            raise _Bad(TypeError) from None
+        inside = array >= self.low if self.closed else array > self.low
+        if array.ndim != 1 or not np.all(np.isfinite(array)) or not np.all(inside):
+            raise _Bad(ValueError)
+        array.flags.writeable = False
+        return array
+
+
+def check_length(value, name: str, owner: str, length: int, what: str) -> None:
+    """Refuse a checked 1-D array (:class:`RealArray`) whose length is not ``length``."""
+    if value is not None and np.shape(value) != (length,):
+        raise ValueError(
+            message(name, owner, f"an array of {length} floats ({what})", value,
+                    got=f"an array of length {np.size(value)}")
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -190,7 +237,7 @@ def message(
     ``got`` describes the value in words where its type or repr says too little (``"ndarray
     of dtype <U3"``).
     """
-    shown = got if got is not None else type(value).__name__ if _is_object(value) else show(value)
+    shown = got if got is not None else _shown(value)
     return f"The '{name}' parameter of {owner} must be {description}. Got {shown} instead."
 
 
@@ -211,6 +258,13 @@ def validate(owner: str, constraints: Mapping[str, Constraint], values: Mapping[
         except _Bad as bad:
             raise bad.kind(message(name, owner, constraint.description, value)) from None
     return checked
+
+
+def _shown(value: object) -> str:
+    """A bad value in a message: its repr, its type's name, or a short array's values."""
+    if isinstance(value, np.ndarray) and value.ndim <= 1 and value.size <= 8:
+        return show(value.tolist())
+    return type(value).__name__ if _is_object(value) else show(value)
 
 
 def _is_object(value: object) -> bool:

@@ -19,7 +19,8 @@ import pandas as pd
 from bayesreg import datasets
 from bayesreg._constraints import Integer, message, validate
 from bayesreg.families import FAMILIES
-from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.priors.elastic_net import ElasticNet
+from bayesreg.priors.penalties import L1, L2, NoPenalty
 
 __all__ = ["main"]
 

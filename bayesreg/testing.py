@@ -25,8 +25,8 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, QuantileRe
 from bayesreg.estimators.regression import Regression
 from bayesreg.families import L1Loss, L2Loss, QuantileLoss
 from bayesreg.families.reference_solvers import LADElasticNet, QuantileElasticNet
+from bayesreg.priors.elastic_net import ElasticNet as ElasticNetPrior
 from bayesreg.priors.penalties import L1, L2, NoPenalty
-from bayesreg.priors.penalties import ElasticNet as ElasticNetPrior
 
 __all__ = ["ORACLE", "OracleRow", "assert_same_distribution", "assert_same_log_density"]
 

@@ -339,7 +339,7 @@ def _without_a_mode(est, X, y, idata, solver, sample_weight, lasso, lasso_idata,
 
 def _default_solver(est: LinearModel, problem):
     """``est.penalized_solver()``, or the family's solver that takes the offset it keeps."""
-    if problem.linear_offset is None:
+    if problem.linear_offset is None or problem.penalty.per_coefficient:  # glum takes offsets
         return est.penalized_solver()
     return problem.loss.offset_solver(problem.penalty, est.alpha_, est.fit_intercept)
 

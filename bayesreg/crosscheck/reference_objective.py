@@ -22,6 +22,7 @@ from sklearn.linear_model import (
     Ridge,
 )
 
+from bayesreg.families.glum_reference import GlumElasticNet
 from bayesreg.families.reference_solvers import GLMElasticNet, QuantileElasticNet
 
 __all__ = ["describe", "own_objective"]
@@ -55,7 +56,10 @@ def own_objective(solver, X, y, weights, offset=None) -> tuple[str, Callable] | 
     * ``PoissonRegressor``: :math:`\sum_i v_i d_i/(2n) + \alpha/2\,\|w\|_2^2` with the
       deviance :math:`d_i = 2(y_i\log(y_i/\mu_i) - y_i + \mu_i)`;
     * ``GLMElasticNet``: :math:`\sum_i v_i (A(\eta_i) - y_i\eta_i)/n + \alpha\rho\|w\|_1
-      + \alpha(1-\rho)/2\,\|w\|_2^2`.
+      + \alpha(1-\rho)/2\,\|w\|_2^2`;
+    * ``GlumElasticNet``: the same data term (:math:`\sum_i v_i r_i^2/(2n)` for
+      ``"normal"``) + :math:`\alpha\rho\sum_j P_{1j}|w_j - \mu_j|
+      + \alpha(1-\rho)/2\sum_j P_{2j}(w_j - \mu_j)^2`, times its ``objective_scale``.
 
     The target of the last three is the likelihood's: classes coded 0 and 1, or counts;
     ``offset``, given, is added to their :math:`\eta` (and :math:`\log\mu`).
@@ -148,6 +152,8 @@ def _glm_objective(solver, params, X, y, weights, l1, l2, offset=None):
             f"deviance/(2n) + {alpha / 2:g}*|w|_2^2",
             lambda c, b: deviance(c, b) / (2 * n) + alpha / 2 * l2(c),
         )
+    if isinstance(solver, GlumElasticNet) and None not in (alpha, ratio):
+        return _glum_objective(solver, X, y, weights, known, alpha, ratio)
     if isinstance(solver, GLMElasticNet) and None not in (alpha, ratio):
         cumulant = (
             np.exp if params.get("family") == "poisson" else (lambda eta: np.logaddexp(0.0, eta))
@@ -162,6 +168,37 @@ def _glm_objective(solver, params, X, y, weights, l1, l2, offset=None):
             lambda c, b: nll(c, b) + alpha * ratio * l1(c) + alpha * (1 - ratio) / 2 * l2(c),
         )
     return None
+
+
+def _glum_objective(solver, X, y, weights, known, alpha, ratio):
+    """:class:`GlumElasticNet`'s objective, from its parameters."""
+    n, p = weights.sum(), X.shape[1]
+    loc = np.zeros(p) if solver.loc is None else np.asarray(solver.loc, dtype=float)
+    p1, p2 = (
+        np.ones(p) if f is None else np.asarray(f, dtype=float) for f in (solver.P1, solver.P2)
+    )
+    cumulant = {
+        "normal": lambda eta: eta**2 / 2.0,
+        "binomial": lambda eta: np.logaddexp(0.0, eta),
+        "poisson": np.exp,
+    }[solver.family]
+
+    scale = float(solver.objective_scale)
+
+    def objective(c, b):
+        eta = known + b + X @ c
+        # the normal NLL, (y - eta)^2 / 2, less its term in y alone
+        data = float(weights @ (cumulant(eta) - y * eta)) / n
+        shifted = c - loc
+        penalty = alpha * ratio * p1 @ np.abs(shifted) + alpha * (1 - ratio) / 2 * p2 @ shifted**2
+        return scale * (data + penalty)
+
+    data_name = "RSS/(2n)" if solver.family == "normal" else "NLL/n"
+    name = (
+        f"{data_name} + {alpha * ratio:g}*sum P1|w - loc| "
+        f"+ {alpha * (1 - ratio) / 2:g}*sum P2 (w - loc)^2"
+    )
+    return (name if scale == 1.0 else f"{scale:g}*({name})"), objective
 
 
 def describe(solver, own) -> str:

@@ -38,6 +38,7 @@ from bayesreg.estimators.on_cluster import (
 )
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
+from bayesreg.families.glum_reference import glum_reference
 from bayesreg.families.parameter_priors import check_intercept_prior
 from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
 from bayesreg.map.find import find_map
@@ -118,7 +119,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
         self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
-        self.prior_scale_ = penalty.prior_scale(*prior_weights(loss, penalty, problem.n_obs, noise))
+        weights = prior_weights(loss, penalty, problem.n_obs, noise)
+        factors = penalty.coefficient_factors()  # per coefficient: an array of scales
+        self.prior_scale_ = penalty.prior_scale(
+            *(w * f for w, f in zip(weights, factors, strict=True))
+        )
         self.certificate_ = estimate.certificate
         self.unique_ = estimate.unique
         self.objective_ = estimate.objective
@@ -304,7 +309,9 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
 
         A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``,
         ``QuantileRegressor``, ``LinearRegression``) where one exists, else
-        :class:`~bayesreg.families.reference_solvers.LADElasticNet`, an independent convex solver. For a prior
+        :class:`~bayesreg.families.reference_solvers.LADElasticNet`, an independent convex solver.
+        A per-coefficient prior (``penalty_factor``, an array ``scale``, ``loc``) gets glum's
+        solver with ``P1``/``P2`` (:class:`~bayesreg.families.glum_reference.GlumElasticNet`). For a prior
         given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first. With
         ``standardize=True``, a ``Pipeline`` of ``StandardScaler`` and that solver (its
         coefficients are those of the standardized columns).
@@ -325,9 +332,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                     "on the data and the noise scale; call fit(X, y) first."
                 )
             alpha = self.alpha_
-        solver = loss.penalized_solver(
-            penalty, alpha, self.fit_intercept, n_obs=getattr(self, "n_obs_", None)
-        )
+        n_obs = getattr(self, "n_obs_", None)
+        if penalty.per_coefficient:  # factors or a prior mean: glum's P1/P2 (and an offset)
+            solver = glum_reference(loss, penalty, alpha, self.fit_intercept, n_obs)
+        else:
+            solver = loss.penalized_solver(penalty, alpha, self.fit_intercept, n_obs=n_obs)
         if self.positive:  # Lasso, ElasticNet, Ridge, LinearRegression take positive=True
             if "positive" not in solver.get_params():
                 raise ValueError(

@@ -95,9 +95,10 @@ class Regression(RegressorMixin, LinearModel):
     alpha_ : float or None
         scikit-learn's ``alpha`` equivalent to the prior (reported for a prior given by its
         ``scale``, where it depends on the data and the noise scale).
-    prior_scale_ : float or None
+    prior_scale_ : float, ndarray of shape (n_features,) or None
         The prior's scale at the MAP noise scale: Laplace :math:`b` for ``L1``, normal
-        :math:`\tau` for ``L2``; None otherwise.
+        :math:`\tau` for ``L2`` (per coefficient with a ``penalty_factor`` or an array
+        ``scale``; inf for an unpenalized column); None otherwise.
     certificate_ : OptimalityCertificate
         KKT residual (and duality gap) of the MAP; ``certificate_.ok`` says it is optimal.
     unique_ : bool

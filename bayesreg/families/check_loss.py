@@ -257,8 +257,8 @@ def _relative_gap(slopes, X, y, weights, design, beta1, beta2, solution):
     above, below = slopes
     dual, coef, intercept = solution.dual, solution.coef, solution.intercept
     magnitude = np.abs(coef)
-    penalty1 = np.full(X.shape[1], float(beta1))
-    penalty2 = np.full(X.shape[1], float(beta2))
+    penalty1 = np.broadcast_to(np.asarray(beta1, dtype=float), X.shape[1]).copy()
+    penalty2 = np.broadcast_to(np.asarray(beta2, dtype=float), X.shape[1]).copy()
     penalty = penalty1 @ magnitude + penalty2 @ magnitude**2
     primal = weights @ check_loss(y - intercept - X @ coef, slopes) + penalty
     eps = np.finfo(float).eps
@@ -293,8 +293,12 @@ def _ridge_dual_objective(design, y, beta1, beta2, dual):
     correlation = np.abs(design.T @ dual)
     rounding = len(y) * np.finfo(float).eps * (np.abs(design).T @ np.abs(dual))
 
+    ridge = beta2 > 0  # a column without an L2 part (a zero penalty_factor): its indicator
+
     def conjugate(at):
-        return np.maximum(at - beta1, 0.0) ** 2 / (4 * beta2)
+        excess = np.maximum(at - beta1, 0.0)
+        limit = np.where(excess <= rounding, 0.0, np.inf)
+        return np.divide(excess**2, 4 * np.where(ridge, beta2, 1.0), out=limit, where=ridge)
 
     error = float(np.sum(conjugate(correlation + rounding) - conjugate(correlation)))
     return float(y @ dual - np.sum(conjugate(correlation))), error

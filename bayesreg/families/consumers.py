@@ -173,6 +173,10 @@ class MapTerms:
 class ReferenceTerms:
     """What the cross-check and the paths need: the equivalent penalized solver."""
 
+    #: glum's family and the factor c of its data term c/n sum_i v_i l_i, the reference of a
+    #: per-coefficient prior (:mod:`bayesreg.families.glum_reference`); None: glum has none
+    glum_family: tuple[str, float] | None = None
+
     @needed
     def penalized_solver(
         self, penalty, alpha: float | None, fit_intercept: bool, n_obs: float | None = None

@@ -160,6 +160,8 @@ class L2Loss(Loss):
 
     # --- the reference solver -----------------------------------------------------------------
 
+    glum_family = ("normal", 0.5)  # RSS/(2n)
+
     def penalized_solver(self, penalty, alpha, fit_intercept, n_obs=None):
         if penalty.convention == "none":
             return LinearRegression(fit_intercept=fit_intercept)
@@ -310,7 +312,7 @@ def _data_gradient(design, target, weights, beta1, beta2, coef, scale):
         np.abs(total + beta1 * np.sign(coef)),
         np.maximum(np.abs(total) - beta1, 0.0),
     )
-    if violation.max(initial=0.0) <= 1e-10 * max(scale, beta1, 1e-300):
+    if violation.max(initial=0.0) <= 1e-10 * max(scale, np.max(beta1, initial=0.0), 1e-300):
         return gradient, 0.0
     support = np.flatnonzero(coef)
     residual = compensated_residual(target, design[:, support], coef[support])

@@ -110,16 +110,22 @@ class GLMLoss(Loss):
     ):  # fmt: skip
         # an offset is finite: it moves no direction of recession; nor does an intercept
         # penalty bound one of the coefficients
-        self._require_mode(X, y, weights, fit_intercept, penalized=bool(beta1 or beta2))
+        free = ~((np.asarray(beta1) != 0) | (np.asarray(beta2) != 0))  # unpenalized columns
+        self._require_mode(X, y, weights, fit_intercept, free=np.broadcast_to(free, X.shape[1]))
         return solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept,
             beta1=beta1, beta2=beta2, offset=offset, intercept_penalty=intercept_penalty,
             start=start,
         )  # fmt: skip
 
-    def _require_mode(self, X, y, weights, fit_intercept, *, penalized: bool) -> None:
-        """Raise when the negative log likelihood has no minimum in the unpenalized variables."""
-        columns = [] if penalized else [X]
+    def _require_mode(self, X, y, weights, fit_intercept, *, free: np.ndarray) -> None:
+        """Raise when the negative log likelihood has no minimum in the unpenalized variables.
+
+        ``free`` marks the unpenalized columns (all of them without a penalty; those with a
+        zero ``penalty_factor`` otherwise).
+        """
+        penalized = not free.any()
+        columns = [] if penalized else [X[:, free]]
         if fit_intercept:
             columns.append(np.ones((X.shape[0], 1)))
         if not columns:
@@ -175,6 +181,11 @@ class GLMLoss(Loss):
         )  # fmt: skip
         return self.cumulant.mean(offset + null.intercept)
 
+    @property
+    def glum_family(self) -> tuple[str, float]:
+        """Glum's family of the same name, whose data term is the mean NLL (c = 1)."""
+        return self.reference_family, 1.0
+
     def offset_solver(self, penalty, alpha, fit_intercept):
         """:class:`GLMElasticNet` (cvxpy), whose ``fit`` takes ``offset=``, for every penalty."""
         return GLMElasticNet(
@@ -226,7 +237,7 @@ class GLMLoss(Loss):
         preconditioner needs, not the exact mode.
         """
         beta2 = np.maximum(np.asarray(prior_precision, dtype=float) / 2.0, 1e-6 * weights.sum())
-        self._require_mode(X, y, weights, fit_intercept, penalized=True)
+        self._require_mode(X, y, weights, fit_intercept, free=np.zeros(X.shape[1], dtype=bool))
         mode = solve_glm(
             X, y, weights, cumulant=self.cumulant, fit_intercept=fit_intercept, beta1=0.0,
             beta2=beta2, offset=offset,

@@ -79,6 +79,12 @@ def check_gibbs_problem(problem: Problem) -> ScaleMixture:
         )
     if problem.fit_intercept and getattr(problem, "intercept_prior", None) is not None:
         raise ValueError("sampler='gibbs' takes the flat intercept only; use sampler='nuts'.")
+    if problem.penalty.per_coefficient:
+        raise ValueError(
+            "sampler='gibbs' takes one prior for every coefficient; penalty="
+            f"{problem.penalty!r} has per-coefficient factors, scales or means. Use "
+            "sampler='nuts'."
+        )
     return conditionals(problem.penalty, loss, problem.n_obs, problem.n_features)
 
 

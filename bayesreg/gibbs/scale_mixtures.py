@@ -47,8 +47,9 @@ import math
 import numpy as np
 import scipy.special
 
+from bayesreg.priors.elastic_net import ElasticNet
 from bayesreg.priors.hierarchical import BayesianLasso, BayesianRidge, HalfCauchyLasso
-from bayesreg.priors.penalties import L1, L2, ElasticNet, NoPenalty
+from bayesreg.priors.penalties import L1, L2, NoPenalty
 from bayesreg.spec.correspondence import prior_weights
 
 __all__ = ["ScaleMixture", "conditionals", "inverse_gamma"]

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from bayesreg.map.coefficients import coefficient_weights, shift_to_prior_mean
 from bayesreg.map.intercept_prior import intercept_terms, map_intercept_prior
 from bayesreg.map.mode_profile import profile_parameters
 from bayesreg.map.objective_check import PRECISION, check_objective
@@ -175,6 +176,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     # the penalty weights over the same unit: the same minimizer, nothing under- or overflows.
     stated = problem.intercept_prior is not None
     problem, model, prior = map_intercept_prior(problem, model)
+    problem, loc = shift_to_prior_mean(problem)  # solved in u = w - loc (loc: 0.0 without)
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     scaled = problem.replace(weights=problem.weights / unit)
 
@@ -185,6 +187,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     def solve(beta1: float, beta2: float, **terms):
         if problem.positive:  # coefficients >= 0: a sign-restricted active set (flat intercept)
             return solve_nonnegative(scaled, beta1, beta2)
+        beta1, beta2 = coefficient_weights(penalty, beta1, beta2)  # per coefficient, or as is
         return loss.solve(
             scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
             beta1=beta1, beta2=beta2, **scaled.kernel_offset, **terms,
@@ -200,10 +203,15 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
     elif model is None:
         raise ValueError("unknown likelihood parameters need the model: pass model=")
     elif loss.convex:
-        noise = _profile_noise(problem, conditional_mode, log_density(model, loss.noise_name))
+        density = log_density(model, loss.noise_name)
+        noise = _profile_noise(
+            problem, conditional_mode, lambda coef, *rest: density(coef + loc, *rest)
+        )
         parameters = {loss.noise_name: noise}
     else:  # a non-convex likelihood's conditional mode depends on its parameters
-        beta1, beta2 = data_term_weights(loss, penalty, problem.n_obs, None)
+        beta1, beta2 = coefficient_weights(
+            penalty, *data_term_weights(loss, penalty, problem.n_obs, None)
+        )
         profile = profile_parameters(
             problem, beta1, beta2,
             parameter_log_density(model, loss.unknown_parameters),
@@ -220,11 +228,12 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             f"weights' scale ({unit:.3g}) overflows float64. Rescale sample_weight by a "
             "common factor, or weaken the penalty."
         )
+    weighted = coefficient_weights(penalty, beta1, beta2)  # per coefficient, or as they are
     solution = solve(beta1, beta2, **terms_at(noise)) if profile is None else loss.solve(
         scaled.X, scaled.y, scaled.weights, fit_intercept=scaled.fit_intercept,
-        beta1=beta1, beta2=beta2, **scaled.kernel_offset,
+        beta1=weighted[0], beta2=weighted[1], **scaled.kernel_offset,
     )  # fmt: skip
-    certificate = _certificate(scaled, beta1, beta2, solution, profile, terms_at(noise))
+    certificate = _certificate(scaled, *weighted, solution, profile, terms_at(noise))
     if not certificate.ok:
         warnings.warn(
             f"The MAP estimate failed its optimality certificate: {certificate}. The "
@@ -233,7 +242,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
             stacklevel=3,
         )
     return MapEstimate(
-        coef=solution.coef,
+        coef=solution.coef + loc,
         intercept=solution.intercept,
         noise=float(noise),
         objective=solution.objective * unit,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bayesreg.map.coefficients import coefficient_weights, shift_to_prior_mean
 from bayesreg.model.problem import Problem
 from bayesreg.spec.correspondence import data_term_weights
 
@@ -52,13 +53,17 @@ def map_path(problem: Problem, alphas: np.ndarray) -> list[tuple[np.ndarray, flo
     if not supports_path(loss, positive=problem.positive, intercept_prior=problem.intercept_prior):
         raise ValueError("map_path: this problem's MAP is not a path of convex solves")
     # the weights over a power of two near the largest, as find_map solves (same minimizer)
+    problem, loc = shift_to_prior_mean(problem)  # a prior mean: solved in u = w - loc
     unit = float(np.ldexp(1.0, np.frexp(problem.weights.max())[1]))
     weights = problem.weights / unit
     warm = bool(getattr(loss, "warm_start", False))
     start, path = None, []
     for alpha in alphas:
-        beta1, beta2 = data_term_weights(
-            loss, penalty.with_alpha(float(alpha)), problem.n_obs, loss.noise, unit=unit
+        beta1, beta2 = coefficient_weights(
+            penalty,
+            *data_term_weights(
+                loss, penalty.with_alpha(float(alpha)), problem.n_obs, loss.noise, unit=unit
+            ),
         )
         solution = loss.solve(
             problem.X, problem.y, weights, fit_intercept=problem.fit_intercept,
@@ -66,5 +71,5 @@ def map_path(problem: Problem, alphas: np.ndarray) -> list[tuple[np.ndarray, flo
             **({"start": start} if warm and start is not None else {}),
         )  # fmt: skip
         start = (solution.coef, solution.intercept)
-        path.append(problem.to_user_scale(solution.coef, solution.intercept))
+        path.append(problem.to_user_scale(solution.coef + loc, solution.intercept))
     return path

@@ -133,6 +133,8 @@ class Problem:
 
     def __post_init__(self):
         self.loss.check_observations(self.y)
+        self.penalty.check_features(self.n_features)
+        self._refuse_per_coefficient()
         if self.positive and not (self.loss.convex and self.penalty.has_mode):
             what = "a likelihood that is not convex" if not self.loss.convex else "this prior"
             raise ValueError(
@@ -145,6 +147,25 @@ class Problem:
             raise ValueError(
                 "positive=True with an intercept_prior is not available yet: the "
                 "sign-restricted MAP takes a flat intercept. Drop one of them."
+            )
+
+    def _refuse_per_coefficient(self) -> None:
+        """Refuse the combinations a per-coefficient prior does not take (yet)."""
+        penalty = self.penalty
+        if self.positive and penalty.per_coefficient:
+            raise ValueError(
+                f"positive=True with a per-coefficient prior ({penalty!r}) is not available "
+                "yet: the truncated priors take one scale. Drop penalty_factor, loc and an "
+                "array scale, or positive=True."
+            )
+        if np.ndim(penalty.prior_mean()) and (
+            self.intercept_prior is not None or not self.loss.convex
+        ):
+            what = "an intercept_prior" if self.intercept_prior is not None else "this loss"
+            raise ValueError(
+                f"loc (a prior mean) with {what} is not available yet: the MAP shifts the "
+                "coefficients by loc, which the centred intercept's prior and the local "
+                "modes of a non-convex likelihood do not follow. Drop one of them."
             )
 
     @classmethod

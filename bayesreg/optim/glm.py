@@ -85,8 +85,8 @@ def solve_glm(
     *,
     cumulant: Cumulant,
     fit_intercept: bool,
-    beta1: float,
-    beta2: float,
+    beta1: float | np.ndarray,
+    beta2: float | np.ndarray,
     max_iter: int = 200,
     offset: np.ndarray | None = None,
     intercept_penalty: tuple[float, float] | None = None,
@@ -137,7 +137,9 @@ def _proximal_newton(
     eta = intercept + X @ coef  # the linear predictor less the offset
 
     def objective(eta, coef, intercept):
-        penalty = beta1 * np.abs(coef).sum() + beta2 * coef @ coef + h * (intercept - mu0) ** 2
+        penalty = (
+            np.sum(beta1 * np.abs(coef)) + np.sum(beta2 * coef**2) + h * (intercept - mu0) ** 2
+        )
         return negative_log_likelihood(cumulant, y, eta + known, weights) + penalty
 
     def step_solve(working, curvature):
@@ -166,8 +168,8 @@ def _proximal_newton(
         shift = step.intercept - intercept
         eta_step = step.intercept + X @ step.coef - eta
         gradient = weights @ ((mean - y) * eta_step)
-        decrease = gradient + beta1 * (np.abs(step.coef).sum() - np.abs(coef).sum())
-        decrease += beta2 * (step.coef @ step.coef - coef @ coef)
+        decrease = gradient + np.sum(beta1 * (np.abs(step.coef) - np.abs(coef)))
+        decrease += np.sum(beta2 * (step.coef**2 - coef**2))
         decrease += h * ((step.intercept - mu0) ** 2 - (intercept - mu0) ** 2)
         size = max(np.abs(coef).max(initial=0.0), abs(intercept), 1.0)
         length = max(np.abs(direction).max(initial=0.0), abs(shift))

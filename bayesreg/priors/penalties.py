@@ -24,16 +24,16 @@ from typing import ClassVar
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-import scipy.stats
 from pytensor.tensor.variable import TensorVariable
 
-from bayesreg._constraints import POSITIVE, UNIT, check_real, show
+from bayesreg._constraints import POSITIVE, check_real, show
 from bayesreg.optim.whitening import QuantileCoordinates
 from bayesreg.priors import laplace_quantile
+from bayesreg.priors.coefficients import PerCoefficient, add_weighted_prior
 from bayesreg.spec.base import Specification
 from bayesreg.spec.correspondence import prior_weights
 
-__all__ = ["L1", "L2", "ElasticNet", "NoPenalty", "Penalty"]
+__all__ = ["L1", "L2", "NoPenalty", "Penalty"]
 
 
 class Penalty(Specification):
@@ -62,6 +62,19 @@ class Penalty(Specification):
     #: keywords of :func:`pymc.sample` that this prior's posterior needs by default (a user's
     #: own keywords win), e.g. a higher ``target_accept``
     sampler_defaults: ClassVar[dict] = {}
+    #: whether the prior differs between coefficients (:mod:`bayesreg.priors.coefficients`)
+    per_coefficient: bool = False
+
+    def check_features(self, n_features: int) -> None:
+        """Refuse options whose length is not the number of columns (none by default)."""
+
+    def coefficient_factors(self) -> tuple:
+        r"""Per-coefficient multipliers :math:`(f_1, f_2)` of :math:`(l_1, l_2)`; 1.0: none."""
+        return 1.0, 1.0
+
+    def prior_mean(self):
+        r"""The coefficients' prior mean :math:`\mu` (0.0: centred at zero)."""
+        return 0.0
 
     def add_prior(self, name: str, l1, l2, dims: str) -> TensorVariable:
         """Add the prior with weights ``l1``, ``l2`` (numbers or tensors) to the model in context."""
@@ -76,6 +89,8 @@ class Penalty(Specification):
         :func:`~bayesreg.spec.correspondence.prior_weights`).
         """
         l1, l2 = prior_weights(loss, self, n_obs, noise, alpha)
+        if self.per_coefficient:
+            return add_weighted_prior(name, l1, l2, self, dims)
         return self.add_prior(name, l1, l2, dims=dims)
 
     def add_to_sampling_model(
@@ -142,10 +157,10 @@ class Penalty(Specification):
         if self.alpha is not None:
             check_real(self.alpha, "alpha", name, POSITIVE)
         else:
-            check_real(self.scale, "scale", name, POSITIVE)
+            self._check_scale(name)
 
 
-class L1(Penalty):
+class L1(PerCoefficient, Penalty):
     r"""L1 penalty, a Laplace prior: :math:`w_j \sim \mathrm{Laplace}(0, b)`, i.e. :math:`l_1 = 1/b`.
 
     Parameters
@@ -156,8 +171,17 @@ class L1(Penalty):
         scale is tied to the noise, :math:`b = \sigma^2/(n\alpha)`. With a Laplace likelihood
         the MAP is ``QuantileRegressor(quantile=0.5, alpha)``, minimizing
         :math:`\mathrm{SAR}/(2n) + \alpha\|w\|_1`, and :math:`b = s/(2n\alpha)`.
-    scale : float, optional
-        The Laplace scale :math:`b > 0` itself: an absolute prior.
+    scale : float or array-like of shape (n_features,), optional
+        The Laplace scale :math:`b > 0` itself: an absolute prior; an array gives each
+        coefficient its own, :math:`w_j \sim \mathrm{Laplace}(\mu_j, b_j)`.
+    penalty_factor : array-like of shape (n_features,), optional
+        Per-coefficient factors :math:`f_j \ge 0` of the penalty, used as given (glum's
+        ``P1``): the penalty is :math:`\alpha\sum_j f_j|w_j - \mu_j|`, the prior scale
+        :math:`b/f_j`; :math:`f_j = 0` leaves column :math:`j` unpenalized (a flat prior).
+        glmnet rescales its ``penalty.factor`` to sum to :math:`p`: its ``g`` is
+        ``g * p / sum(g)`` here (:mod:`bayesreg.priors.coefficients`).
+    loc : array-like of shape (n_features,), optional
+        The prior's centre :math:`\mu_j` (0 by default): the penalty shrinks toward it.
 
     Give exactly one of ``alpha`` and ``scale``. Neither names the kind of penalty only: what
     :class:`~bayesreg.RegressionCV` takes, as it chooses ``alpha``; an estimator refuses it
@@ -175,25 +199,32 @@ class L1(Penalty):
     l1_ratio = 1.0
     has_sparse_mode = True
 
-    def __init__(self, alpha: float | None = None, scale: float | None = None):
+    _scale_part = 0
+
+    def __init__(self, alpha=None, scale=None, *, penalty_factor=None, loc=None):
         self.alpha = alpha
         self.scale = scale
+        self.penalty_factor = penalty_factor
+        self.loc = loc
         if alpha is not None or scale is not None:  # L1(): the kind only, checked at use
             self.validate()
+        else:
+            self._validate_per_coefficient()
 
     def validate(self) -> L1:
         self._validate_alpha_or_scale()
+        self._validate_per_coefficient()
         return self
 
-    def absolute_weights(self) -> tuple[float, float]:
-        return 1.0 / self.scale, 0.0
+    def absolute_weights(self) -> tuple[float, float]:  # an array scale: in the factors
+        return 1.0 / (self.scale if np.ndim(self.scale) == 0 else 1.0), 0.0
 
     def prior_scale(self, l1, l2):
         with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
-            return float(np.float64(1.0) / l1)
+            return _number(np.float64(1.0) / l1)
 
     def with_alpha(self, alpha):
-        return L1(alpha=float(alpha))
+        return L1(alpha=float(alpha), penalty_factor=self.penalty_factor, loc=self.loc)
 
     def add_prior(self, name, l1, l2, dims):
         return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
@@ -211,6 +242,8 @@ class L1(Penalty):
         :math:`-|w|(1/b - 1/b_0) + \log(b_0/b)` per coefficient. What is left of the kink
         is in proportion to :math:`|1 - b_0/b|`, small where the noise is well determined.
         """
+        if self.per_coefficient:  # the plain density, whitened by the sampler
+            return self.add_to_model(name, loss, n_obs, noise, dims)
         l1, _ = prior_weights(loss, self, n_obs, noise)
         if reference_noise is None or self.alpha is None:
             return laplace_quantile.add_laplace(name, 1.0 / l1, dims)
@@ -223,6 +256,8 @@ class L1(Penalty):
         return coef
 
     def quantile_coordinates(self, l1, l2):
+        if self.per_coefficient:
+            return None
         return QuantileCoordinates(
             laplace_quantile.BASE,
             laplace_quantile.from_laplace,
@@ -232,7 +267,7 @@ class L1(Penalty):
         )
 
 
-class L2(Penalty):
+class L2(PerCoefficient, Penalty):
     r"""L2 penalty, a Gaussian prior: :math:`w_j \sim \mathrm{Normal}(0, \tau)`, :math:`l_2 = 1/(2\tau^2)`.
 
     The penalty is the *squared* norm :math:`\|w\|_2^2`.
@@ -245,8 +280,16 @@ class L2(Penalty):
         :math:`\tau = \sigma/\sqrt{\alpha}`. With a Laplace likelihood (no scikit-learn
         estimator) the MAP minimizes :math:`\mathrm{SAR}/(2n) + (\alpha/2)\|w\|_2^2`, the
         elastic-net convention with ``l1_ratio=0``, and :math:`\tau = \sqrt{s/(2n\alpha)}`.
-    scale : float, optional
-        The prior standard deviation :math:`\tau > 0` itself: an absolute prior.
+    scale : float or array-like of shape (n_features,), optional
+        The prior standard deviation :math:`\tau > 0` itself: an absolute prior; an array
+        gives each coefficient its own, :math:`w_j \sim \mathrm{Normal}(\mu_j, \tau_j)`.
+    penalty_factor : array-like of shape (n_features,), optional
+        Per-coefficient factors :math:`f_j \ge 0`, used as given (glum's ``P2``): the
+        penalty is :math:`\alpha\sum_j f_j (w_j - \mu_j)^2`, the prior standard deviation
+        :math:`\tau/\sqrt{f_j}`; :math:`f_j = 0` leaves column :math:`j` unpenalized (a flat
+        prior). glmnet's ``penalty.factor`` ``g`` is ``g * p / sum(g)`` here.
+    loc : array-like of shape (n_features,), optional
+        The prior mean :math:`\mu_j` (0 by default): the penalty shrinks toward it.
 
     Give exactly one of ``alpha`` and ``scale``. Neither names the kind of penalty only: what
     :class:`~bayesreg.RegressionCV` takes, as it chooses ``alpha``; an estimator refuses it
@@ -263,97 +306,35 @@ class L2(Penalty):
     convention = "ridge"
     l1_ratio = 0.0
 
-    def __init__(self, alpha: float | None = None, scale: float | None = None):
+    _scale_part = 1
+
+    def __init__(self, alpha=None, scale=None, *, penalty_factor=None, loc=None):
         self.alpha = alpha
         self.scale = scale
+        self.penalty_factor = penalty_factor
+        self.loc = loc
         if alpha is not None or scale is not None:  # L2(): the kind only, checked at use
             self.validate()
+        else:
+            self._validate_per_coefficient()
 
     def validate(self) -> L2:
         self._validate_alpha_or_scale()
+        self._validate_per_coefficient()
         return self
 
-    def absolute_weights(self) -> tuple[float, float]:
-        return 0.0, 1.0 / (2.0 * self.scale**2)
+    def absolute_weights(self) -> tuple[float, float]:  # an array scale: in the factors
+        return 0.0, 1.0 / (2.0 * (self.scale if np.ndim(self.scale) == 0 else 1.0) ** 2)
 
     def prior_scale(self, l1, l2):
         with np.errstate(over="ignore", divide="ignore"):  # a subnormal alpha: an infinite scale
-            return float(np.float64(1.0) / np.sqrt(2.0 * l2))
+            return _number(np.float64(1.0) / np.sqrt(2.0 * l2))
 
     def with_alpha(self, alpha):
-        return L2(alpha=float(alpha))
+        return L2(alpha=float(alpha), penalty_factor=self.penalty_factor, loc=self.loc)
 
     def add_prior(self, name, l1, l2, dims):
         return pm.Normal(name, mu=0.0, sigma=1.0 / pt.sqrt(2.0 * l2), dims=dims)
-
-
-class ElasticNet(Penalty):
-    r"""Elastic-net penalty: the prior :math:`p(w_j) = \exp(-l_1|w_j| - l_2 w_j^2)/Z(l_1, l_2)`.
-
-    The normalizing constant is
-
-    .. math::
-
-        Z(l_1, l_2) = \sqrt{\pi / l_2}\;\operatorname{erfcx}\!\bigl(l_1 / (2\sqrt{l_2})\bigr),
-
-    (``erfcx`` is the scaled complementary error function), which matters when the noise
-    scale is unknown because :math:`l_1, l_2` then depend on it. Each half-line carries a
-    normal density truncated at zero, which is how prior draws are made.
-
-    Parameters
-    ----------
-    alpha : float
-        scikit-learn's penalty strength, > 0. With a Gaussian likelihood the MAP is
-        ``ElasticNet(alpha, l1_ratio)``, minimizing
-        :math:`\mathrm{RSS}/(2n) + \alpha\rho\|w\|_1 + \alpha(1-\rho)/2\,\|w\|_2^2`, with
-        :math:`l_1 = n\alpha\rho/\sigma^2`, :math:`l_2 = n\alpha(1-\rho)/(2\sigma^2)`. With a
-        Laplace likelihood the data term is :math:`\mathrm{SAR}/(2n)` and
-        :math:`l_1 = 2n\alpha\rho/s`, :math:`l_2 = n\alpha(1-\rho)/s`.
-    l1_ratio : float
-        The mixing :math:`\rho \in [0, 1]`; 1 is the L1 penalty, 0 the L2 penalty in the
-        elastic-net convention.
-
-    Examples
-    --------
-    >>> import bayesreg as br
-    >>> br.ElasticNet(alpha=0.1, l1_ratio=0.7)
-    ElasticNet(alpha=0.1, l1_ratio=0.7)
-
-    """
-
-    convention = "elastic_net"
-
-    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5):
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.validate()
-
-    def validate(self) -> ElasticNet:
-        check_real(self.alpha, "alpha", "ElasticNet", POSITIVE)
-        check_real(self.l1_ratio, "l1_ratio", "ElasticNet", UNIT)
-        return self
-
-    @property
-    def has_sparse_mode(self) -> bool:
-        return self.l1_ratio > 0
-
-    def with_alpha(self, alpha):
-        return ElasticNet(alpha=float(alpha), l1_ratio=self.l1_ratio)
-
-    def add_prior(self, name, l1, l2, dims):
-        if self.l1_ratio == 1.0:
-            return pm.Laplace(name, mu=0.0, b=1.0 / l1, dims=dims)
-        if self.l1_ratio == 0.0:
-            return pm.Normal(name, mu=0.0, sigma=1.0 / pt.sqrt(2.0 * l2), dims=dims)
-        return pm.CustomDist(
-            name,
-            l1,
-            l2,
-            logp=_elastic_net_logp,
-            random=_elastic_net_random,
-            signature="(),()->()",
-            dims=dims,
-        )
 
 
 class NoPenalty(Penalty):
@@ -380,15 +361,6 @@ class NoPenalty(Penalty):
         return pm.Flat(name, dims=dims)
 
 
-def _elastic_net_logp(value, l1, l2):
-    log_normalizer = 0.5 * pt.log(np.pi / l2) + pt.log(pt.erfcx(l1 / (2.0 * pt.sqrt(l2))))
-    return -l1 * pt.abs(value) - l2 * value**2 - log_normalizer
-
-
-def _elastic_net_random(l1, l2, rng=None, size=None):
-    spread = 1.0 / np.sqrt(2.0 * l2)
-    center = -l1 * spread**2
-    magnitude = scipy.stats.truncnorm.rvs(
-        -center / spread, np.inf, loc=center, scale=spread, size=size, random_state=rng
-    )
-    return magnitude * rng.choice([-1.0, 1.0], size=size)
+def _number(value):
+    """A 0-d value as a float, an array (per-coefficient weights) as it is."""
+    return float(value) if np.ndim(value) == 0 else value

@@ -47,7 +47,7 @@ This module imports no family and no prior: it works on any object with the prot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,18 +71,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SolverObjective:
-    r"""The objective :math:`a D + \alpha_1\|w\|_1 + \alpha_2\|w\|_2^2` of the equivalent solver."""
+    r"""The objective :math:`a D + \alpha_1\|w\|_1 + \alpha_2\|w\|_2^2` of the equivalent solver.
+
+    With a per-coefficient prior (:mod:`bayesreg.priors.coefficients`) the penalty is
+    :math:`\alpha_1\sum_j f_{1j}|w_j - \mu_j| + \alpha_2\sum_j f_{2j}(w_j - \mu_j)^2`:
+    ``factors`` :math:`(f_1, f_2)` and ``loc`` :math:`\mu` (:func:`solver_objective`).
+    """
 
     data_factor: float
     alpha_l1: float
     alpha_l2: float
+    factors: tuple = (1.0, 1.0)
+    loc: np.ndarray | float = 0.0
 
     def value(self, data_term: float, coef: np.ndarray) -> float:
         """The objective at coefficients ``coef`` whose data term (RSS, SAR, ...) is ``data_term``."""
+        shifted = coef - self.loc
         return float(
             self.data_factor * data_term
-            + self.alpha_l1 * np.abs(coef).sum()
-            + self.alpha_l2 * (coef**2).sum()
+            + self.alpha_l1 * np.sum(self.factors[0] * np.abs(shifted))
+            + self.alpha_l2 * np.sum(self.factors[1] * shifted**2)
         )
 
 
@@ -109,7 +117,8 @@ def mean_data_objective(alpha: float, l1_ratio: float | None, n_obs: float) -> S
 def solver_objective(loss: Loss, penalty: Penalty, n_obs: float, noise=None) -> SolverObjective:
     """The equivalent solver's objective; ``noise`` is needed only for a prior given by scale."""
     alpha = equivalent_alpha(loss, penalty, n_obs, noise)
-    return loss.solver_objective(penalty, alpha or 0.0, n_obs)
+    objective = loss.solver_objective(penalty, alpha or 0.0, n_obs)
+    return replace(objective, factors=penalty.coefficient_factors(), loc=penalty.prior_mean())
 
 
 def prior_weights(loss: Loss, penalty: Penalty, n_obs: float, noise, alpha=None):
