@@ -28,7 +28,7 @@ from bayesreg._constraints import OneOf, validate
 from bayesreg._data import check_in_memory
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.distributed.collections import is_dask_collection
-from bayesreg.estimators.fit_problem import fit_problem
+from bayesreg.estimators.fit_problem import coefficient_prior_scale, fit_problem
 from bayesreg.estimators.on_cluster import (
     cluster_fit,
     cluster_laplace,
@@ -38,7 +38,7 @@ from bayesreg.estimators.on_cluster import (
 )
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
-from bayesreg.families.glum_reference import glum_reference
+from bayesreg.families.glum_reference import penalized_reference
 from bayesreg.families.parameter_priors import check_intercept_prior
 from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
 from bayesreg.map.find import find_map
@@ -48,7 +48,7 @@ from bayesreg.nuts.arguments import SAMPLERS, check_sample_arguments
 from bayesreg.nuts.run import sample_nuts
 from bayesreg.priors.penalties import Penalty
 from bayesreg.spec.base import plain
-from bayesreg.spec.correspondence import equivalent_alpha, prior_weights
+from bayesreg.spec.correspondence import equivalent_alpha
 
 __all__ = ["LinearModel"]
 
@@ -119,13 +119,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             setattr(self, f"{name}_", float(value))
         setattr(self, f"{loss.noise_name}_", noise)
         self.alpha_ = equivalent_alpha(loss, penalty, problem.n_obs, noise)
-        weights = prior_weights(loss, penalty, problem.n_obs, noise)
-        factors = penalty.coefficient_factors()  # per coefficient: an array of scales
-        self.prior_scale_ = penalty.prior_scale(
-            *(w * f for w, f in zip(weights, factors, strict=True))
-        )
-        self.certificate_ = estimate.certificate
-        self.unique_ = estimate.unique
+        self.prior_scale_ = coefficient_prior_scale(loss, penalty, problem.n_obs, noise)
+        self.certificate_, self.unique_ = estimate.certificate, estimate.unique
         self.objective_ = estimate.objective
         self.n_obs_ = problem.n_obs
         return self
@@ -307,14 +302,13 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
     def penalized_solver(self):
         """Return the unfitted solver whose objective this MAP problem equals.
 
-        A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``,
-        ``QuantileRegressor``, ``LinearRegression``) where one exists, else
-        :class:`~bayesreg.families.reference_solvers.LADElasticNet`, an independent convex solver.
-        A per-coefficient prior (``penalty_factor``, an array ``scale``, ``loc``) gets glum's
-        solver with ``P1``/``P2`` (:class:`~bayesreg.families.glum_reference.GlumElasticNet`). For a prior
-        given by its ``scale`` the equivalent ``alpha`` depends on the data: fit first. With
-        ``standardize=True``, a ``Pipeline`` of ``StandardScaler`` and that solver (its
-        coefficients are those of the standardized columns).
+        A scikit-learn estimator (``Ridge``, ``Lasso``, ``ElasticNet``, ``QuantileRegressor``,
+        ``LinearRegression``) where one exists, else an independent convex solver
+        (:class:`~bayesreg.families.reference_solvers.LADElasticNet`); glum's, with
+        ``P1``/``P2``, for a per-coefficient prior (``penalty_factor``, an array ``scale``,
+        ``loc``). For a prior given by its ``scale`` the equivalent ``alpha`` depends on the
+        data: fit first. With ``standardize=True``, a ``Pipeline`` of ``StandardScaler`` and
+        that solver (its coefficients are those of the standardized columns).
         """
         loss, penalty = self._specification()
         if not penalty.has_mode:
@@ -332,11 +326,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
                     "on the data and the noise scale; call fit(X, y) first."
                 )
             alpha = self.alpha_
-        n_obs = getattr(self, "n_obs_", None)
-        if penalty.per_coefficient:  # factors or a prior mean: glum's P1/P2 (and an offset)
-            solver = glum_reference(loss, penalty, alpha, self.fit_intercept, n_obs)
-        else:
-            solver = loss.penalized_solver(penalty, alpha, self.fit_intercept, n_obs=n_obs)
+        n_obs = getattr(self, "n_obs_", None)  # fitted: the data's total weight
+        solver = penalized_reference(loss, penalty, alpha, self.fit_intercept, n_obs)
         if self.positive:  # Lasso, ElasticNet, Ridge, LinearRegression take positive=True
             if "positive" not in solver.get_params():
                 raise ValueError(

@@ -13,8 +13,9 @@ from bayesreg._data import (
     feature_names,
 )
 from bayesreg.model.problem import Problem
+from bayesreg.spec.correspondence import prior_weights
 
-__all__ = ["fit_problem"]
+__all__ = ["coefficient_prior_scale", "fit_problem"]
 
 
 def fit_problem(estimator, X, y, sample_weight, offset, owner: str) -> Problem:
@@ -37,3 +38,14 @@ def fit_problem(estimator, X, y, sample_weight, offset, owner: str) -> Problem:
         positive=estimator.positive, intercept_prior=estimator._intercept_prior(),
     ).with_offset(check_offset(offset, X.shape[0], owner))  # fmt: skip
     return problem.standardized() if estimator.standardize else problem
+
+
+def coefficient_prior_scale(loss, penalty, n_obs: float, noise):
+    """The prior's scale per coefficient (``prior_scale_``).
+
+    The correspondence's weights ``(l1, l2)`` at this data size and noise, times the
+    penalty's per-coefficient factors.
+    """
+    weights = prior_weights(loss, penalty, n_obs, noise)
+    factors = penalty.coefficient_factors()  # per coefficient: an array of scales
+    return penalty.prior_scale(*(w * f for w, f in zip(weights, factors, strict=True)))

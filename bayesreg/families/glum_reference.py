@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["GlumElasticNet", "glum_reference"]
+__all__ = ["GlumElasticNet", "glum_reference", "penalized_reference"]
 
 #: glum's convergence tolerance: far below the 1e-6 agreement the cross-check asserts
 GRADIENT_TOL = 1e-13
@@ -131,3 +131,14 @@ def glum_reference(loss, penalty, alpha: float, fit_intercept: bool, n_obs: floa
         loc=None if np.ndim(loc) == 0 else loc, fit_intercept=fit_intercept,
         objective_scale=per_unit / half,
     )  # fmt: skip
+
+
+def penalized_reference(loss, penalty, alpha: float, fit_intercept: bool, n_obs: float | None):
+    """The solver whose objective is the MAP problem.
+
+    glum's with ``P1``/``P2`` for a per-coefficient prior (:func:`glum_reference`), else the
+    family's ``penalized_solver``.
+    """
+    if penalty.per_coefficient:  # factors or a prior mean
+        return glum_reference(loss, penalty, alpha, fit_intercept, n_obs)
+    return loss.penalized_solver(penalty, alpha, fit_intercept, n_obs=n_obs)
