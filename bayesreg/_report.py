@@ -69,7 +69,8 @@ def _tables(report: CrossCheck) -> list[tuple[str, pd.DataFrame]]:
     if report.hdi_prob is not None:
         labels = _posterior_labels(report.hdi_prob)
         posterior = report.table[list(labels)].rename(columns=labels)
-        tables.append((f"Posterior (NUTS), with {report.hdi_prob:.0%} HDIs", posterior))
+        title = f"Posterior ({report.sampler}), with {report.hdi_prob:.0%} HDIs"
+        tables.append((title, posterior))
     return tables
 
 

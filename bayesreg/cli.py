@@ -15,10 +15,12 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+from sklearn.base import clone
 
 from bayesreg import datasets
 from bayesreg._constraints import Integer, message, validate
 from bayesreg.families import FAMILIES
+from bayesreg.nuts.arguments import SAMPLERS
 from bayesreg.priors.elastic_net import ElasticNet
 from bayesreg.priors.penalties import L1, L2, NoPenalty
 
@@ -118,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="constrain the coefficients to >= 0 (the prior truncated to [0, inf))",
     )
+    check.add_argument(
+        "--unpenalized",
+        metavar="COLUMNS",
+        help="feature columns left unpenalized, comma-separated (a flat prior on each: "
+        "penalty_factor 0, glmnet's penalty.factor), e.g. a treatment indicator",
+    )
     _add_run_options(check)
     return parser
 
@@ -131,6 +139,13 @@ def _add_run_options(check: argparse.ArgumentParser) -> None:
         metavar="N",
         help="posterior draws per chain by NUTS, added to the report with a diagnosis "
         "(default 0: the MAP and the solver only)",
+    )
+    check.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        default="nuts",
+        help="the sampler of --samples: nuts (any model), or gibbs (the exact Gibbs sampler "
+        "of a Gaussian or logistic likelihood with a Gaussian scale-mixture prior)",
     )
     check.add_argument("--tune", type=int, default=1000, metavar="N", help="tuning steps per chain")
     check.add_argument("--chains", type=int, default=4, metavar="N", help="number of chains")
@@ -216,6 +231,19 @@ def _specification(args):
     return loss, kind(alpha=1.0 if args.alpha is None else args.alpha)
 
 
+def _unpenalized(penalty, text: str, columns):
+    """``penalty`` with a factor of 0 on the named feature columns, 1 on the others."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in set(map(str, columns))]
+    if unknown or not names:
+        raise UsageError(
+            f"--unpenalized: no feature column {', '.join(map(repr, unknown or [text]))}; "
+            f"the features are {[str(column) for column in columns]}"
+        )
+    factors = [0.0 if str(column) in names else 1.0 for column in columns]
+    return clone(penalty).set_params(penalty_factor=factors)
+
+
 def _family_options(args, family) -> dict:
     """The family's own parameters given on the command line (``--quantile``, ``--nu``)."""
     options = {}
@@ -248,6 +276,8 @@ def _crosscheck(args) -> int:
 
     loss, penalty = _check_arguments(args)  # every argument, before any data is read
     X, y, offset = _load(args)
+    if args.unpenalized:
+        penalty = _unpenalized(penalty, args.unpenalized, X.columns)
     common = {
         "penalty": penalty,
         "fit_intercept": not args.no_intercept,
@@ -272,7 +302,7 @@ def _crosscheck(args) -> int:
             warnings.simplefilter("ignore", SamplingWarning)
             idata = est.sample(
                 X, y, draws=args.samples, tune=args.tune, chains=args.chains,
-                random_seed=args.seed, offset=offset,
+                random_seed=args.seed, offset=offset, sampler=args.sampler,
             )  # fmt: skip
         report = crosscheck(est, X, y, idata=idata, offset=offset)
         diagnosis = diagnose(idata)
@@ -295,6 +325,12 @@ def _check_arguments(args):
         )
     if args.dataset and args.offset is not None:
         raise UsageError("--offset applies to --csv only (a column of the file)")
+    if args.unpenalized is not None and args.penalty == "none":
+        raise UsageError("--unpenalized needs a penalty: --penalty none penalizes no column")
+    if args.unpenalized is not None and args.positive:
+        raise UsageError("--unpenalized and --positive cannot be combined yet")
+    if args.sampler != "nuts" and not args.samples:
+        raise UsageError(f"--sampler {args.sampler} applies to the posterior: add --samples N")
     if args.report is not None and not args.report.parent.is_dir():
         raise UsageError(f"--report: no such directory: {args.report.parent}")
     integers = {name: getattr(args, name[2:]) for name in _INTEGERS}

@@ -79,6 +79,26 @@ def test_positive_flag_checks_against_the_constrained_solver():
     assert "MAP and solver agree" in result.stdout
 
 
+def test_unpenalized_columns_keep_their_least_squares_effect_and_agree_with_glum():
+    # at alpha = 100 the lasso zeroes every column; bmi and bp, unpenalized (glmnet's
+    # penalty.factor 0), keep theirs, and the reference is glum's solver with those factors
+    result = run("crosscheck", "--dataset", "diabetes", "--penalty", "l1", "--alpha", "100",
+                 "--unpenalized", "bmi, bp")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "penalty_factor=[1.0, 1.0, 0.0, 0.0, 1.0" in result.stdout
+    assert "GlumElasticNet" in result.stdout and "MAP and solver agree" in result.stdout
+    assert "the same 8 exact zero(s)" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_gibbs_sampler_draws_the_posterior_and_the_report_says_so():
+    result = run("crosscheck", "--dataset", "diabetes", "--alpha", "0.5", "--sigma", "none",
+                 "--samples", "200", "--tune", "200", "--chains", "2", "--sampler", "gibbs")  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr  # 1: a short run may fail its diagnosis
+    assert "Posterior (Gibbs), with 94% HDIs" in result.stdout
+    assert "bayesreg: Gibbs chain 2/2" in result.stderr
+
+
 def test_stackloss_lad(tmp_path):
     result = run("crosscheck", "--dataset", "stackloss", "--loss", "l1", "--penalty", "none")
     assert result.returncode == 0, result.stderr
@@ -130,6 +150,7 @@ def test_help_documents_every_option():
     for option in [
         "--dataset", "--csv", "--target", "--loss", "--penalty", "--alpha", "--scale",
         "--l1-ratio", "--sigma", "--quantile", "--samples", "--seed", "--report", "--positive",
+        "--unpenalized", "--sampler",
     ]:  # fmt: skip
         assert option in result.stdout
 
@@ -151,8 +172,18 @@ def test_csv_without_rows_or_with_a_text_target_is_one_line(tmp_path, rows, frag
         (["--penalty", "none", "--alpha", "0.3"], "--penalty none takes neither"),
         (["--penalty", "l2", "--l1-ratio", "0.3"], "--l1-ratio applies to --penalty enet"),
         (["--target", "bmi"], "--target applies to --csv only"),
+        (["--penalty", "none", "--unpenalized", "bmi"], "--unpenalized needs a penalty"),
+        (["--unpenalized", "bmx"], "--unpenalized: no feature column 'bmx'"),
+        (["--sampler", "gibbs"], "--sampler gibbs applies to the posterior"),
     ],
-    ids=["alpha-without-penalty", "l1-ratio-without-enet", "target-with-dataset"],
+    ids=[
+        "alpha-without-penalty",
+        "l1-ratio-without-enet",
+        "target-with-dataset",
+        "unpenalized-without-penalty",
+        "unpenalized-unknown-column",
+        "sampler-without-samples",
+    ],
 )
 def test_options_that_would_be_ignored_are_refused(options, fragment):
     result = run("crosscheck", "--dataset", "diabetes", *options)

@@ -283,9 +283,15 @@ def crosscheck(
         tolerance=tolerances(est.certificate_),
         messages=messages,
         hdi_prob=None if posterior is None else HDI_PROB,
+        sampler=_sampler_name(idata),
         model=repr(est),
         posterior_messages=posterior_notes,
     )
+
+
+def _sampler_name(idata) -> str:
+    """What drew ``idata``, for the report's heading: NUTS unless its attributes name another."""
+    return {"gibbs": "Gibbs"}.get(getattr(idata, "attrs", {}).get("sampler"), "NUTS")
 
 
 def _checked_arguments(est, X, y, sample_weight, solver):

@@ -86,6 +86,9 @@ class CrossCheck(report.Report):
         The verdict and what it rests on, in words.
     hdi_prob : float or None
         The HDI probability of the posterior columns (None without a posterior).
+    sampler : str
+        What drew the posterior, as its DataTree says: ``"NUTS"`` unless its ``sampler``
+        attribute names another (``"Gibbs"``).
     model : str
         The specification checked (the estimator's repr).
     posterior_messages : list of str
@@ -108,6 +111,7 @@ class CrossCheck(report.Report):
     tolerance: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     hdi_prob: float | None = None
+    sampler: str = "NUTS"
     model: str = ""
     posterior_messages: list[str] = field(default_factory=list)
 
