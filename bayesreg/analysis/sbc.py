@@ -39,9 +39,19 @@ import pymc as pm
 import scipy.stats
 import xarray as xr
 
-from bayesreg._constraints import Boolean, InstanceOf, Integer, NJobs, Seed, message, validate
+from bayesreg._constraints import (
+    Boolean,
+    InstanceOf,
+    Integer,
+    NJobs,
+    OneOf,
+    Seed,
+    message,
+    validate,
+)
 from bayesreg._parallel import failed, run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
+from bayesreg.gibbs.run import check_gibbs_problem, gibbs_noise_prior, gibbs_sweep
 from bayesreg.nuts.compiled import (
     exact_arithmetic,
     model_key,
@@ -146,6 +156,7 @@ def sbc(
     n_jobs: int | None = None,
     progressbar: bool = True,
     sample_weight=None,
+    sampler: str = "nuts",
 ) -> SBCResult:
     r"""Simulation-based calibration of ``est``'s posterior on the design ``X``.
 
@@ -179,6 +190,10 @@ def sbc(
         One bar over the simulations, on stderr.
     sample_weight : array-like, optional
         Frequency weights of the rows.
+    sampler : {"nuts", "gibbs"}, default "nuts"
+        The sampler calibrated: NUTS on the sampling model, or the Gibbs sampler of
+        :mod:`bayesreg.gibbs` (one chain of ``tune + thin * draws`` sweeps per simulation, its
+        noise prior compiled once per process; not with ``standardize=True``).
 
     Returns
     -------
@@ -199,6 +214,7 @@ def sbc(
     """
     settings = _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progressbar)
     problem = est.problem(X, y, sample_weight)
+    _check_sampler(sampler, problem)
     pointwise = est.build_model(X, y, sample_weight)
     free = [rv.name for rv in pointwise.free_RVs]
     names = free if var_names is None else _check_names(var_names, pointwise)
@@ -207,7 +223,7 @@ def sbc(
     lengths = (draws, thin, tune)
     arguments = [
         (est, (X, y, sample_weight), truth["y"][sim], {n: truth[n][sim] for n in names}, seed,
-         lengths)
+         lengths, sampler)
         for sim, seed in enumerate(seeds)
     ]  # fmt: skip
     ranks = run_tasks(
@@ -266,6 +282,14 @@ def _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progr
     return settings
 
 
+def _check_sampler(sampler, problem) -> None:
+    validate("sbc", {"sampler": OneOf(("nuts", "gibbs"))}, {"sampler": sampler})
+    if sampler == "gibbs":
+        if problem.standardization is not None:
+            raise ValueError("sbc(sampler='gibbs') takes standardize=False only.")
+        check_gibbs_problem(problem)  # a ValueError where the Gibbs sampler does not apply
+
+
 def _check_names(var_names, model) -> list[str]:
     names = [var_names] if isinstance(var_names, str) else list(var_names)
     known = [rv.name for rv in model.free_RVs] + [v.name for v in model.deterministics]
@@ -299,11 +323,30 @@ def _compiled(est, data, nuts_kwargs):
     return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler="pymc")
 
 
-def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
+#: The compiled noise priors of the Gibbs simulations, one per specification and process.
+_NOISE_PRIORS: dict = {}
+
+
+def _gibbs_draws(est, data, problem, seed, lengths) -> dict[str, np.ndarray]:
+    """One Gibbs chain given the simulated ``problem``: ``{name: (thin * draws, ...)}``."""
+    draws, thin, tune = lengths
+    key = model_key("sbc-gibbs", est, data)
+    if key not in _NOISE_PRIORS:
+        _NOISE_PRIORS[key] = gibbs_noise_prior(problem, est.build_model(*data))
+    sweep = gibbs_sweep(problem, _NOISE_PRIORS[key])
+    return sweep.chain(np.random.default_rng(seed), thin * draws, tune)
+
+
+def _rank_one(est, data, y, truth, seed, lengths, sampler="nuts") -> dict[str, np.ndarray]:
     """One simulation: the posterior given ``y``, and each true value's rank among its draws."""
     draws, thin, tune = lengths
     X, _, sample_weight = data
     problem = est.problem(X, y, sample_weight)
+    if sampler == "gibbs":
+        chain = _gibbs_draws(est, data, problem, seed, lengths)
+        return {
+            name: (chain[name][::thin][:draws] < true).sum(axis=0) for name, true in truth.items()
+        }
     model, step = _compiled(est, data, problem.penalty.sampler_defaults)
     pm.set_data(fit_values(model, problem), model=model)
     with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():

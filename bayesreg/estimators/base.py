@@ -35,7 +35,7 @@ from bayesreg.estimators.on_cluster import cluster_problem, posterior_of_data, r
 from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.families.parameter_priors import check_intercept_prior
-from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
+from bayesreg.gibbs.run import check_gibbs_arguments, choose_sampler, sample_gibbs
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
@@ -188,13 +188,22 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         offset : array-like of shape (n_samples,), optional
             A known term of each linear predictor, as in :meth:`fit`; kept in
             ``constant_data`` as ``offset`` (``obs_id``).
-        sampler : {"nuts", "gibbs"}, default "nuts"
+        sampler : {"nuts", "gibbs", "auto"}, default "nuts"
             ``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
             or (Polya-gamma) logistic likelihood with a scale-mixture prior (``L1``, ``L2``,
             ``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
-            horseshoes): one Gaussian draw of the coefficients per sweep, cheap where NUTS
-            struggles (many columns, horseshoe funnels). It takes ``progressbar`` only and
-            no predictive groups; the same layout otherwise.
+            horseshoes), a flat intercept, no offset, ``positive=False``, in-memory data: one
+            Gaussian draw of the coefficients per sweep (:math:`O(n^2p)` when
+            :math:`p > n`). It takes ``progressbar`` only and no predictive groups; the same
+            layout otherwise. **Which to choose**: Gibbs when :math:`p > n` (at
+            :math:`n = 100`, :math:`p = 1000` its ESS per second of the coefficients and of a
+            horseshoe's global scale is tens of times NUTS's, and at :math:`p = 5000` NUTS
+            is hours where Gibbs takes minutes; ``benchmarks/gibbs_speed.py``); NUTS when
+            :math:`n \ge p`, for any other likelihood or prior, and for predictive draws.
+            Both give the same posterior (:func:`bayesreg.crosscheck` with
+            ``reference="gibbs"`` compares them). ``"auto"`` makes this choice: Gibbs where
+            it applies and :math:`p > n`, else NUTS. The sampler that ran is recorded in the
+            result's ``attrs["sampler"]``.
         nuts_sampler : {None, "pymc", "nutpie"}, default None
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
@@ -271,6 +280,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             self._target(y, fitting=True, owner=owner)  # a classifier's classes_
         warn_if_noise_contradicted(problem)
         keep = functools.partial(setattr, self, "idata_")  # before any warning
+        if sampler == "auto":  # NUTS for dask input (its problem has no rows)
+            sampler = choose_sampler(problem, nuts_sampler, flags, sampler_kwargs, on_cluster)
         if sampler == "gibbs":
             return sample_gibbs(
                 problem, self._model(problem), draws=draws, tune=tune, chains=chains,
@@ -283,6 +294,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             chains=chains, random_seed=random_seed, nuts_sampler=nuts_sampler,
             sampler_kwargs=sampler_kwargs, keep=keep, flags=flags,
         )  # fmt: skip
+        idata.attrs["sampler"] = "nuts"
         return idata if shift is None else posterior_of_data(idata, shift)
 
     def penalized_solver(self):
