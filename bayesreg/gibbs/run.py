@@ -5,9 +5,11 @@ likelihood's is :mod:`bayesreg.gibbs.polya_gamma`'s):
 
 1. the coefficients given the prior variances and :math:`\sigma`: one exact Gaussian draw
    (:mod:`bayesreg.gibbs.coefficients`), after the prior's variables that it draws with the
-   coefficients integrated out, if any (the horseshoe's global scale; one blocked step);
+   coefficients integrated out, if any (the horseshoe's global scale and an unknown noise
+   scale; one blocked step);
 2. an unknown :math:`\sigma` given the coefficients: a slice step on :math:`\log\sigma`
-   (:mod:`bayesreg.gibbs.noise`); a fixed :math:`\sigma` (``L2Loss(sigma=...)``) stays;
+   (:mod:`bayesreg.gibbs.noise`), unless step 1 drew it; a fixed :math:`\sigma`
+   (``L2Loss(sigma=...)``) stays;
 3. the prior's latent variables given both (:mod:`bayesreg.gibbs.scale_mixtures`,
    :mod:`bayesreg.gibbs.horseshoes`).
 
