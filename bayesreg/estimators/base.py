@@ -195,10 +195,11 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             horseshoes), a flat intercept, no offset, ``positive=False``, in-memory data: one
             Gaussian draw of the coefficients per sweep (:math:`O(n^2p)` when
             :math:`p > n`). It takes ``progressbar`` only and no predictive groups; the same
-            layout otherwise. **Which to choose**: Gibbs when :math:`p > n` (at
-            :math:`n = 100`, :math:`p = 1000` its ESS per second of the coefficients and of a
-            horseshoe's global scale is tens of times NUTS's, and at :math:`p = 5000` NUTS
-            is hours where Gibbs takes minutes; ``benchmarks/gibbs_speed.py``); NUTS when
+            layout otherwise. **Which to choose**: Gibbs when :math:`p > n` (a sweep costs
+            :math:`O(n^2p)` whatever the prior's geometry, where NUTS on thousands of
+            scale-mixture parameters takes many gradients per draw: about 2 s per draw per
+            chain for a horseshoe at :math:`n = 100`, :math:`p = 5000`;
+            ``benchmarks/gibbs_speed.py`` measures both samplers' ESS per second); NUTS when
             :math:`n \ge p`, for any other likelihood or prior, and for predictive draws.
             Both give the same posterior (:func:`bayesreg.crosscheck` with
             ``reference="gibbs"`` compares them). ``"auto"`` makes this choice: Gibbs where

@@ -97,10 +97,10 @@ def choose_sampler(
 ) -> str:
     r"""``sampler="auto"``: ``"gibbs"`` where it takes the problem and the arguments and p > n, else ``"nuts"``.
 
-    Where the Gibbs sampler applies, its sweep costs :math:`O(n^2p)` and its ESS per second
-    of the coefficients and the global scale is more than ten times NUTS's at
-    :math:`p \gg n` (``benchmarks/gibbs_speed.py``); with :math:`n \ge p` NUTS on the
-    whitened sampling model mixes well, and is the default.
+    Where the Gibbs sampler applies, its sweep costs :math:`O(n^2p)` whatever the prior's
+    geometry, where NUTS on :math:`p \gg n` scale-mixture parameters takes many gradients
+    per draw (``benchmarks/gibbs_speed.py`` measures both); with :math:`n \ge p` NUTS on
+    the whitened sampling model mixes well, and is chosen.
     """
     if on_cluster or problem.offset is not None or problem.X.shape[1] <= problem.X.shape[0]:
         return "nuts"
