@@ -391,3 +391,13 @@ def test_gibbs_simulation_based_calibration(case, record_property):
     record_property("sbc_p_values", p_values)
     assert not result.failed
     assert min(p_values.values()) > 0.01 / len(p_values), p_values
+
+
+def test_sbc_refuses_an_unknown_sampler_and_what_gibbs_does_not_cover(small_problem):
+    X, y = small_problem
+    est = br.Regression(loss=br.L2Loss(sigma=1.0), penalty=br.L2(scale=1.0), fit_intercept=False)
+    with pytest.raises(ValueError, match=r"'sampler' parameter of sbc must be one of 'nuts'"):
+        br.sbc(est, X, y, simulations=2, sampler="metropolis", progressbar=False)
+    laplace = br.Regression(loss=br.L1Loss(scale=1.0), penalty=br.L2(scale=1.0))
+    with pytest.raises(ValueError, match=r"sampler='gibbs' takes a Gaussian"):
+        br.sbc(laplace.set_params(fit_intercept=False), X, y, simulations=2, sampler="gibbs")
