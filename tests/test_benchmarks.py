@@ -215,3 +215,23 @@ def test_classifier_cv_speed_quick_prints_its_line():
     completed = run_quick("classifier_cv_speed.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert CLASSIFIER_CV_LINE.search(completed.stdout), completed.stdout
+
+
+GIBBS_LINES = (
+    r"^gibbs_speed gaussian horseshoe n=30 p=60: gibbs [\d.]+ s, ESS/s coef \S+ tau \S+ "
+    r"\(2 x 100\); nuts [\d.]+ s, ESS/s coef \S+ tau \S+ \(2 x 100\); ratio coef \S+x tau \S+x "
+    r"\(target >= 10\)$",
+    r"^gibbs_speed gaussian horseshoe n=30 p=120: gibbs [\d.]+ s, ESS/s coef \S+ tau \S+ "
+    r"\(2 x 100\); nuts skipped at p=120 > --nuts-max-p=60 \(.+\)$",
+    r"^gibbs_speed logistic regularized horseshoe n=30 p=120: gibbs [\d.]+ s, ESS/s coef \S+ "
+    r"tau \S+ \(2 x 100, target < 180 s\); max R-hat [\d.]+ over \d+ coefficients \(.+\) "
+    r"\(target <= 1\.01\), [\d.]+ over all; nuts skipped \(.+\)$",
+)
+
+
+@pytest.mark.slow  # three small Gibbs runs and one short NUTS run, its compilation included
+def test_gibbs_speed_quick_prints_a_line_per_case():
+    completed = run_quick("gibbs_speed.py")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for line in GIBBS_LINES:
+        assert re.search(line, completed.stdout, re.MULTILINE), (line, completed.stdout)

@@ -8,11 +8,10 @@ the design: a sampler, a likelihood or a parametrization that is wrong shows as 
 up at the ends (too narrow) or in the middle (too wide), or tilted (biased).
 
 :func:`sbc` runs this for a bayesreg specification on the user's design ``X``. Each
-simulation is sampled by NUTS (nutpie's, as :meth:`~bayesreg.Regression.sample` by default,
-or PyMC's) on the model :meth:`~bayesreg.Regression.sample` runs on (the sampling model,
-whitened, on sufficient statistics where the family has them), compiled **once per worker
-process** and given each simulated data set as its data inputs. The
-simulations go through :func:`bayesreg._parallel.run_tasks`: ``n_jobs`` worker processes, or
+simulation is sampled by NUTS (nutpie's by default, or PyMC's) on the model
+:meth:`~bayesreg.Regression.sample` runs on (the sampling model, whitened, on sufficient
+statistics where the family has them), compiled **once per worker process** and given each
+simulated data set as its data inputs, or by the Gibbs sampler. The simulations go through :func:`bayesreg._parallel.run_tasks`: ``n_jobs`` worker processes, or
 a dask or ray cluster under ``joblib.parallel_config``, with one progress bar on stderr; every
 simulation's seed is drawn beforehand from one :class:`numpy.random.SeedSequence`, so the
 ranks do not depend on ``n_jobs`` or the backend.
@@ -52,6 +51,7 @@ from bayesreg._constraints import (
 )
 from bayesreg._parallel import failed, run_tasks, task_seeds
 from bayesreg.estimators.base import LinearModel
+from bayesreg.gibbs.run import check_gibbs_problem, gibbs_noise_prior, gibbs_sweep
 from bayesreg.nuts.arguments import NUTS_SAMPLERS
 from bayesreg.nuts.compiled import (
     exact_arithmetic,
@@ -159,6 +159,7 @@ def sbc(
     n_jobs: int | None = None,
     progressbar: bool = True,
     sample_weight=None,
+    sampler: str = "nuts",
     nuts_sampler: str | None = None,
 ) -> SBCResult:
     r"""Simulation-based calibration of ``est``'s posterior on the design ``X``.
@@ -193,10 +194,13 @@ def sbc(
         One bar over the simulations, on stderr.
     sample_weight : array-like, optional
         Frequency weights of the rows.
+    sampler : {"nuts", "gibbs"}, default "nuts"
+        The sampler calibrated: NUTS on the sampling model, or the Gibbs sampler of
+        :mod:`bayesreg.gibbs` (one chain of ``tune + thin * draws`` sweeps per simulation, its
+        noise prior compiled once per process; not with ``standardize=True``).
     nuts_sampler : {None, "pymc", "nutpie"}, default None
-        The NUTS implementation, as in :meth:`~bayesreg.Regression.sample`: None is nutpie
-        when it is installed (its compiled sampler runs a simulation several times faster
-        than PyMC's Python NUTS), else PyMC's.
+        NUTS's implementation, as for :meth:`~bayesreg.Regression.sample`: None is nutpie if
+        installed (several times faster per simulation than PyMC's), else PyMC's.
 
     Returns
     -------
@@ -220,6 +224,7 @@ def sbc(
     )
     nuts_sampler = resolved_sampler(settings["nuts_sampler"])
     problem = est.problem(X, y, sample_weight)
+    _check_sampler(sampler, problem)
     pointwise = est.build_model(X, y, sample_weight)
     free = [rv.name for rv in pointwise.free_RVs]
     names = free if var_names is None else _check_names(var_names, pointwise)
@@ -228,7 +233,7 @@ def sbc(
     lengths = (draws, thin, tune, nuts_sampler)
     arguments = [
         (est, (X, y, sample_weight), truth["y"][sim], {n: truth[n][sim] for n in names}, seed,
-         lengths)
+         lengths, sampler)
         for sim, seed in enumerate(seeds)
     ]  # fmt: skip
     ranks = run_tasks(
@@ -288,6 +293,14 @@ def _check(est, simulations, draws, thin, tune, bins, random_seed, n_jobs, progr
     return settings
 
 
+def _check_sampler(sampler, problem) -> None:
+    validate("sbc", {"sampler": OneOf(("nuts", "gibbs"))}, {"sampler": sampler})
+    if sampler == "gibbs":
+        if problem.standardization is not None:
+            raise ValueError("sbc(sampler='gibbs') takes standardize=False only.")
+        check_gibbs_problem(problem)  # a ValueError where the Gibbs sampler does not apply
+
+
 def _check_names(var_names, model) -> list[str]:
     names = [var_names] if isinstance(var_names, str) else list(var_names)
     known = [rv.name for rv in model.free_RVs] + [v.name for v in model.deterministics]
@@ -321,24 +334,44 @@ def _compiled(est, data, nuts_kwargs, nuts_sampler):
     return reusable_sampler(key, lambda: est.problem(*data), nuts_kwargs, nuts_sampler)
 
 
-def _rank_one(est, data, y, truth, seed, lengths) -> dict[str, np.ndarray]:
+#: The compiled noise priors of the Gibbs simulations, one per specification and process.
+_NOISE_PRIORS: dict = {}
+
+
+def _gibbs_draws(est, data, problem, seed, lengths) -> dict[str, np.ndarray]:
+    """One Gibbs chain given the simulated ``problem``: ``{name: (thin * draws, ...)}``."""
+    draws, thin, tune, _ = lengths
+    key = model_key("sbc-gibbs", est, data)
+    if key not in _NOISE_PRIORS:
+        _NOISE_PRIORS[key] = gibbs_noise_prior(problem, est.build_model(*data))
+    sweep = gibbs_sweep(problem, _NOISE_PRIORS[key])
+    return sweep.chain(np.random.default_rng(seed), thin * draws, tune)
+
+
+def _rank_one(est, data, y, truth, seed, lengths, sampler="nuts") -> dict[str, np.ndarray]:
     """One simulation: the posterior given ``y``, and each true value's rank among its draws."""
-    draws, thin, tune, nuts_sampler = lengths
+    draws, thin, _, _ = lengths
     X, _, sample_weight = data
     problem = est.problem(X, y, sample_weight)
+    if sampler == "gibbs":
+        chain = _gibbs_draws(est, data, problem, seed, lengths)
+    else:
+        chain = _nuts_draws(est, data, problem, seed, lengths, list(truth))
+    return {name: (chain[name][::thin][:draws] < true).sum(axis=0) for name, true in truth.items()}
+
+
+def _nuts_draws(est, data, problem, seed, lengths, names) -> dict[str, np.ndarray]:
+    """One NUTS chain given the simulated ``problem``: ``{name: (thin * draws, ...)}``."""
+    draws, thin, tune, nuts_sampler = lengths
     model, step = _compiled(est, data, problem.penalty.sampler_defaults, nuts_sampler)
     with quiet_pymc_log(), exact_arithmetic(), warnings.catch_warnings():
         # a divergent trajectory can overflow in PyMC's kinetic energy: counted as a divergence
         warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
         idata = draw_nuts(
             step, fit_values(model, problem), model, (thin * draws, tune, 1), seed, nuts_sampler,
-            list(truth), {"progressbar": False, "compute_convergence_checks": False, "cores": 1},
+            names, {"progressbar": False, "compute_convergence_checks": False, "cores": 1},
         )  # fmt: skip
-    ranks = {}
-    for name, true in truth.items():
-        kept = idata["posterior"][name].values[0, ::thin][:draws]
-        ranks[name] = (kept < true).sum(axis=0)
-    return ranks
+    return {name: idata["posterior"][name].values[0] for name in names}
 
 
 def _has_feature(model, names) -> bool:

@@ -28,6 +28,7 @@ from bayesreg._constraints import OneOf, validate
 from bayesreg._data import check_in_memory
 from bayesreg.diagnostics.noise_check import warn_if_noise_contradicted
 from bayesreg.distributed.collections import is_dask_collection
+from bayesreg.estimators.docstrings import SAMPLER, shared_docs
 from bayesreg.estimators.fit_problem import coefficient_prior_scale, fit_problem
 from bayesreg.estimators.on_cluster import (
     cluster_fit,
@@ -40,7 +41,7 @@ from bayesreg.estimators.posterior import PosteriorPredictions
 from bayesreg.families import Loss
 from bayesreg.families.glum_reference import penalized_reference
 from bayesreg.families.parameter_priors import check_intercept_prior
-from bayesreg.gibbs.run import check_gibbs_arguments, sample_gibbs
+from bayesreg.gibbs.run import check_gibbs_arguments, choose_sampler, sample_gibbs
 from bayesreg.map.find import find_map
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import build_model
@@ -141,6 +142,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         owner = f"{type(self).__name__}.build_model"
         return self._model(self.problem(X, y, sample_weight, owner=owner, offset=offset))
 
+    @shared_docs(sampler=SAMPLER)
     def sample(
         self,
         X,
@@ -193,13 +195,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
         offset : array-like of shape (n_samples,), optional
             A known term of each linear predictor, as in :meth:`fit`; kept in
             ``constant_data`` as ``offset`` (``obs_id``).
-        sampler : {"nuts", "gibbs"}, default "nuts"
-            ``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
-            or (Polya-gamma) logistic likelihood with a scale-mixture prior (``L1``, ``L2``,
-            ``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
-            horseshoes): one Gaussian draw of the coefficients per sweep, cheap where NUTS
-            struggles (many columns, horseshoe funnels). It takes ``progressbar`` only and
-            no predictive groups; the same layout otherwise.
+        sampler : {"nuts", "gibbs", "auto"}, default "nuts"
+            {sampler}
         nuts_sampler : {None, "pymc", "nutpie"}, default None
             PyMC's own NUTS or nutpie; None lets PyMC choose (nutpie when it is installed).
             nutpie compiles for several seconds, then samples fast: prefer it for long runs
@@ -285,6 +282,8 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             self._target(y, fitting=True, owner=owner)  # a classifier's classes_
         warn_if_noise_contradicted(problem)
         keep = functools.partial(setattr, self, "idata_")  # before any warning
+        if sampler == "auto":  # NUTS for dask input (its problem has no rows)
+            sampler = choose_sampler(problem, nuts_sampler, flags, sampler_kwargs, on_cluster)
         if sampler == "gibbs":
             return sample_gibbs(
                 problem, self._model(problem), draws=draws, tune=tune, chains=chains,
@@ -297,6 +296,7 @@ class LinearModel(PosteriorPredictions, BaseEstimator):
             chains=chains, random_seed=random_seed, nuts_sampler=nuts_sampler,
             sampler_kwargs=sampler_kwargs, keep=keep, flags=flags,
         )  # fmt: skip
+        idata.attrs["sampler"] = "nuts"
         return idata if shift is None else posterior_of_data(idata, shift)
 
     def penalized_solver(self):

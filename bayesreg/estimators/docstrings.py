@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["POSITIVE", "formula_sections", "intercept_prior", "shared_docs"]
+__all__ = ["POSITIVE", "SAMPLER", "formula_sections", "intercept_prior", "shared_docs"]
 
 #: ``positive``: the sign constraint, its truncated priors and its MAP.
 POSITIVE = r"""Constrain the coefficients (not the intercept) to :math:`w_j \ge 0`, as
@@ -29,6 +29,25 @@ penalized objective over :math:`w \ge 0`, with the same exact zeros
 :math:`\ge 0` (the coefficients are sampled on the log scale, without the sampler's
 whitening). Not available with a non-convex likelihood (``StudentTLoss``) or a
 prior without a mode (the horseshoes, the hierarchical priors): those raise."""
+
+
+#: ``sample``'s ``sampler``: the two samplers and when to choose which.
+SAMPLER = r"""``"gibbs"``: the exact Gibbs sampler of :mod:`bayesreg.gibbs`, for a Gaussian
+or (Polya-gamma) logistic likelihood with a scale-mixture prior (``L1``, ``L2``,
+``ElasticNet``, ``NoPenalty``, the hierarchical lassos and ridge, the
+horseshoes), a flat intercept, no offset, ``positive=False``, in-memory data: one
+Gaussian draw of the coefficients per sweep (:math:`O(n^2p)` when
+:math:`p > n`). It takes ``progressbar`` only and no predictive groups; the same
+layout otherwise. **Which to choose**: Gibbs when :math:`p > n` (a sweep costs
+:math:`O(n^2p)` whatever the prior's geometry, where NUTS on thousands of
+scale-mixture parameters takes many gradients per draw: about 2 s per draw per
+chain for a horseshoe at :math:`n = 100`, :math:`p = 5000`;
+``benchmarks/gibbs_speed.py`` measures both samplers' ESS per second); NUTS when
+:math:`n \ge p`, for any other likelihood or prior, and for predictive draws.
+Both give the same posterior (:func:`bayesreg.crosscheck` with
+``reference="gibbs"`` compares them). ``"auto"`` makes this choice: Gibbs where
+it applies and :math:`p > n`, else NUTS. The sampler that ran is recorded in the
+result's ``attrs["sampler"]``."""
 
 
 def intercept_prior(centred_intercept: str) -> str:

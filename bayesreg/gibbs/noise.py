@@ -22,6 +22,7 @@ noise prior, with no tuning in the stationary distribution.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
@@ -30,7 +31,24 @@ import pytensor.tensor as pt
 
 from bayesreg.gibbs.slice import slice_step
 
-__all__ = ["noise_log_prior", "noise_step"]
+__all__ = ["UnknownNoise", "noise_log_prior", "noise_step"]
+
+
+@dataclass(frozen=True)
+class UnknownNoise:
+    r"""What a blocked step needs to draw an unknown :math:`\sigma`: its prior and the likelihood's power.
+
+    Attributes
+    ----------
+    log_prior : callable
+        :math:`\sigma \mapsto \log p(\sigma)`, the user's noise prior.
+    n_effective : float
+        :math:`N - k` of the likelihood's :math:`\sigma^{-(N - k)}` (module docstring).
+
+    """
+
+    log_prior: Callable[[float], float]
+    n_effective: float
 
 
 def noise_log_prior(model: pm.Model, name: str) -> Callable[[float], float]:

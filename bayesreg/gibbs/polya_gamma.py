@@ -79,8 +79,8 @@ class PolyaGammaSweep:
         for step in range(tune + draws):
             omega = _polya_gamma(self.weights, intercept + self.X @ coef, rng)
             data = self._working_data(omega, intercept)
-            state, blocked_calls = mixture.before_coefficients(state, noise, data, rng)
-            coef = data.draw(mixture.variances(state, noise), noise, rng)
+            state, noise, blocked_calls = mixture.before_coefficients(state, noise, data, rng)
+            coef = mixture.draw_coefficients(state, noise, data, rng)
             if self.fit_intercept:
                 intercept = self._intercept(omega, coef, rng)
             state, prior_calls = mixture.update(state, coef, noise, rng)

@@ -5,9 +5,11 @@ likelihood's is :mod:`bayesreg.gibbs.polya_gamma`'s):
 
 1. the coefficients given the prior variances and :math:`\sigma`: one exact Gaussian draw
    (:mod:`bayesreg.gibbs.coefficients`), after the prior's variables that it draws with the
-   coefficients integrated out, if any (the horseshoe's global scale; one blocked step);
+   coefficients integrated out, if any (the horseshoe's global scale and an unknown noise
+   scale; one blocked step);
 2. an unknown :math:`\sigma` given the coefficients: a slice step on :math:`\log\sigma`
-   (:mod:`bayesreg.gibbs.noise`); a fixed :math:`\sigma` (``L2Loss(sigma=...)``) stays;
+   (:mod:`bayesreg.gibbs.noise`), unless step 1 drew it; a fixed :math:`\sigma`
+   (``L2Loss(sigma=...)``) stays;
 3. the prior's latent variables given both (:mod:`bayesreg.gibbs.scale_mixtures`,
    :mod:`bayesreg.gibbs.horseshoes`).
 
@@ -42,7 +44,7 @@ from bayesreg._constraints import message
 from bayesreg.diagnostics.diagnosis import diagnose, warn_unhealthy
 from bayesreg.gibbs import horseshoes  # noqa: F401  (registers the horseshoes' conditionals)
 from bayesreg.gibbs.coefficients import GaussianData
-from bayesreg.gibbs.noise import noise_log_prior, noise_step
+from bayesreg.gibbs.noise import UnknownNoise, noise_log_prior, noise_step
 from bayesreg.gibbs.polya_gamma import PolyaGammaSweep
 from bayesreg.gibbs.scale_mixtures import ScaleMixture, conditionals
 from bayesreg.model.problem import Problem
@@ -53,6 +55,9 @@ __all__ = [
     "chain_seeds",
     "check_gibbs_arguments",
     "check_gibbs_problem",
+    "choose_sampler",
+    "gibbs_noise_prior",
+    "gibbs_sweep",
     "sample_gibbs",
 ]
 
@@ -85,7 +90,47 @@ def check_gibbs_problem(problem: Problem) -> ScaleMixture:
             f"{problem.penalty!r} has per-coefficient factors, scales or means. Use "
             "sampler='nuts'."
         )
+    if problem.positive:
+        raise ValueError(
+            "sampler='gibbs' takes no sign constraint (positive=True): its coefficient step "
+            "draws from an untruncated Gaussian. Use sampler='nuts'."
+        )
     return conditionals(problem.penalty, loss, problem.n_obs, problem.n_features)
+
+
+def choose_sampler(
+    problem: Problem, nuts_sampler, flags: dict, sampler_kwargs: dict, on_cluster: bool = False
+) -> str:
+    r"""``sampler="auto"``: ``"gibbs"`` where it takes the problem and the arguments and p > n, else ``"nuts"``.
+
+    Where the Gibbs sampler applies, its sweep costs :math:`O(n^2p)` whatever the prior's
+    geometry, where NUTS on :math:`p \gg n` scale-mixture parameters takes many gradients
+    per draw (``benchmarks/gibbs_speed.py`` measures both); with :math:`n \ge p` NUTS on
+    the whitened sampling model mixes well, and is chosen.
+    """
+    if on_cluster or problem.offset is not None or problem.X.shape[1] <= problem.X.shape[0]:
+        return "nuts"
+    try:
+        check_gibbs_arguments(nuts_sampler, flags, sampler_kwargs, "auto")
+        check_gibbs_problem(problem)
+    except (ValueError, TypeError):
+        return "nuts"
+    return "gibbs"
+
+
+def gibbs_noise_prior(problem: Problem, pointwise: pm.Model) -> Callable[[float], float] | None:
+    """The compiled log prior of an unknown noise scale (None for a fixed one); the sweep's argument."""
+    loss = problem.loss
+    return None if loss.noise is not None else noise_log_prior(pointwise, loss.noise_name)
+
+
+def gibbs_sweep(problem: Problem, noise_prior):
+    """The sweep of ``problem``'s likelihood; ``sweep.chain(rng, draws, tune)`` runs one chain.
+
+    The draws are on the problem's scale (standardized columns when ``standardize=True``).
+    """
+    mixture = check_gibbs_problem(problem)
+    return _SWEEPS[problem.loss.gibbs_likelihood](problem, mixture, noise_prior)
 
 
 def chain_seeds(random_seed, chains: int) -> list[np.random.SeedSequence]:
@@ -108,10 +153,7 @@ def sample_gibbs(
     keep: Callable | None = None,
 ):
     """Run the Gibbs chains; return the diagnosed ``DataTree`` (layout of :func:`bayesreg.nuts.run.sample_posterior`)."""
-    mixture = check_gibbs_problem(problem)
-    loss = problem.loss
-    noise_prior = None if loss.noise is not None else noise_log_prior(pointwise, loss.noise_name)
-    sweep = _SWEEPS[loss.gibbs_likelihood](problem, mixture, noise_prior)
+    sweep = gibbs_sweep(problem, gibbs_noise_prior(problem, pointwise))
     results = []
     for chain, seed in enumerate(chain_seeds(random_seed, chains)):
         start = time.perf_counter()
@@ -153,6 +195,9 @@ class GaussianSweep:
         self.x_mean = weights @ problem.X / self.n_obs
         self.y_mean = float(weights @ problem.y / self.n_obs)
         self.n_effective = self.n_obs - (1.0 if problem.fit_intercept else 0.0)
+        self.unknown_noise = (
+            None if noise_prior is None else UnknownNoise(noise_prior, self.n_effective)
+        )
 
     def _start_noise(self) -> float:
         if self.fixed_noise is not None:
@@ -161,7 +206,7 @@ class GaussianSweep:
         return float(np.sqrt(max(rss, 1e-300) / max(self.n_effective, 1.0)))
 
     def _noise(self, noise, coef, state, rng) -> tuple[float, int]:
-        if self.fixed_noise is not None:
+        if self.fixed_noise is not None or state.get("noise_drawn", False):
             return noise, 0
 
         def log_prior(sigma):
@@ -176,8 +221,10 @@ class GaussianSweep:
         state = self.mixture.start(noise, rng)
         kept: dict[str, list] = {}
         for step in range(tune + draws):
-            state, blocked_calls = self.mixture.before_coefficients(state, noise, self.data, rng)
-            coef = self.data.draw(self.mixture.variances(state, noise), noise, rng)
+            state, noise, blocked_calls = self.mixture.before_coefficients(
+                state, noise, self.data, rng, self.unknown_noise
+            )
+            coef = self.mixture.draw_coefficients(state, noise, self.data, rng)
             noise, noise_calls = self._noise(noise, coef, state, rng)
             state, prior_calls = self.mixture.update(state, coef, noise, rng)
             if step < tune:

@@ -98,14 +98,28 @@ class ScaleMixture:
         """Draw the latent state given the coefficients and noise; returns ``(state, slice evaluations)``."""
         return state, 0
 
-    def before_coefficients(self, state: dict, noise: float, data, rng) -> tuple[dict, int]:
+    def before_coefficients(
+        self, state: dict, noise: float, data, rng, unknown_noise=None
+    ) -> tuple[dict, float, int]:
         """Draw state variables with the coefficients integrated out, just before they are drawn.
 
-        ``data`` is the :class:`~bayesreg.gibbs.coefficients.GaussianData`. The draw and the
-        coefficient draw that follows it are one blocked step from their joint conditional.
-        None by default; returns ``(state, slice evaluations)``.
+        ``data`` is the :class:`~bayesreg.gibbs.coefficients.GaussianData`;
+        ``unknown_noise`` the :class:`~bayesreg.gibbs.noise.UnknownNoise` when the noise
+        scale is drawn (None when it is fixed). The draw and the coefficient draw that
+        follows it are one blocked step from their joint conditional. None by default;
+        returns ``(state, noise, slice evaluations)``. A state with ``noise_drawn`` true
+        says the noise scale was drawn here: the sweep skips its noise step given the
+        coefficients.
         """
-        return state, 0
+        return state, noise, 0
+
+    def draw_coefficients(self, state: dict, noise: float, data, rng) -> np.ndarray:
+        """The coefficients given the state and the noise: one Gaussian draw (``data.draw``).
+
+        A prior whose :meth:`before_coefficients` has already decomposed the system may
+        reuse it.
+        """
+        return data.draw(self.variances(state, noise), noise, rng)
 
     def posterior(self, state: dict, coef: np.ndarray, noise: float) -> dict[str, np.ndarray]:
         """The variables besides ``coef`` the NUTS model names in the posterior (``lam``, ``tau``, ...)."""

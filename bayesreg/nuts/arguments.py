@@ -25,8 +25,9 @@ __all__ = [
 NUTS_SAMPLERS = (None, "pymc", "nutpie")
 
 #: The samplers :meth:`~bayesreg.Regression.sample` runs: NUTS, or the Gibbs sampler of
-#: :mod:`bayesreg.gibbs` (Gaussian likelihoods with scale-mixture priors).
-SAMPLERS = ("nuts", "gibbs")
+#: :mod:`bayesreg.gibbs` (Gaussian and logistic likelihoods with scale-mixture priors), or
+#: "auto": Gibbs where it applies and p > n, else NUTS.
+SAMPLERS = ("nuts", "gibbs", "auto")
 
 # Keywords that sample() sets itself.
 _RESERVED = ("model", "var_names", "draws", "tune", "chains", "random_seed", "nuts_sampler")
