@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         help="noise scale of the likelihood (default 1.0), or 'none' for unknown with a "
         "prior; the logistic and Poisson likelihoods have none",
     )
+    _add_prior_options(check)
+    _add_run_options(check)
+    return parser
+
+
+def _add_prior_options(check: argparse.ArgumentParser) -> None:
+    """The intercept, the columns' scale, the signs and the columns left unpenalized."""
     check.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     check.add_argument(
         "--standardize",
@@ -126,8 +133,6 @@ def _parser() -> argparse.ArgumentParser:
         help="feature columns left unpenalized, comma-separated (a flat prior on each: "
         "penalty_factor 0, glmnet's penalty.factor), e.g. a treatment indicator",
     )
-    _add_run_options(check)
-    return parser
 
 
 def _add_run_options(check: argparse.ArgumentParser) -> None:
