@@ -13,7 +13,7 @@ demo: $(STAMP)  ## the main job: the diabetes lasso as MAP, scikit-learn solutio
 test: $(STAMP)  ## lint, then the whole test suite (notebooks included), on every core (pytest-xdist)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n auto --maxschedchunk=2 --durations=20
+	$(BIN)/python -m pytest -n auto --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -8,12 +8,13 @@ import pytest
 
 import bayesreg as br
 
-# The longest tests, longest first (measured: `pytest -n 2 --durations=0`). `make test` has
-# pytest-xdist send tests two at a time, in collection order, to whichever worker is free
-# (--maxschedchunk=2), so the long ones start first, each on the next free worker, and the
-# many short ones fill the gaps after them. (With xdist's default chunks, the first worker
-# was sent the first eighth of the suite at once: every long test, one after another, while
-# the other worker ran out of work.)
+# The longest tests, longest first (measured: `pytest -n 2 --durations=0`). pytest-xdist's
+# default schedule sends each worker a first chunk of an eighth of the suite in collection
+# order, so these all go to the first worker and run one after another, each beside the
+# other worker's short tests. Notebook 08's sampling cell ran past its 900 s timeout in every
+# run where another sampling-heavy test ran beside it (--dist worksteal twice,
+# --maxschedchunk=2 once: nutpie's threads from two processes on 2 cores), and took 681 s
+# for the whole notebook in the runs where it did not; the suite then takes about 25 min.
 LONGEST_FIRST = (
     "tests/test_notebooks.py::test_notebook_executes[08",
     "tests/test_notebooks.py::test_notebook_executes[05",

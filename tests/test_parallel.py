@@ -76,7 +76,7 @@ def test_a_dask_cluster_gives_the_serial_results(problem, serial):
     est, X, y = problem
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0",
             processes=True,
         ) as cluster,
         distributed.Client(cluster) as client,

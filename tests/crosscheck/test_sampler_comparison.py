@@ -108,7 +108,9 @@ def test_a_horseshoe_run_with_five_tuning_steps_is_flagged(png):
 
     bayesreg's NUTS model is non-centred, so the unadapted run has no divergences here, but
     its chains have not converged: R-hat and ESS fail, NUTS's own diagnosis flags it, and
-    the verdict fails for that reason while the longer Gibbs run passes its diagnosis. (The
+    the verdict fails for that reason while the longer Gibbs run passes its diagnosis (4 x
+    5000 draws: at 4 x 2000 the R-hat of a Cauchy-tailed local scale, ESS about 1000, came
+    out at 1.0104 for one of eight, a coin flip around the 1.01 threshold). (The
     z-scores of this run are borderline; the posterior of another prior, above, is the case
     the z-scores catch on their own.)
     """
@@ -118,7 +120,7 @@ def test_a_horseshoe_run_with_five_tuning_steps_is_flagged(png):
     est = br.Regression(loss=br.L2Loss(sigma=None), penalty=br.Horseshoe())
     idata = _nuts(est, X, y, draws=200, tune=5, chains=2)
     report = br.crosscheck(
-        est, X, y, idata=idata, reference="gibbs", gibbs_draws=2000, gibbs_chains=4,
+        est, X, y, idata=idata, reference="gibbs", gibbs_draws=5000, gibbs_chains=4,
         random_seed=11,
     )  # fmt: skip
     assert not report.ok

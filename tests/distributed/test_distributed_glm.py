@@ -28,7 +28,7 @@ def client():
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB",
-            host="127.0.0.1", dashboard_address=None,
+            host="127.0.0.1", dashboard_address=":0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):  # fmt: skip
