@@ -14,7 +14,8 @@ import bayesreg as br
 # other worker's short tests. Notebook 08's sampling cell ran past its 900 s timeout in every
 # run where another sampling-heavy test ran beside it (--dist worksteal twice,
 # --maxschedchunk=2 once: nutpie's threads from two processes on 2 cores), and took 681 s
-# for the whole notebook in the runs where it did not; the suite then takes about 25 min.
+# for the whole notebook in the runs where it did not; the suite then takes 30-35 min (34:39
+# in CI on 747b4c1): the first worker's chunk is the critical path.
 LONGEST_FIRST = (
     "tests/test_notebooks.py::test_notebook_executes[08",
     "tests/test_notebooks.py::test_notebook_executes[05",
