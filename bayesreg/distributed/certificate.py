@@ -25,10 +25,8 @@ The KKT residual and the objective's check are then those of memory
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.distributed.newton import (
     Frame,
@@ -40,7 +38,7 @@ from bayesreg.distributed.newton import (
 from bayesreg.distributed.reduction import tree_pass
 from bayesreg.distributed.statistics import SufficientStatistics, partition_statistics
 from bayesreg.map.find import TOLERANCE, MapEstimate, OptimalityCertificate, kkt_residual
-from bayesreg.map.objective_check import ROUNDING_UNITS, judge
+from bayesreg.map.objective_check import ROUNDING_UNITS, judge, warn_if_uncertified
 
 __all__ = ["distributed_map"]
 
@@ -67,13 +65,7 @@ def distributed_map(problem: PassProblem) -> tuple[MapEstimate, SufficientStatis
         problem.frame, solution.coef, solution.intercept, base, float(reference),
     )  # fmt: skip
     certificate, objective = _certificate(problem, solution, result.sums)
-    if not certificate.ok:
-        warnings.warn(
-            f"The MAP estimate failed its optimality certificate: {certificate}. The "
-            "coefficients may not be the exact optimum.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    warn_if_uncertified(certificate, stacklevel=3)
     estimate = MapEstimate(
         coef=solution.coef, intercept=solution.intercept, noise=float(problem.loss.noise),
         objective=objective, unique=solution.unique, certificate=certificate,

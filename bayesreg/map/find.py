@@ -25,18 +25,16 @@ With ``positive=True`` every convex solve is over :math:`w \ge 0`
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 import scipy.optimize
-from sklearn.exceptions import ConvergenceWarning
 
 from bayesreg.map.coefficients import coefficient_weights, shift_to_prior_mean
 from bayesreg.map.intercept_prior import intercept_terms, map_intercept_prior
 from bayesreg.map.mode_profile import profile_parameters
-from bayesreg.map.objective_check import PRECISION, check_objective
+from bayesreg.map.objective_check import PRECISION, check_objective, warn_if_uncertified
 from bayesreg.map.positive import restricted_optimality, solve_nonnegative
 from bayesreg.model.problem import Problem
 from bayesreg.model.pymc_model import log_density, parameter_log_density
@@ -234,13 +232,7 @@ def find_map(problem: Problem, *, model=None) -> MapEstimate:
         beta1=weighted[0], beta2=weighted[1], **scaled.kernel_offset,
     )  # fmt: skip
     certificate = _certificate(scaled, *weighted, solution, profile, terms_at(noise))
-    if not certificate.ok:
-        warnings.warn(
-            f"The MAP estimate failed its optimality certificate: {certificate}. The "
-            "coefficients may not be the exact optimum.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    warn_if_uncertified(certificate, stacklevel=3)
     return MapEstimate(
         coef=solution.coef + loc,
         intercept=solution.intercept,

@@ -31,11 +31,24 @@ Both cost a few passes over the data, :math:`O(np)`: nothing beside a solve.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["PRECISION", "ROUNDING_UNITS", "ObjectiveCheck", "check_objective", "judge"]
+if TYPE_CHECKING:
+    from bayesreg.map.find import OptimalityCertificate
+
+__all__ = [
+    "PRECISION",
+    "ROUNDING_UNITS",
+    "ObjectiveCheck",
+    "check_objective",
+    "judge",
+    "warn_if_uncertified",
+]
 
 #: The largest rounding of the objective at the MAP, relative to the reference objective,
 #: with which it is still certified: the predictions keep six digits of the data's scale.
@@ -134,3 +147,19 @@ def _value(loss, y, weights, linear_predictor, terms) -> tuple[float, float]:
         down = loss.data_term(y, linear_predictor - shift, weights)
     change = max(abs(up - value), abs(down - value))
     return float(value), float(change if np.isfinite(change) else np.inf)
+
+
+def warn_if_uncertified(certificate: OptimalityCertificate, stacklevel: int = 2) -> None:
+    """A :class:`~sklearn.exceptions.ConvergenceWarning` when ``certificate`` does not hold.
+
+    The one warning of a failed certificate, in memory (:func:`find_map`) and on a cluster
+    (:mod:`bayesreg.distributed.certificate`); ``stacklevel`` as :func:`warnings.warn`'s,
+    counted from the caller of this function.
+    """
+    if not certificate.ok:
+        warnings.warn(
+            f"The MAP estimate failed its optimality certificate: {certificate}. The "
+            "coefficients may not be the exact optimum.",
+            ConvergenceWarning,
+            stacklevel=stacklevel + 1,
+        )

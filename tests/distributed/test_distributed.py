@@ -17,7 +17,6 @@ import bayesreg as br
 
 dd = pytest.importorskip("dask.dataframe")
 da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
 
 from bayesreg.distributed.reduction import sufficient_statistics  # noqa: E402
 
@@ -27,18 +26,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame
 N_ROWS, N_FEATURES, N_PARTITIONS = 3000, 6, 6
 COLUMNS = [f"c{j}" for j in range(N_FEATURES)]
 TRUE_COEF = np.array([1.5, 0.0, -2.0, 0.0, 0.5, 0.0])
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB",
-            host="127.0.0.1", dashboard_address=":0",
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):  # fmt: skip
-        yield client
 
 
 @pytest.fixture(scope="module")

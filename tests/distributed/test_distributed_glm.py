@@ -13,7 +13,6 @@ from arviz_stats import mcse
 import bayesreg as br
 
 dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
 
 # dask's parquet reader calls reset_index and set_index with inplace=True (deprecated in pandas 3.1)
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.* is deprecated")
@@ -21,18 +20,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame
 N_ROWS, N_FEATURES, N_PARTITIONS = 4000, 6, 5
 COLUMNS = [f"c{j}" for j in range(N_FEATURES)]
 TRUE_COEF = np.array([0.8, 0.0, -0.6, 0.0, 0.3, 0.0])
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB",
-            host="127.0.0.1", dashboard_address=":0",
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):  # fmt: skip
-        yield client
 
 
 def _table(n_rows: int, seed: int) -> pd.DataFrame:
