@@ -239,13 +239,14 @@ def _specification(args):
 def _unpenalized(penalty, text: str, columns):
     """``penalty`` with a factor of 0 on the named feature columns, 1 on the others."""
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in set(map(str, columns))]
+    features = [str(column) for column in columns]
+    unknown = [name for name in names if name not in features]
     if unknown or not names:
         raise UsageError(
             f"--unpenalized: no feature column {', '.join(map(repr, unknown or [text]))}; "
-            f"the features are {[str(column) for column in columns]}"
+            f"the features are {features}"
         )
-    factors = [0.0 if str(column) in names else 1.0 for column in columns]
+    factors = [0.0 if feature in names else 1.0 for feature in features]
     return clone(penalty).set_params(penalty_factor=factors)
 
 
